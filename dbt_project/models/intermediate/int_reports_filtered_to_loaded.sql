@@ -1,0 +1,48 @@
+-- The one place that decides which extracted rows reach the marts: a report flows on only while its file
+-- (by content hash) has an audit.file_ledger row with status 'loaded' that is still present under RAW_DIR.
+-- Rows left in `extracted` by files since quarantined, superseded or removed stop here. Every mart joins
+-- to this model (directly or through another mart), so child rows (judgements, recommendations, visits)
+-- are filtered by the same rule.
+with
+
+reports as (
+
+    select * from {{ ref('stg_extracted__reports') }}
+
+),
+
+file_ledger as (
+
+    select * from {{ ref('stg_audit__file_ledger') }}
+
+),
+
+loaded_files as (
+
+    -- grouped so that a hash listed twice (e.g. the same bytes at two paths) cannot fan out reports
+    select
+        source_sha256,
+        min(first_seen_at) as first_seen_at,
+        max(extracted_at) as extracted_at
+
+    from file_ledger
+    where file_status = 'loaded'
+        and is_present
+    group by source_sha256
+
+),
+
+filtered as (
+
+    select
+        reports.*,
+        loaded_files.first_seen_at,
+        loaded_files.extracted_at
+
+    from reports
+    inner join loaded_files
+        on reports.source_sha256 = loaded_files.source_sha256
+
+)
+
+select * from filtered

@@ -1,0 +1,25 @@
+with
+
+source as (
+
+    select * from {{ source('extracted', 'recommendations') }}
+
+),
+
+renamed as (
+
+    select
+        report_id,
+        recommendation_number,
+        nullif(trim(timescale), '') as timescale,
+        nullif(trim(addressed_to), '') as addressed_to,
+        is_priority,
+        recommendation_text,
+        page_number,
+        evidence
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,28 @@
+-- The reference list ships as a seed, so this staging model reads it with ref() rather than source().
+with
+
+source as (
+
+    select * from {{ ref('local_authorities') }}
+
+),
+
+renamed as (
+
+    select
+        gss_code as local_authority_id,
+        local_authority_name,
+        ofsted_region,
+        status as local_authority_status,
+        status = 'current' as is_current,
+        valid_to,
+        -- ';'-separated GSS codes of the authorities that replaced an abolished one, as written
+        nullif(trim(successor_gss_codes), '') as successor_ids,
+        -- ';'-separated other spellings seen in Ofsted documents, as written
+        nullif(trim(aliases), '') as aliases
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,116 @@
+"""Resolve an authority as a report writes it ("London Borough of Sutton", "Surrey County Council",
+"Bedford Borough", "Surrey local authority") to its GSS code through the reference list and its aliases.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+# Words around a name that say what kind of body it is, not which one. Longest first.
+_PREFIXES = (
+    "the royal borough of ", "royal borough of ", "london borough of ", "the london borough of ",
+    "metropolitan borough of ", "borough of ", "county of ", "council of the ", "the ",
+)
+_SUFFIXES = (
+    " metropolitan borough council", " metropolitan district council", " county borough council",
+    " borough council", " county council", " city council", " district council", " unitary authority",
+    " local authority", " children's services", " children's social care", " council", " borough",
+    " city", " county", " metropolitan",
+)
+
+
+@dataclass(frozen=True)
+class Authority:
+    gss_code: str
+    name: str
+    region: str
+    status: str
+    successor_codes: tuple[str, ...]
+
+
+def _key(name: str) -> str:
+    name = name.lower().replace("’", "'").replace("&", " and ")
+    name = re.sub(r"[^a-z0-9' -]", " ", name)
+    name = re.sub(r"\s*-\s*", "-", name)
+    return re.sub(r"\s+", " ", name).strip(" '")
+
+
+def _variants(name: str) -> list[str]:
+    """The name, then the name with kind-of-body words peeled off one at a time."""
+    seen = [_key(name)]
+    changed = True
+    while changed:
+        changed = False
+        current = seen[-1]
+        for prefix in _PREFIXES:
+            if current.startswith(prefix) and len(current) > len(prefix):
+                seen.append(current[len(prefix):])
+                changed = True
+                break
+        else:
+            for suffix in _SUFFIXES:
+                if current.endswith(suffix) and len(current) > len(suffix):
+                    seen.append(current[: -len(suffix)])
+                    changed = True
+                    break
+    return seen
+
+
+class AuthorityResolver:
+    def __init__(self, csv_path: Path):
+        self.by_code: dict[str, Authority] = {}
+        self._by_key: dict[str, str] = {}
+        with open(csv_path, newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                authority = Authority(
+                    gss_code=row["gss_code"],
+                    name=row["local_authority_name"],
+                    region=row["ofsted_region"],
+                    status=row["status"],
+                    successor_codes=tuple(c for c in (row.get("successor_gss_codes") or "").split(";") if c),
+                )
+                self.by_code[authority.gss_code] = authority
+                names = [authority.name] + [a for a in (row.get("aliases") or "").split(";") if a.strip()]
+                for name in names:
+                    self._by_key.setdefault(_key(name), authority.gss_code)
+                    # "City of London" must stay itself; other variants only fill gaps
+                    for variant in _variants(name)[1:]:
+                        self._by_key.setdefault(variant, authority.gss_code)
+
+    def resolve(self, as_written: str | None) -> str | None:
+        if not as_written:
+            return None
+        for variant in _variants(as_written):
+            code = self._by_key.get(variant)
+            if code:
+                return code
+        return None
+
+    def resolve_or_placeholder(self, as_written: str | None) -> str | None:
+        """GSS code, or 'unresolved:<name>' so a report of an authority the reference lacks is still kept."""
+        if not as_written:
+            return None
+        return self.resolve(as_written) or "unresolved:" + _variants(as_written)[-1]
+
+    def find_in(self, text: str) -> str | None:
+        """The first authority named anywhere in a short text (used on address blocks and titles)."""
+        lowered = " " + _key(text) + " "
+        best: tuple[int, int, str] | None = None
+        for key, code in self._by_key.items():
+            if len(key) < 4:
+                continue
+            position = lowered.find(" " + key + " ")
+            if position >= 0:
+                candidate = (position, -len(key), code)
+                if best is None or candidate < best:
+                    best = candidate
+        return best[2] if best else None
+
+
+@lru_cache(maxsize=4)
+def resolver_for(csv_path: Path) -> AuthorityResolver:
+    return AuthorityResolver(csv_path)

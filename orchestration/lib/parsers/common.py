@@ -1,0 +1,187 @@
+"""Pieces shared by the report parsers: locating text, grades, inspector names, recommendation lists."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from ..text import Line, collapse
+
+GRADES = (
+    "requires improvement to be good", "requires improvement", "outstanding", "good", "adequate",
+    "inadequate", "not judged",
+)
+GRADE_RE = r"(requires\s+improvement(?:\s+to\s+be\s+good)?|outstanding|good|adequate|inadequate|not\s+judged)"
+
+
+def normal_grade(word: str) -> str:
+    return collapse(word).lower()
+
+
+@dataclass
+class Joined:
+    """Lines joined into one string, remembering which page each character came from."""
+
+    text: str
+    offsets: list[int]
+    pages: list[int | None]
+
+    @classmethod
+    def of(cls, lines: list[Line]) -> "Joined":
+        parts: list[str] = []
+        offsets: list[int] = []
+        pages: list[int | None] = []
+        position = 0
+        for line in lines:
+            if line.is_blank:
+                continue
+            offsets.append(position)
+            pages.append(line.page)
+            parts.append(line.text)
+            position += len(line.text) + 1
+        return cls(" ".join(parts), offsets, pages)
+
+    def page_at(self, offset: int) -> int | None:
+        if not self.offsets:
+            return None
+        index = bisect.bisect_right(self.offsets, offset) - 1
+        return self.pages[max(index, 0)]
+
+    def sentence_at(self, start: int, end: int) -> str:
+        """The sentence around a match, for evidence."""
+        left = max(self.text.rfind(". ", 0, start) + 2, 0) if self.text.rfind(". ", 0, start) >= 0 else 0
+        right = self.text.find(". ", end)
+        right = len(self.text) if right < 0 else right + 1
+        return collapse(self.text[left:right])[:500]
+
+
+def find_line(lines: list[Line], pattern: str, start: int = 0, end: int | None = None, flags=re.I) -> int:
+    regex = re.compile(pattern, flags)
+    for index in range(start, len(lines) if end is None else min(end, len(lines))):
+        if not lines[index].is_blank and regex.search(lines[index].text):
+            return index
+    return -1
+
+
+def next_text_line(lines: list[Line], index: int) -> int:
+    for position in range(index + 1, len(lines)):
+        if not lines[position].is_blank:
+            return position
+    return -1
+
+
+_HONORIFICS = re.compile(
+    r",?\s*\b(?:(?:Her|His)\s+Majesty'?s\s+Inspectors?|HMI|Ofsted\s+Inspectors?|Senior\s+HMI|"
+    r"Social\s+Care\s+Regulatory\s+Inspectors?|Regulatory\s+Inspectors?|Additional\s+Inspectors?)\b\.?",
+    re.I,
+)
+_NAME_RE = re.compile(r"^[A-Z][A-Za-z'\-]+(?:\s+(?:[A-Z][A-Za-z'\-]*\.?|de|van|von|du|le|la))*\s*$")
+
+
+def clean_person(name: str) -> str | None:
+    name = _HONORIFICS.sub("", name)
+    name = re.sub(r"^(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+", "", name.strip())
+    name = collapse(name.strip(" ,.;:"))
+    return name if name and _NAME_RE.match(name) and len(name.split()) <= 5 else None
+
+
+def split_people(text: str) -> list[str]:
+    """'Linda Steele and Donna Marriott, Her Majesty's Inspectors' -> both names."""
+    text = _HONORIFICS.sub(",", text)
+    people = []
+    for part in re.split(r",|;|\band\b|&", text):
+        person = clean_person(part)
+        if person:
+            people.append(person)
+    return people
+
+
+TIMESCALE_HEADINGS = {
+    "immediately": "immediately",
+    "within one month": "within_3_months",
+    "within three months": "within_3_months",
+    "within 3 months": "within_3_months",
+    "within six months": "within_6_months",
+    "within 6 months": "within_6_months",
+}
+TIMESCALE_RE = re.compile(r"^(immediately|within (?:three|3|six|6) months)\s*:?\s*$", re.I)
+
+# Verbs that open an area for improvement. A run-together line ("...their needs ensure that the out of
+# hours...") is split where one of these follows a word that cannot govern it.
+_OPENING_VERBS = r"ensure|review|develop|establish|enhance|strengthen|implement|improve"
+_VERB_OBJECTS = r"that|the|all|a|an|there|arrangements|systems|effective|robust|case|child|children"
+_GOVERNING_WORDS = {
+    "and", "or", "to", "should", "must", "will", "would", "can", "could", "shall", "may", "also", "not",
+    "further", "fully", "both", "then", "help", "who", "which", "that", "they", "it", "we", "managers",
+    "leaders", "partners", "agencies", "staff", "workers", "authority", "council", "board", "lscb",
+    "cscb", "sscb", "services", "partnership", "consistently", "always", "routinely", "effectively",
+}
+_RUN_TOGETHER_RE = re.compile(rf"(?<=[a-z]) ((?:{_OPENING_VERBS}) (?:{_VERB_OBJECTS}) )")
+
+
+def split_run_together(text: str) -> list[str]:
+    pieces = [text]
+    while True:
+        last = pieces[-1]
+        for match in _RUN_TOGETHER_RE.finditer(last):
+            before = last[: match.start()]
+            words_before = before.split()
+            after = last[match.start() + 1:]
+            if (
+                len(words_before) >= 5
+                and words_before[-1].isalpha()
+                and words_before[-1].islower()
+                and words_before[-1] not in _GOVERNING_WORDS
+                and len(after.split()) >= 5
+            ):
+                pieces[-1:] = [before, after]
+                break
+        else:
+            return pieces
+
+
+def clean_item(text: str) -> str:
+    text = collapse(text)
+    text = re.sub(r"^(?:\d+\.|\(?[a-z]\)|[ivx]+\))\s+(?=[a-z])", "", text)
+    text = re.sub(r"(?:;\s*and|;|,\s*and|\.)\s*$", "", text).strip()
+    return text
+
+
+def group_items(lines: list[Line]) -> list[list[Line]]:
+    """Group the lines of a list into items: by item marks when the rendering has them, else by blank
+    lines between boxes (a PDF whose bullet glyphs were lost)."""
+    text_lines = [line for line in lines if not line.is_blank]
+    if not text_lines:
+        return []
+    items: list[list[Line]] = []
+    if any(line.is_item for line in text_lines):
+        for line in text_lines:
+            if line.is_item or not items:
+                items.append([line])
+            else:
+                items[-1].append(line)
+        return items
+    current: list[Line] = []
+    for line in lines:
+        if line.is_blank:
+            if current:
+                items.append(current)
+                current = []
+        else:
+            current.append(line)
+    if current:
+        items.append(current)
+    return items
+
+
+def items_to_texts(lines: list[Line]) -> list[tuple[str, int | None, str]]:
+    """(clean text, page of its first line, raw evidence) for each item in a list."""
+    out = []
+    for item in group_items(lines):
+        raw = collapse(" ".join(line.text for line in item))
+        for piece in split_run_together(raw):
+            text = clean_item(piece)
+            if text:
+                out.append((text, item[0].page, raw[:1000]))
+    return out

@@ -1,0 +1,69 @@
+"""What a parser returns for one report. A PDF may hold more than one report (a SIF report with the
+safeguarding board's review bundled in), so a document parses to a list of these."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+class NotAReport(Exception):
+    """The document is not an Ofsted children's services report; the message says why."""
+
+
+@dataclass
+class Evidence:
+    field_name: str
+    field_value: str | None
+    page: int | None
+    text: str
+
+
+@dataclass
+class JudgementStatement:
+    area: str
+    grade: str  # lower case, as worded ("adequate", "requires improvement to be good")
+    kind: str  # summary | section_heading | main_findings | table | paragraph
+    page: int | None
+    evidence: str
+
+
+@dataclass
+class Recommendation:
+    text: str
+    timescale: str | None
+    addressed_to: str = "local_authority"
+    is_priority: bool = False
+    page: int | None = None
+    evidence: str = ""
+
+
+@dataclass
+class Visit:
+    visit_type: str
+    letter_date: dt.date | None = None
+    visit_number: int | None = None
+    addressee: str | None = None
+    addressee_role: str | None = None
+    previous_inspection_year: int | None = None
+    progress_summary: str | None = None
+    focus_areas: list[tuple[str, int | None]] = field(default_factory=list)
+
+
+@dataclass
+class ParsedReport:
+    report_type: str
+    title: str | None = None
+    local_authority_as_written: str | None = None
+    publication_date: dt.date | None = None
+    inspection_kind: str | None = None
+    windows: list[tuple[dt.date, dt.date]] = field(default_factory=list)
+    lead_inspectors: list[str] = field(default_factory=list)
+    inspectors: list[str] = field(default_factory=list)
+    statements: list[JudgementStatement] = field(default_factory=list)
+    recommendations: list[Recommendation] = field(default_factory=list)
+    visit: Visit | None = None
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def cite(self, field_name: str, value, page: int | None, text: str) -> None:
+        self.evidence.append(Evidence(field_name, None if value is None else str(value), page, text))

@@ -1,0 +1,158 @@
+"""Monitoring visit and focused visit letters.
+
+A letter opens with Ofsted's address, the letter date, the addressee, their role and the council's
+address, then "Dear ...", a subject line ("Monitoring visit of Surrey local authority children's
+services") and a first paragraph that gives the visit dates, which visit it was ("the ninth monitoring
+visit"), when the authority was last inspected and who the inspectors were. The areas the visit covered
+follow as a list; "Overall, ..." states the verdict; the letter is signed by the lead inspector.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..dates import SINGLE_DATE_RE, find_date_expression, parse_date, parse_windows
+from ..text import Line, collapse, split_sentences
+from .common import Joined, clean_person, find_line, group_items, split_people
+from .model import ParsedReport, Visit
+
+ORDINALS = {
+    word: number
+    for number, word in enumerate(
+        "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
+        "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split(),
+        start=1,
+    )
+}
+_ROLE_WORDS = re.compile(r"director|executive|chief|interim|head|officer|corporate|strategic|assistant", re.I)
+_SUBJECT_RE = re.compile(r"^(monitoring|focused) visit\b", re.I)
+
+
+def parse(lines: list[Line], report: ParsedReport, visit_type: str) -> ParsedReport:
+    visit = Visit(visit_type=visit_type)
+    report.visit = visit
+    dear = find_line(lines, r"^dear\b")
+    head = lines[: dear if dear >= 0 else 30]
+    _letter_head(head, report, visit)
+    body = lines[dear + 1:] if dear >= 0 else lines
+    subject = find_line(body, _SUBJECT_RE.pattern, 0, 12)
+    if subject >= 0:
+        report.title = body[subject].text
+        if report.local_authority_as_written is None:
+            named = re.sub(r"^(monitoring|focused) visit (?:of|to|at)\s+", "", body[subject].text, flags=re.I)
+            named = re.sub(r"\s+(?:local authority )?children's services.*$", "", named, flags=re.I)
+            report.local_authority_as_written = named.strip()
+            report.cite("local_authority", named.strip(), body[subject].page, body[subject].text)
+    joined = Joined.of(body[subject + 1:] if subject >= 0 else body)
+    _first_paragraph(joined, report, visit)
+    _focus_areas(body, visit)
+    _verdict(joined, report, visit)
+    _signatory(lines, report)
+    return report
+
+
+def _letter_head(head: list[Line], report: ParsedReport, visit: Visit) -> None:
+    date_at = next((i for i, l in enumerate(head) if not l.is_blank and SINGLE_DATE_RE.fullmatch(l.text.strip())), -1)
+    if date_at < 0:
+        date_at = next((i for i, l in enumerate(head) if not l.is_blank and SINGLE_DATE_RE.search(l.text)), -1)
+    if date_at < 0:
+        return
+    visit.letter_date = parse_date(head[date_at].text)
+    report.cite("letter_date", visit.letter_date, head[date_at].page, head[date_at].text)
+    address = [l for l in head[date_at + 1:] if not l.is_blank]
+    if address and clean_person(address[0].text):
+        visit.addressee = collapse(address[0].text)
+        report.cite("addressee", visit.addressee, address[0].page, address[0].text)
+        if len(address) > 1 and _ROLE_WORDS.search(address[1].text):
+            visit.addressee_role = collapse(address[1].text)
+            report.cite("addressee_role", visit.addressee_role, address[1].page, address[1].text)
+    for line in address[1:]:
+        if re.search(r"\b(council|borough|county|city of)\b", line.text, re.I):
+            report.local_authority_as_written = collapse(line.text).rstrip(",")
+            report.cite("local_authority", report.local_authority_as_written, line.page, line.text)
+            break
+
+
+def _first_paragraph(joined: Joined, report: ParsedReport, visit: Visit) -> None:
+    text = joined.text[:2500]
+    on_match = re.search(r"\b(?:on|between|from)\s+(\d{1,2}(?:st|nd|rd|th)?\s)", text)
+    expression = find_date_expression(text[on_match.start(1):] if on_match else text)
+    if expression:
+        windows = parse_windows(expression)
+        if windows:
+            report.windows = windows
+            position = text.find(expression)
+            report.cite("visit_dates", expression, joined.page_at(position), joined.sentence_at(position, position + len(expression)))
+    number = re.search(r"\bthe (\w+) monitoring visit\b", text, re.I)
+    if number and number.group(1).lower() in ORDINALS:
+        visit.visit_number = ORDINALS[number.group(1).lower()]
+        report.cite("visit_number", visit.visit_number, joined.page_at(number.start()), joined.sentence_at(number.start(), number.end()))
+    else:
+        number = re.search(r"\b(\d{1,2})(?:st|nd|rd|th) monitoring visit\b", text, re.I)
+        if number:
+            visit.visit_number = int(number.group(1))
+            report.cite("visit_number", visit.visit_number, joined.page_at(number.start()), joined.sentence_at(number.start(), number.end()))
+    previous = re.search(r"\b(?:was|were) (?:last )?(?:inspected|judged[^.]{0,40}?)\s+in\s+(?:\w+\s+)?((?:19|20)\d\d)\b", text, re.I)
+    if previous:
+        visit.previous_inspection_year = int(previous.group(1))
+        report.cite("previous_inspection_year", visit.previous_inspection_year, joined.page_at(previous.start()), joined.sentence_at(previous.start(), previous.end()))
+    team = re.search(r"\b[Tt]he (?:inspectors|inspection team|visit was carried out by|lead inspector)\s+(?:were|was|are|is)?\s*([^.]+)\.", text)
+    if team:
+        people = split_people(team.group(1))
+        if people:
+            report.inspectors = people
+            report.cite("inspectors", "; ".join(people), joined.page_at(team.start()), collapse(team.group(0)))
+    lead = re.search(r"\blead inspector (?:was|is)\s+([^.,;]+)", text, re.I)
+    if lead and clean_person(lead.group(1)):
+        report.lead_inspectors = [clean_person(lead.group(1))]
+        report.cite("lead_inspector", report.lead_inspectors[0], joined.page_at(lead.start()), collapse(lead.group(0)))
+
+
+def _focus_areas(body: list[Line], visit: Visit) -> None:
+    start = find_line(body, r"^areas? covered by (?:the|this) visit|^areas? of focus|^focus of (?:the|this) visit")
+    if start < 0:
+        return
+    section: list[Line] = []
+    seen_item = False
+    for line in body[start + 1:]:
+        if line.is_blank:
+            section.append(line)
+            continue
+        if line.is_item:
+            seen_item = True
+            section.append(line)
+        elif seen_item and line.text[:1].isupper() and section and section[-1].is_blank:
+            break  # a paragraph after the list
+        elif seen_item:
+            section.append(line)
+    items = [item for item in group_items(section) if any(l.is_item for l in item)]
+    for item in items:
+        text = collapse(" ".join(l.text for l in item)).rstrip(".;")
+        visit.focus_areas.append((text, item[0].page))
+
+
+def _verdict(joined: Joined, report: ParsedReport, visit: Visit) -> None:
+    for sentence in split_sentences(joined.text):
+        if re.match(r"overall,", sentence, re.I) and "progress" in sentence.lower():
+            summary = re.sub(r"^overall,\s*", "", sentence, flags=re.I).rstrip(".")
+            visit.progress_summary = summary
+            position = joined.text.find(sentence)
+            report.cite("progress_summary", summary, joined.page_at(position), sentence)
+            return
+
+
+def _signatory(lines: list[Line], report: ParsedReport) -> None:
+    closing = find_line(lines, r"^yours (?:sincerely|faithfully)")
+    if closing < 0:
+        return
+    for line in lines[closing + 1: closing + 6]:
+        if line.is_blank:
+            continue
+        name = clean_person(line.text)
+        if name:
+            if not report.lead_inspectors:
+                report.lead_inspectors = [name]
+                report.cite("lead_inspector", name, line.page, line.text)
+            if name not in report.inspectors:
+                report.inspectors.append(name)
+        return

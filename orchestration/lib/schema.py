@@ -1,0 +1,133 @@
+"""DuckDB tables written by the Python side of the warehouse.
+
+`audit` records what happened to every input file, `raw` keeps extracted page text keyed by content hash,
+and `extracted` holds what the report parsers read, one table per entity, with the page and evidence
+text each value came from. dbt reads `extracted` and `audit` as sources; nothing here is for analysts.
+"""
+
+from __future__ import annotations
+
+SCHEMAS = ("audit", "raw", "extracted")
+
+# Each table: ordered (column, DuckDB type). The order is the insert order used by the writers.
+TABLES: dict[str, list[tuple[str, str]]] = {
+    "audit.file_ledger": [
+        ("source_file", "VARCHAR"),
+        ("source_sha256", "VARCHAR"),
+        ("size_bytes", "BIGINT"),
+        ("status", "VARCHAR"),
+        ("status_reason", "VARCHAR"),
+        ("report_id", "VARCHAR"),
+        ("first_seen_at", "TIMESTAMP"),
+        ("extracted_at", "TIMESTAMP"),
+        ("last_seen_at", "TIMESTAMP"),
+        ("is_present", "BOOLEAN"),
+    ],
+    "raw.documents": [
+        ("source_sha256", "VARCHAR"),
+        ("media_kind", "VARCHAR"),  # pdf | text
+        ("page_count", "INTEGER"),  # null for text files
+        ("extractor_version", "VARCHAR"),
+        ("extracted_at", "TIMESTAMP"),
+        ("error", "VARCHAR"),  # why extraction failed; null when it worked
+    ],
+    "raw.pages": [
+        ("source_sha256", "VARCHAR"),
+        ("page_number", "INTEGER"),
+        ("page_text", "VARCHAR"),
+    ],
+    "extracted.reports": [
+        ("report_id", "VARCHAR"),
+        ("source_file", "VARCHAR"),
+        ("source_sha256", "VARCHAR"),
+        ("part_number", "INTEGER"),
+        ("report_type", "VARCHAR"),
+        ("parser_version", "VARCHAR"),
+        ("title", "VARCHAR"),
+        ("local_authority_as_written", "VARCHAR"),
+        ("local_authority_id", "VARCHAR"),
+        ("page_count", "INTEGER"),
+        ("publication_date", "DATE"),
+        ("inspection_kind", "VARCHAR"),
+        ("inspection_start_date", "DATE"),
+        ("inspection_end_date", "DATE"),
+        ("lead_inspector", "VARCHAR"),
+        ("inspectors", "VARCHAR"),
+    ],
+    "extracted.date_windows": [
+        ("report_id", "VARCHAR"),
+        ("window_number", "INTEGER"),
+        ("start_date", "DATE"),
+        ("end_date", "DATE"),
+    ],
+    "extracted.judgements": [
+        ("report_id", "VARCHAR"),
+        ("judgement_area", "VARCHAR"),
+        ("grade", "VARCHAR"),  # null when the statements disagree
+        ("statement_count", "INTEGER"),
+        ("distinct_grade_count", "INTEGER"),
+        ("grades_stated", "VARCHAR"),  # every grade stated for the area, '; '-joined, in document order
+        ("page_number", "INTEGER"),
+        ("evidence", "VARCHAR"),
+    ],
+    "extracted.judgement_statements": [
+        ("report_id", "VARCHAR"),
+        ("judgement_area", "VARCHAR"),
+        ("statement_kind", "VARCHAR"),  # summary | section_heading | main_findings | table
+        ("grade", "VARCHAR"),
+        ("page_number", "INTEGER"),
+        ("evidence", "VARCHAR"),
+    ],
+    "extracted.recommendations": [
+        ("report_id", "VARCHAR"),
+        ("recommendation_number", "INTEGER"),
+        ("timescale", "VARCHAR"),
+        ("addressed_to", "VARCHAR"),
+        ("is_priority", "BOOLEAN"),
+        ("recommendation_text", "VARCHAR"),
+        ("page_number", "INTEGER"),
+        ("evidence", "VARCHAR"),
+    ],
+    "extracted.visits": [
+        ("report_id", "VARCHAR"),
+        ("visit_type", "VARCHAR"),
+        ("letter_date", "DATE"),
+        ("visit_start_date", "DATE"),
+        ("visit_end_date", "DATE"),
+        ("visit_number", "INTEGER"),
+        ("lead_inspector", "VARCHAR"),
+        ("inspectors", "VARCHAR"),
+        ("addressee", "VARCHAR"),
+        ("addressee_role", "VARCHAR"),
+        ("previous_inspection_year", "INTEGER"),
+        ("progress_summary", "VARCHAR"),
+    ],
+    "extracted.visit_focus_areas": [
+        ("report_id", "VARCHAR"),
+        ("area_number", "INTEGER"),
+        ("area_text", "VARCHAR"),
+        ("page_number", "INTEGER"),
+    ],
+    # Where each scalar value of a report came from: one row per (report, field).
+    "extracted.evidence": [
+        ("report_id", "VARCHAR"),
+        ("field_name", "VARCHAR"),
+        ("field_value", "VARCHAR"),
+        ("page_number", "INTEGER"),
+        ("evidence", "VARCHAR"),
+    ],
+}
+
+EXTRACTED_TABLES = [name.split(".", 1)[1] for name in TABLES if name.startswith("extracted.")]
+
+
+def create_statements() -> list[str]:
+    statements = [f"CREATE SCHEMA IF NOT EXISTS {schema}" for schema in SCHEMAS]
+    for table, columns in TABLES.items():
+        cols = ", ".join(f"{name} {dtype}" for name, dtype in columns)
+        statements.append(f"CREATE TABLE IF NOT EXISTS {table} ({cols})")
+    return statements
+
+
+def column_names(table: str) -> list[str]:
+    return [name for name, _ in TABLES[table]]

@@ -1,0 +1,53 @@
+"""Paths and limits, read from the environment in one place.
+
+Call `load()` when a run starts rather than reading the environment at import time, so a test can point
+the warehouse at temporary folders simply by setting variables before it materialises.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+REFERENCE_AUTHORITIES_CSV = DBT_PROJECT_DIR / "seeds" / "local_authorities.csv"
+
+
+def _path_from_env(name: str, default: str) -> Path:
+    value = os.environ.get(name) or default
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        path = REPO_ROOT / path
+    return path
+
+
+@dataclass(frozen=True)
+class Settings:
+    raw_dir: Path
+    duckdb_path: Path
+    published_duckdb_path: Path
+    extract_timeout_seconds: float
+    extract_memory_mb: int
+    max_file_mb: int
+
+    @property
+    def parquet_dir(self) -> Path:
+        return self.published_duckdb_path.parent / "parquet"
+
+    @property
+    def report_dir(self) -> Path:
+        return self.published_duckdb_path.parent / "report"
+
+
+def load() -> Settings:
+    return Settings(
+        raw_dir=_path_from_env("RAW_DIR", "raw"),
+        duckdb_path=_path_from_env("DUCKDB_PATH", "data/warehouse.duckdb"),
+        published_duckdb_path=_path_from_env("PUBLISHED_DUCKDB_PATH", "data/published/ofsted.duckdb"),
+        extract_timeout_seconds=float(os.environ.get("EXTRACT_TIMEOUT_SECONDS", "120")),
+        extract_memory_mb=int(os.environ.get("EXTRACT_MEMORY_MB", "1024")),
+        max_file_mb=int(os.environ.get("MAX_FILE_MB", "100")),
+    )
