@@ -15,7 +15,8 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("source_file", "VARCHAR"),
         ("source_sha256", "VARCHAR"),
         ("size_bytes", "BIGINT"),
-        ("status", "VARCHAR"),
+        ("media_kind", "VARCHAR"),  # pdf | text | null when the file type is not read
+        ("status", "VARCHAR"),  # loaded | quarantined | duplicate | removed (no longer in RAW_DIR)
         ("status_reason", "VARCHAR"),
         ("report_id", "VARCHAR"),
         ("first_seen_at", "TIMESTAMP"),

@@ -1,0 +1,86 @@
+-- Every English children's services authority from the reference seed, plus any authority id a loaded
+-- report carries that the seed lacks (the Python side writes an unmatched name as 'unresolved:<name>'),
+-- so every fact's local_authority_id has a row here.
+with
+
+reference_authorities as (
+
+    select * from {{ ref('stg_reference__local_authorities') }}
+
+),
+
+reports as (
+
+    select * from {{ ref('int_reports_filtered_to_loaded') }}
+
+),
+
+unlisted_authorities as (
+
+    select
+        reports.local_authority_id,
+        case
+            when reports.local_authority_id like 'unresolved:%'
+                then nullif(trim(substr(reports.local_authority_id, length('unresolved:') + 1)), '')
+            else min(reports.local_authority_as_written)
+        end as local_authority_name
+
+    from reports
+    left join reference_authorities
+        on reports.local_authority_id = reference_authorities.local_authority_id
+    where reports.local_authority_id is not null
+        and reference_authorities.local_authority_id is null
+    group by reports.local_authority_id
+
+),
+
+unioned as (
+
+    select
+        local_authority_id,
+        local_authority_name,
+        ofsted_region,
+        is_current,
+        successor_ids,
+        aliases,
+        valid_to,
+        local_authority_status,
+        true as is_in_reference
+
+    from reference_authorities
+
+    union all
+
+    select
+        local_authority_id,
+        local_authority_name,
+        null as ofsted_region,
+        null as is_current,
+        null as successor_ids,
+        null as aliases,
+        null as valid_to,
+        null as local_authority_status,
+        false as is_in_reference
+
+    from unlisted_authorities
+
+),
+
+final as (
+
+    select
+        cast(local_authority_id as varchar) as local_authority_id,
+        cast(local_authority_name as varchar) as local_authority_name,
+        cast(ofsted_region as varchar) as ofsted_region,
+        cast(is_current as boolean) as is_current,
+        cast(successor_ids as varchar) as successor_ids,
+        cast(aliases as varchar) as aliases,
+        cast(valid_to as date) as valid_to,
+        cast(local_authority_status as varchar) as local_authority_status,
+        cast(is_in_reference as boolean) as is_in_reference
+
+    from unioned
+
+)
+
+select * from final

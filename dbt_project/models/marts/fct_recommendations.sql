@@ -1,0 +1,41 @@
+-- One row per recommendation / area for improvement of any loaded report (inspections, LSCB reviews and
+-- visit letters alike), numbered in document order within the report.
+with
+
+reports as (
+
+    select * from {{ ref('int_reports_filtered_to_loaded') }}
+
+),
+
+recommendations as (
+
+    select * from {{ ref('stg_extracted__recommendations') }}
+
+),
+
+final as (
+
+    select
+        cast(
+            recommendations.report_id || ':' || lpad(cast(recommendations.recommendation_number as varchar), 3, '0')
+            as varchar
+        ) as recommendation_id,
+        cast(reports.report_id as varchar) as report_id,
+        cast(reports.local_authority_id as varchar) as local_authority_id,
+        cast(recommendations.recommendation_number as integer) as recommendation_number,
+        cast(recommendations.timescale as varchar) as timescale,
+        cast(recommendations.addressed_to as varchar) as addressed_to,
+        cast(recommendations.is_priority as boolean) as is_priority,
+        cast(recommendations.recommendation_text as varchar) as recommendation_text,
+        cast(reports.report_type as varchar) as report_type,
+        cast(recommendations.page_number as integer) as page_number,
+        cast(recommendations.evidence as varchar) as evidence
+
+    from recommendations
+    inner join reports
+        on recommendations.report_id = reports.report_id
+
+)
+
+select * from final

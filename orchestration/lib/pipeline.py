@@ -1,0 +1,312 @@
+"""The three steps that turn RAW_DIR into the `extracted` tables, as plain functions on a connection:
+
+1. `scan`: every file under RAW_DIR gets its ledger row (hash, size, whether it can be read);
+2. `extract`: text of each new or changed content, once per hash (incremental by content);
+3. `parse`: every loaded document is parsed into the `extracted` tables, and the ledger records what
+   each file became: loaded, quarantined (with the reason) or duplicate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import traceback
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+
+from .authorities import resolver_for
+from .extract import EXTRACTOR_VERSION, Extraction, extract_many
+from .files import discover
+from .parsers import PARSER_VERSION, NotAReport, parse_document
+from .parsers.model import ParsedReport
+from .warehouse import insert_rows, replace_rows
+
+log = logging.getLogger("ofsted_warehouse")
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+@dataclass
+class ScanSummary:
+    seen: int = 0
+    new: int = 0
+    changed: int = 0
+    removed: int = 0
+    unreadable: int = 0
+
+
+def scan(con: duckdb.DuckDBPyConnection, raw_dir: Path, *, max_file_mb: int, now: dt.datetime | None = None) -> ScanSummary:
+    now = now or utc_now()
+    files = discover(raw_dir, max_file_mb=max_file_mb)
+    known = {
+        row[0]: row[1]
+        for row in con.execute("SELECT source_file, source_sha256 FROM audit.file_ledger").fetchall()
+    }
+    summary = ScanSummary(seen=len(files))
+    con.execute("BEGIN")
+    for item in files:
+        problem_status = "quarantined" if item.problem else None
+        if item.source_file not in known:
+            summary.new += 1
+            insert_rows(con, "audit.file_ledger", [{
+                "source_file": item.source_file, "source_sha256": item.sha256, "size_bytes": item.size_bytes,
+                "media_kind": item.media_kind, "status": problem_status, "status_reason": item.problem,
+                "first_seen_at": now, "last_seen_at": now, "is_present": True,
+            }])
+        else:
+            changed = known[item.source_file] != item.sha256
+            summary.changed += int(changed)
+            con.execute(
+                """UPDATE audit.file_ledger SET source_sha256 = ?, size_bytes = ?, media_kind = ?,
+                       last_seen_at = ?, is_present = TRUE,
+                       status = CASE WHEN ? THEN NULL ELSE status END,
+                       status_reason = CASE WHEN ? THEN NULL ELSE status_reason END,
+                       extracted_at = CASE WHEN ? THEN NULL ELSE extracted_at END
+                   WHERE source_file = ?""",
+                [item.sha256, item.size_bytes, item.media_kind, now, changed, changed, changed, item.source_file],
+            )
+            if item.problem:
+                con.execute(
+                    "UPDATE audit.file_ledger SET status = 'quarantined', status_reason = ?, report_id = NULL WHERE source_file = ?",
+                    [item.problem, item.source_file],
+                )
+        summary.unreadable += int(bool(item.problem))
+    present = {item.source_file for item in files}
+    for source_file in known:
+        if source_file not in present:
+            removed = con.execute(
+                """UPDATE audit.file_ledger SET is_present = FALSE, status = 'removed', report_id = NULL,
+                       status_reason = 'no longer in RAW_DIR (last seen ' || strftime(last_seen_at, '%Y-%m-%d %H:%M') || ' UTC); its reports left the marts'
+                   WHERE source_file = ? AND is_present RETURNING 1""",
+                [source_file],
+            ).fetchall()
+            summary.removed += len(removed)
+    con.execute("COMMIT")
+    return summary
+
+
+@dataclass
+class ExtractSummary:
+    extracted: int = 0
+    failed: int = 0
+    reused: int = 0
+    pages: int = 0
+
+
+def extract(
+    con: duckdb.DuckDBPyConnection,
+    raw_dir: Path,
+    *,
+    timeout_seconds: float,
+    memory_mb: int,
+    workers: int | None = None,
+    progress: Callable[[str], None] = lambda message: None,
+) -> ExtractSummary:
+    """Extract the text of every present, readable content not yet extracted by this extractor version."""
+    pending = con.execute(
+        """SELECT min(l.source_file), l.source_sha256, any_value(l.media_kind)
+           FROM audit.file_ledger l
+           WHERE l.is_present AND l.media_kind IS NOT NULL AND l.source_sha256 IS NOT NULL
+             AND NOT EXISTS (SELECT 1 FROM raw.documents d
+                             WHERE d.source_sha256 = l.source_sha256 AND d.extractor_version = ?)
+           GROUP BY l.source_sha256 ORDER BY 1""",
+        [EXTRACTOR_VERSION],
+    ).fetchall()
+    total_present = con.execute(
+        "SELECT count(DISTINCT source_sha256) FROM audit.file_ledger WHERE is_present AND media_kind IS NOT NULL"
+    ).fetchall()[0][0]
+    summary = ExtractSummary(reused=total_present - len(pending))
+    if not pending:
+        progress(f"extract: nothing new ({summary.reused} documents unchanged)")
+        return summary
+    progress(f"extract: {len(pending)} new or changed documents ({summary.reused} unchanged)")
+    done = 0
+
+    def record(extraction: Extraction) -> None:
+        nonlocal done
+        done += 1
+        now = utc_now()
+        con.execute("DELETE FROM raw.pages WHERE source_sha256 = ?", [extraction.sha256])
+        con.execute("DELETE FROM raw.documents WHERE source_sha256 = ?", [extraction.sha256])
+        insert_rows(con, "raw.documents", [{
+            "source_sha256": extraction.sha256, "media_kind": extraction.media_kind,
+            "page_count": extraction.page_count, "extractor_version": EXTRACTOR_VERSION,
+            "extracted_at": now, "error": extraction.error,
+        }])
+        insert_rows(con, "raw.pages", [
+            {"source_sha256": extraction.sha256, "page_number": number, "page_text": text}
+            for number, text in enumerate(extraction.pages, start=1)
+        ])
+        con.execute(
+            "UPDATE audit.file_ledger SET extracted_at = ? WHERE source_sha256 = ?", [now, extraction.sha256]
+        )
+        summary.pages += len(extraction.pages)
+        if extraction.error:
+            summary.failed += 1
+        else:
+            summary.extracted += 1
+        if done % 10 == 0 or done == len(pending):
+            progress(f"extract: {done}/{len(pending)} documents, {summary.pages} pages")
+
+    jobs = [(raw_dir / source_file, sha256, kind) for source_file, sha256, kind in pending]
+    extract_many(jobs, timeout_seconds=timeout_seconds, memory_mb=memory_mb, workers=workers, on_done=record)
+    return summary
+
+
+@dataclass
+class ParseSummary:
+    loaded: int = 0
+    quarantined: int = 0
+    duplicate: int = 0
+    reports_by_type: Counter = field(default_factory=Counter)
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def report_id_for(sha256: str, part_number: int) -> str:
+    return sha256[:16] if part_number == 1 else f"{sha256[:16]}-{part_number}"
+
+
+def parse(con: duckdb.DuckDBPyConnection, reference_csv: Path) -> ParseSummary:
+    resolver = resolver_for(reference_csv)
+    ledger = con.execute(
+        """SELECT source_file, source_sha256 FROM audit.file_ledger
+           WHERE is_present AND media_kind IS NOT NULL AND source_sha256 IS NOT NULL ORDER BY source_file"""
+    ).fetchall()
+    documents = {
+        row[0]: row[1:]
+        for row in con.execute("SELECT source_sha256, media_kind, page_count, error FROM raw.documents").fetchall()
+    }
+    pages_by_sha: dict[str, list[str]] = defaultdict(list)
+    for sha256, text in con.execute(
+        "SELECT source_sha256, page_text FROM raw.pages ORDER BY source_sha256, page_number"
+    ).fetchall():
+        pages_by_sha[sha256].append(text or "")
+
+    rows: dict[str, list[dict]] = defaultdict(list)
+    outcome: dict[str, tuple[str, str | None, str | None]] = {}  # source_file -> (status, reason, report_id)
+    canonical: dict[str, str] = {}
+    summary = ParseSummary()
+    for source_file, sha256 in ledger:
+        if sha256 in canonical:
+            outcome[source_file] = ("duplicate", f"same content as {canonical[sha256]}, which is loaded", None)
+            continue
+        canonical[sha256] = source_file
+        document = documents.get(sha256)
+        if document is None:
+            outcome[source_file] = ("quarantined", "text not extracted yet: run the pipeline again", None)
+            continue
+        media_kind, page_count, error = document
+        if error:
+            outcome[source_file] = ("quarantined", error, None)
+            continue
+        try:
+            reports = parse_document(pages_by_sha[sha256], paged=media_kind == "pdf")
+        except NotAReport as reason:
+            outcome[source_file] = ("quarantined", f"not an Ofsted report: {reason}", None)
+            continue
+        except Exception as error:  # a parser bug must cost one file, not the run
+            log.warning("parser failed on %s: %s", source_file, traceback.format_exc())
+            outcome[source_file] = (
+                "quarantined", f"the parser failed ({type(error).__name__}: {error}); please report this file", None
+            )
+            continue
+        for part_number, report in enumerate(reports, start=1):
+            report_id = report_id_for(sha256, part_number)
+            _report_rows(rows, report, report_id, part_number, source_file, sha256, page_count, resolver)
+            summary.reports_by_type[report.report_type] += 1
+        outcome[source_file] = ("loaded", None, report_id_for(sha256, 1))
+
+    con.execute("BEGIN")
+    for table in ("reports", "date_windows", "judgements", "judgement_statements", "recommendations",
+                  "visits", "visit_focus_areas", "evidence"):
+        replace_rows(con, f"extracted.{table}", rows[table])
+        summary.rows[table] = len(rows[table])
+    for source_file, (status, reason, report_id) in outcome.items():
+        con.execute(
+            "UPDATE audit.file_ledger SET status = ?, status_reason = ?, report_id = ? WHERE source_file = ?",
+            [status, reason, report_id, source_file],
+        )
+        if status == "loaded":
+            summary.loaded += 1
+        elif status == "duplicate":
+            summary.duplicate += 1
+        else:
+            summary.quarantined += 1
+    con.execute("COMMIT")
+    summary.quarantined += con.execute(
+        "SELECT count(*) FROM audit.file_ledger WHERE is_present AND media_kind IS NULL"
+    ).fetchall()[0][0]
+    return summary
+
+
+def _report_rows(rows, report: ParsedReport, report_id, part_number, source_file, sha256, page_count, resolver):
+    authority_id = resolver.resolve_or_placeholder(report.local_authority_as_written)
+    start = min((w[0] for w in report.windows), default=None)
+    end = max((w[1] for w in report.windows), default=None)
+    rows["reports"].append({
+        "report_id": report_id, "source_file": source_file, "source_sha256": sha256,
+        "part_number": part_number, "report_type": report.report_type, "parser_version": PARSER_VERSION,
+        "title": report.title, "local_authority_as_written": report.local_authority_as_written,
+        "local_authority_id": authority_id, "page_count": page_count,
+        "publication_date": report.publication_date, "inspection_kind": report.inspection_kind,
+        "inspection_start_date": start if report.visit is None else None,
+        "inspection_end_date": end if report.visit is None else None,
+        "lead_inspector": "; ".join(report.lead_inspectors) or None,
+        "inspectors": "; ".join(report.inspectors) or None,
+    })
+    for number, (window_start, window_end) in enumerate(report.windows, start=1):
+        rows["date_windows"].append({
+            "report_id": report_id, "window_number": number, "start_date": window_start, "end_date": window_end,
+        })
+    by_area: dict[str, list] = defaultdict(list)
+    for statement in report.statements:
+        by_area[statement.area].append(statement)
+        rows["judgement_statements"].append({
+            "report_id": report_id, "judgement_area": statement.area, "statement_kind": statement.kind,
+            "grade": statement.grade, "page_number": statement.page, "evidence": statement.evidence,
+        })
+    preference = {"main_findings": 0, "table": 1, "section_heading": 2, "summary": 3, "paragraph": 4}
+    for area, statements in by_area.items():
+        grades = list(dict.fromkeys(s.grade for s in statements))
+        primary = min(statements, key=lambda s: preference.get(s.kind, 9))
+        rows["judgements"].append({
+            "report_id": report_id, "judgement_area": area,
+            # disagreeing statements leave the grade unset: a check names the report, nothing is picked
+            "grade": grades[0] if len(grades) == 1 else None,
+            "statement_count": len(statements), "distinct_grade_count": len(grades),
+            "grades_stated": "; ".join(s.grade for s in statements),
+            "page_number": primary.page, "evidence": primary.evidence,
+        })
+    for number, recommendation in enumerate(report.recommendations, start=1):
+        rows["recommendations"].append({
+            "report_id": report_id, "recommendation_number": number, "timescale": recommendation.timescale,
+            "addressed_to": recommendation.addressed_to, "is_priority": recommendation.is_priority,
+            "recommendation_text": recommendation.text, "page_number": recommendation.page,
+            "evidence": recommendation.evidence,
+        })
+    if report.visit is not None:
+        visit = report.visit
+        rows["visits"].append({
+            "report_id": report_id, "visit_type": visit.visit_type, "letter_date": visit.letter_date,
+            "visit_start_date": start, "visit_end_date": end, "visit_number": visit.visit_number,
+            "lead_inspector": "; ".join(report.lead_inspectors) or None,
+            "inspectors": "; ".join(report.inspectors) or None,
+            "addressee": visit.addressee, "addressee_role": visit.addressee_role,
+            "previous_inspection_year": visit.previous_inspection_year,
+            "progress_summary": visit.progress_summary,
+        })
+        for number, (text, page) in enumerate(visit.focus_areas, start=1):
+            rows["visit_focus_areas"].append({
+                "report_id": report_id, "area_number": number, "area_text": text, "page_number": page,
+            })
+    for item in report.evidence:
+        rows["evidence"].append({
+            "report_id": report_id, "field_name": item.field_name, "field_value": item.field_value,
+            "page_number": item.page, "evidence": item.text[:2000],
+        })
