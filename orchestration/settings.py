@@ -32,6 +32,7 @@ class Settings:
     extract_timeout_seconds: float
     extract_memory_mb: int
     max_file_mb: int
+    extract_workers: int | None  # None: one per core
 
     @property
     def parquet_dir(self) -> Path:
@@ -50,4 +51,5 @@ def load() -> Settings:
         extract_timeout_seconds=float(os.environ.get("EXTRACT_TIMEOUT_SECONDS", "120")),
         extract_memory_mb=int(os.environ.get("EXTRACT_MEMORY_MB", "1024")),
         max_file_mb=int(os.environ.get("MAX_FILE_MB", "100")),
+        extract_workers=int(os.environ["EXTRACT_WORKERS"]) if os.environ.get("EXTRACT_WORKERS") else None,
     )

@@ -70,7 +70,9 @@ class FailedExpectation:
             return f"{head}: failed, observed {self.observed_value!r}"
         line = f"{head}: {self.unexpected_count} row(s) unexpected, e.g. {self.examples!r}"
         if self.failing_keys:
-            label = "reports" if self.key_columns == ["report_id"] else f"keys ({', '.join(self.key_columns)})"
+            label = (
+                "reports" if self.key_columns == ["report_id"] else f"keys ({', '.join(self.key_columns)})"
+            )
             line += f"; {label}: {', '.join(str(k) for k in self.failing_keys)}"
         return line
 
@@ -134,7 +136,9 @@ def _load_suite_cached(path_str: str, _mtime_ns: int, _size: int) -> tuple[Expec
             kind = entry.get("type") if isinstance(entry, dict) else None
             problems.append(f"  #{i} {kind or '?'}: {type(exc).__name__}: {exc}".replace("\n", " "))
     if problems:
-        raise SuiteLoadError(f"{path}: {len(problems)} expectation(s) cannot be loaded:\n" + "\n".join(problems))
+        raise SuiteLoadError(
+            f"{path}: {len(problems)} expectation(s) cannot be loaded:\n" + "\n".join(problems)
+        )
 
     suite = ExpectationSuite(
         name=raw.get("name") or path.stem,

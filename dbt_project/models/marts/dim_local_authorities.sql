@@ -19,11 +19,12 @@ unlisted_authorities as (
 
     select
         reports.local_authority_id,
-        case
-            when reports.local_authority_id like 'unresolved:%'
-                then nullif(trim(substr(reports.local_authority_id, length('unresolved:') + 1)), '')
-            else min(reports.local_authority_as_written)
-        end as local_authority_name
+        -- the name as a report writes it ('London Borough of Narnia') reads better than the matching key
+        -- the Python side puts after 'unresolved:' ('narnia'); the key is the fallback
+        coalesce(
+            min(reports.local_authority_as_written),
+            nullif(trim(regexp_replace(reports.local_authority_id, '^unresolved:', '')), '')
+        ) as local_authority_name
 
     from reports
     left join reference_authorities

@@ -61,7 +61,7 @@ inspections_dated as (
         inspections.local_authority_id,
         inspections.report_type,
         coalesce(inspections.inspection_end_date, inspections.publication_date) as inspection_reference_date,
-        list_transform(string_split(authorities.successor_ids, ';'), code -> trim(code)) as successor_id_list
+        list_transform(string_split(authorities.successor_ids, ';'), lambda code: trim(code)) as successor_id_list
 
     from inspections
     left join authorities

@@ -12,6 +12,7 @@ renamed as (
         source_file,
         source_sha256,
         size_bytes,
+        media_kind,
         status as file_status,
         status_reason,
         report_id,

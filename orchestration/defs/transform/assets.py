@@ -1,0 +1,102 @@
+"""dbt builds `staging` and `marts` from the extracted tables; its tests run as Dagster asset checks."""
+
+
+import contextlib
+import io
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any, Mapping
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+
+from ... import settings as settings_module
+from ..progress import reporter
+
+# Schema of a dbt node -> Dagster group: the UI's graph reads raw -> staging -> marts -> published.
+_GROUPS = {"reference": "raw", "staging": "staging", "intermediate": "staging", "marts": "marts"}
+
+
+def dbt_executable() -> str:
+    """The dbt beside this interpreter, so the UI works when started without an activated venv."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
+DBT_PROJECT = DbtProject(
+    project_dir=settings_module.DBT_PROJECT_DIR,
+    profiles_dir=settings_module.DBT_PROJECT_DIR,
+)
+
+
+class WarehouseTranslator(DagsterDbtTranslator):
+    """Asset keys mirror DuckDB schema/table; sources keep their schema (extracted/..., audit/...)."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+        return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return _GROUPS.get(dbt_resource_props.get("schema", ""), "staging")
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]):
+        return ["team:ofsted-warehouse"]
+
+
+def ensure_manifest() -> Path:
+    """dbt's manifest must exist before the graph loads; `make` targets refresh it with `dbt parse`."""
+    manifest = DBT_PROJECT.manifest_path
+    if not manifest.exists():
+        import subprocess
+
+        env = {**os.environ, "DUCKDB_PATH": str(settings_module.load().duckdb_path)}
+        subprocess.run(
+            [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT.project_dir),
+             "--profiles-dir", str(DBT_PROJECT.project_dir)],
+            check=True,
+            env=env,
+        )
+    return manifest
+
+
+@dbt_assets(
+    manifest=ensure_manifest(),
+    project=DBT_PROJECT,
+    dagster_dbt_translator=WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+)
+def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Seeds, staging views and mart tables; each dbt test is a check on its model."""
+    # profiles.yml reads DUCKDB_PATH; pass the resolved absolute path of this run
+    os.environ["DUCKDB_PATH"] = str(settings_module.load().duckdb_path)
+    report = reporter(context)
+    report("dbt: building staging and marts, running dbt tests")
+    # `make run` shows progress lines, not dbt's own log; the UI keeps the full log either way
+    quiet = os.environ.get("OFSTED_TERMINAL_PROGRESS") == "1"
+    captured = io.StringIO()
+    built = failed = 0
+    try:
+        with contextlib.redirect_stdout(captured) if quiet else contextlib.nullcontext():
+            for event in dbt.cli(["build"], context=context).stream():
+                if isinstance(event, (dg.Output, dg.AssetMaterialization)):
+                    built += 1
+                elif isinstance(event, dg.AssetCheckResult) and not event.passed:
+                    failed += 1
+                    report(f"dbt: test failed: {event.check_name} on {event.asset_key.to_user_string()}")
+                yield event
+    except Exception:
+        for line in captured.getvalue().splitlines():
+            if "ERROR" in line or "FAIL" in line or "Error" in line:
+                report("dbt: " + line.strip())
+        raise
+    report(f"dbt: {built} models and seeds built, {failed} tests failed")
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(
+        project_dir=DBT_PROJECT,
+        profiles_dir=str(settings_module.DBT_PROJECT_DIR),
+        dbt_executable=dbt_executable(),
+    )
