@@ -4,10 +4,13 @@
 
 * Lines come top to bottom (reading order for ordinary single-column pages). A "line" is a row of the
   page: every pdfminer text line whose vertical extent overlaps the row's, ordered left to right.
-* A blank line separates two rows that belong to different pdfminer text boxes, so a paragraph's
-  wrapped lines are adjacent and paragraphs, headings and list items separated by vertical space are
-  split by exactly one blank line. Paragraphs set with no extra space between them may share a box and
-  so come out without a blank line between them. There are no leading blank lines or leading spaces.
+* Exactly one blank line separates two rows that belong to different pdfminer text boxes (LAParams
+  defaults), so a paragraph's wrapped lines are adjacent and paragraphs, headings, list items and table
+  rows set apart by vertical space are separated. pdfminer also starts a new box where a line is not
+  aligned with the next (the first line of a hanging-indent bullet or numbered paragraph); such rows
+  are kept together when they are as close and as tall as lines of one paragraph. Paragraphs set with
+  no extra space between them come out without a blank line between them. A page never starts or ends
+  with a blank line, and no line has leading or trailing spaces.
 * Table rows: text pieces on the same row that are far apart horizontally (a label and, far to its
   right, its value such as "Overall effectiveness" ... "Adequate") are joined by ONE TAB:
   "Overall effectiveness\\tAdequate". Pieces close together are joined by a space. When a label wraps,
@@ -51,17 +54,27 @@ TAB_GAP_FACTOR = 1.5
 # lines and the page would come out empty.
 _LAPARAMS = LAParams(all_texts=True)
 
-_LIGATURES = str.maketrans(
-    {"ﬁ": "fi", "ﬂ": "fl", "ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st",
-     "\u00a0": " ", "\u202f": " ", "\u2007": " "}
+_CHAR_FIXES = str.maketrans(
+    {
+        "ﬁ": "fi",
+        "ﬂ": "fl",
+        "ﬀ": "ff",
+        "ﬃ": "ffi",
+        "ﬄ": "ffl",
+        "ﬅ": "st",
+        "ﬆ": "st",
+        "\u00a0": " ",
+        "\u202f": " ",
+        "\u2007": " ",
+    }
 )
 
 # Glyphs that are bullets wherever they start a line. Private-use code points are what Word's Symbol
 # and Wingdings bullets decode to; (cid:N) is what pdfminer prints when the font has no unicode map.
 _BULLET_GLYPHS = (
-    "•", "●", "▪", "◦", "■", "□", "▫", "‣", "⁃", "∙", "·", "►", "▸", "➢",
-    "\uf0b7", "\uf0a7", "\uf0a8", "\uf076", "\uf0d8", "\uf0fc", "\uf06c", "\uf06e", "\uf0a1",
-    "(cid:127)", "(cid:120)", "(cid:149)", "(cid:183)",
+    *"•●▪◦■□▫‣⁃∙·►▸➢",
+    *"\uf0b7\uf0a7\uf0a8\uf076\uf0d8\uf0fc\uf06c\uf06e\uf0a1",
+    *("(cid:127)", "(cid:120)", "(cid:149)", "(cid:183)"),
 )
 _LEADING_BULLET = re.compile(
     r"^(?:" + "|".join(re.escape(g) for g in sorted(_BULLET_GLYPHS, key=len, reverse=True)) + r")\s*"
@@ -100,13 +113,13 @@ class _Piece:
 
 def extract_pdf_pages(path: pathlib.Path) -> list[str]:
     """Return cleaned text for each page of the PDF at `path`, page 1 first (format: module docstring)."""
-    pages: list[tuple[LTPage, list[_Piece]]] = []
+    pages: list[tuple[tuple[float, float, float, float], list[_Piece]]] = []
     for layout in extract_pages(path, laparams=_LAPARAMS):
         pages.append((layout.bbox, list(_pieces(layout))))
     if not pages:
         raise ValueError(f"no pages found in {path}")
 
-    running = _running_keys([(bbox, pieces) for bbox, pieces in pages])
+    running = _running_keys(pages)
     out = []
     for bbox, pieces in pages:
         kept = [p for p in pieces if not _is_edge_furniture(p, bbox, running)]
@@ -148,21 +161,23 @@ def _pieces(layout: LTPage) -> Iterator[_Piece]:
 
 
 def _clean(text: str) -> str:
-    return _SPACES.sub(" ", text.translate(_LIGATURES)).strip()
+    return _SPACES.sub(" ", text.translate(_CHAR_FIXES)).strip()
 
 
-def _normalise_bullet(text: str, line: LTTextLineHorizontal) -> str:
+def _normalise_bullet(text: str, line: LTTextLineHorizontal | None) -> str:
     m = _LEADING_BULLET.match(text)
     if m and m.end() < len(text):
-        return "• " + text[m.end():]
+        return "• " + text[m.end() :]
     if text.startswith("o ") and _first_char_is_foreign_glyph(line):
         return "• " + text[2:].lstrip()
     return text
 
 
-def _first_char_is_foreign_glyph(line: LTTextLineHorizontal) -> bool:
+def _first_char_is_foreign_glyph(line: LTTextLineHorizontal | None) -> bool:
     # "o ensure ..." is a Courier/Wingdings "o" bullet merged into the line; a real word "o" would be in
     # the same font as the text after it.
+    if line is None:
+        return False
     chars = [c for c in line if isinstance(c, LTChar)]
     return len(chars) >= 2 and chars[0].get_text() == "o" and chars[0].fontname != chars[1].fontname
 
@@ -172,7 +187,7 @@ def _first_char_is_foreign_glyph(line: LTTextLineHorizontal) -> bool:
 
 
 def _zone(piece: _Piece, bbox) -> str | None:
-    x0, y0, x1, y1 = bbox
+    _, y0, _, y1 = bbox
     band = (y1 - y0) * EDGE_FRACTION
     if piece.centre >= y1 - band:
         return "top"
@@ -247,7 +262,7 @@ def _row_text(row: list[_Piece]) -> str:
 
 def _page_text(pieces: list[_Piece]) -> str:
     lines: list[str] = []
-    prev_boxes: set[int] = set()
+    prev: list[_Piece] = []
     pending_bullet = False
     for row in _rows(pieces):
         if all(p.glyph for p in row):
@@ -259,9 +274,22 @@ def _page_text(pieces: list[_Piece]) -> str:
             text = "• " + text
         pending_bullet = False
         # Glyphs sit in their own boxes, so they must not decide paragraph breaks.
-        boxes = {p.box for p in row if not p.glyph}
-        if lines and not (boxes & prev_boxes):
+        body = [p for p in row if not p.glyph]
+        if lines and _new_paragraph(prev, body):
             lines.append("")
         lines.append(text)
-        prev_boxes = boxes
+        prev = body
     return "\n".join(lines)
+
+
+def _new_paragraph(prev: list[_Piece], row: list[_Piece]) -> bool:
+    if {p.box for p in prev} & {p.box for p in row}:
+        return False
+    # pdfminer also splits a box where consecutive lines are not left-, right- or centre-aligned: the
+    # first line of a hanging-indent list item or numbered paragraph, an indented first line. Undo that
+    # when the rows are as close and as tall as lines of one paragraph (pdfminer's own tolerances).
+    prev_h = max(p.height for p in prev)
+    row_h = max(p.height for p in row)
+    d = _LAPARAMS.line_margin * max(prev_h, row_h)
+    gap = min(p.y0 for p in prev) - max(p.y1 for p in row)
+    return gap > d or abs(prev_h - row_h) > d

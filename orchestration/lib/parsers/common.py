@@ -116,6 +116,9 @@ _GOVERNING_WORDS = {
     "further", "fully", "both", "then", "help", "who", "which", "that", "they", "it", "we", "managers",
     "leaders", "partners", "agencies", "staff", "workers", "authority", "council", "board", "lscb",
     "cscb", "sscb", "services", "partnership", "consistently", "always", "routinely", "effectively",
+    # determiners and prepositions take a noun, so a verb-like word after them is a noun ("their review")
+    "the", "a", "an", "their", "its", "his", "her", "our", "this", "these", "those", "of", "for", "in",
+    "with", "by", "on", "at", "from", "any", "each", "every", "no",
 }
 _RUN_TOGETHER_RE = re.compile(rf"(?<=[a-z]) ((?:{_OPENING_VERBS}) (?:{_VERB_OBJECTS}) )")
 

@@ -1,0 +1,94 @@
+"""The whole graph over the seed reports, as text and as PDFs, compared field by field with gold."""
+
+import hashlib
+import shutil
+
+import pytest
+
+from tests.support import REPO, build_warehouse, compare_with_gold, load_gold
+
+pytestmark = pytest.mark.integration
+
+SEEDS = sorted((REPO / "raw").glob("*.txt"))
+
+
+@pytest.fixture(scope="module")
+def text_build(tmp_path_factory):
+    work = tmp_path_factory.mktemp("text")
+    raw = work / "raw"
+    shutil.copytree(REPO / "raw", raw)
+    return build_warehouse(raw, work)
+
+
+def test_text_seeds_build_publish_and_match_gold(text_build):
+    assert text_build.result.success, [e.description for e in text_build.failed_checks()]
+    assert not text_build.failed_checks()
+    con = text_build.published()
+    try:
+        assert compare_with_gold(con, load_gold()) == []
+        statuses = con.execute("SELECT status, count(*) FROM audit.file_ledger GROUP BY status").fetchall()
+        assert statuses == [("loaded", 5)]
+        # every judgement a mart shows leads back to the sentence it came from
+        missing = con.execute("SELECT count(*) FROM marts.fct_judgements WHERE evidence IS NULL").fetchall()[0][0]
+        assert missing == 0
+    finally:
+        con.close()
+    parquet = sorted(p.name for p in text_build.parquet_dir.glob("*.parquet"))
+    assert "fct_judgements.parquet" in parquet and len(parquet) == 7
+
+
+def test_monitoring_visit_is_linked_to_the_earlier_inspection(text_build):
+    con = text_build.published()
+    try:
+        rows = con.execute(
+            """SELECT v.preceding_inspection_id, i.local_authority_id, i.inspection_end_date
+               FROM marts.fct_visits v JOIN marts.fct_inspections i ON i.inspection_id = v.preceding_inspection_id"""
+        ).fetchall()
+    finally:
+        con.close()
+    assert [(authority, str(ended)) for _, authority, ended in rows] == [("E10000030", "2012-09-19")]
+
+
+def test_pdf_renderings_match_gold(tmp_path):
+    from tests.fixtures.pdf_render import render_text_report_to_pdf
+
+    raw = tmp_path / "raw" / "nested folder"
+    raw.mkdir(parents=True)
+    for index, seed in enumerate(SEEDS):
+        layout = "ab"[index % 2]
+        render_text_report_to_pdf(seed.read_text(encoding="utf-8"), raw / f"{seed.stem}.pdf", layout=layout)
+    build = build_warehouse(tmp_path / "raw", tmp_path)
+    assert build.result.success, [e.description for e in build.failed_checks()]
+    con = build.published()
+    try:
+        problems = compare_with_gold(con, load_gold(), name_of=lambda f: f.split("/")[-1].replace(".pdf", ".txt"))
+        pages = con.execute("SELECT count(*) FROM marts.dim_reports WHERE page_count > 1").fetchall()[0][0]
+    finally:
+        con.close()
+    assert problems == []
+    assert pages == 5
+
+
+def test_failed_check_withholds_publication(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(REPO / "raw", raw)
+    first = build_warehouse(raw, tmp_path)
+    assert first.result.success
+    before = hashlib.sha256(first.published_path.read_bytes()).hexdigest()
+    parquet_before = {p.name: p.read_bytes() for p in first.parquet_dir.iterdir()}
+
+    # the summary paragraph now contradicts the record of main findings
+    surrey = (raw / "000_9f7ce6b861c02e06.txt").read_text(encoding="utf-8")
+    contradicting = surrey.replace("County Council is judged to be adequate.", "County Council is judged to be good.", 1)
+    assert contradicting != surrey
+    (raw / "contradicting_report.txt").write_text(contradicting, encoding="utf-8")
+
+    second = build_warehouse(raw, tmp_path, published_path=first.published_path)
+    assert not second.result.success
+    failed = second.failed_checks()
+    assert [(e.asset_key.to_user_string(), e.check_name) for e in failed] == [
+        ("extracted/judgements", "great_expectations_suite")
+    ]
+    assert "distinct_grade_count" in failed[0].description
+    assert hashlib.sha256(first.published_path.read_bytes()).hexdigest() == before
+    assert {p.name: p.read_bytes() for p in first.parquet_dir.iterdir()} == parquet_before
