@@ -57,7 +57,9 @@ def build_warehouse(raw_dir: Path, work_dir: Path, published_path: Path | None =
 
     published_path = published_path or work_dir / "published" / "ofsted.duckdb"
     duckdb_path = work_dir / "warehouse.duckdb"
-    with environment(RAW_DIR=str(raw_dir), DUCKDB_PATH=str(duckdb_path), PUBLISHED_DUCKDB_PATH=str(published_path)):
+    with environment(
+        RAW_DIR=str(raw_dir), DUCKDB_PATH=str(duckdb_path), PUBLISHED_DUCKDB_PATH=str(published_path)
+    ):
         from orchestration.definitions import defs
 
         result = dg.materialize(assets=list(defs.assets), resources=defs.resources, raise_on_error=False)
@@ -79,7 +81,9 @@ def load_gold() -> dict:
     return json.loads(GOLD_SEEDS.read_text())["documents"]
 
 
-def compare_with_gold(con: duckdb.DuckDBPyConnection, gold: dict, name_of=lambda source_file: source_file) -> list[str]:
+def compare_with_gold(
+    con: duckdb.DuckDBPyConnection, gold: dict, name_of=lambda source_file: source_file
+) -> list[str]:
     """Every field of gold that the marts get wrong, as readable lines (empty when exact)."""
     problems: list[str] = []
     reports = {
@@ -107,7 +111,8 @@ def compare_with_gold(con: duckdb.DuckDBPyConnection, gold: dict, name_of=lambda
         check("gss_code", authority_id, truth["gss_code"])
         check("local_authority_as_written", as_written, truth["local_authority_as_written"])
         name = con.execute(
-            "SELECT local_authority_name FROM marts.dim_local_authorities WHERE local_authority_id = ?", [authority_id]
+            "SELECT local_authority_name FROM marts.dim_local_authorities WHERE local_authority_id = ?",
+            [authority_id],
         ).fetchall()
         check("local_authority", name[0][0] if name else None, truth["local_authority"])
         if truth["report_type"] == "monitoring_visit":
@@ -120,7 +125,9 @@ def compare_with_gold(con: duckdb.DuckDBPyConnection, gold: dict, name_of=lambda
             if not row:
                 problems.append(f"{document}: no fct_visits row")
                 continue
-            (letter, start, end, number, lead, inspectors, addressee, role, previous, summary, visit_id) = row[0]
+            (letter, start, end, number, lead, inspectors, addressee, role, previous, summary, visit_id) = (
+                row[0]
+            )
             check("letter_date", _iso(letter), truth["letter_date"])
             check("visit_start_date", _iso(start), truth["visit_start_date"])
             check("visit_end_date", _iso(end), truth["visit_end_date"])
@@ -131,9 +138,13 @@ def compare_with_gold(con: duckdb.DuckDBPyConnection, gold: dict, name_of=lambda
             check("addressee_role", role, truth["addressee_role"])
             check("previous_inspection_year", previous, truth["previous_inspection_year"])
             check("progress_summary", summary, truth["progress_summary"])
-            areas = [r[0] for r in con.execute(
-                "SELECT area_text FROM marts.fct_visit_focus_areas WHERE visit_id = ? ORDER BY area_number", [visit_id]
-            ).fetchall()]
+            areas = [
+                r[0]
+                for r in con.execute(
+                    "SELECT area_text FROM marts.fct_visit_focus_areas WHERE visit_id = ? ORDER BY area_number",
+                    [visit_id],
+                ).fetchall()
+            ]
             check("areas_covered count", len(areas), len(truth["areas_covered"]))
             for index, (got, want) in enumerate(zip(areas, truth["areas_covered"]), start=1):
                 check(f"areas_covered[{index}]", got, want)
@@ -150,9 +161,12 @@ def compare_with_gold(con: duckdb.DuckDBPyConnection, gold: dict, name_of=lambda
         check("inspection_start_date", _iso(start), truth["inspection_start_date"])
         check("inspection_end_date", _iso(end), truth["inspection_end_date"])
         check("lead_inspector", lead, truth["lead_inspector"])
-        judgements = dict(con.execute(
-            "SELECT judgement_area, grade FROM marts.fct_judgements WHERE inspection_id = ?", [inspection_id]
-        ).fetchall())
+        judgements = dict(
+            con.execute(
+                "SELECT judgement_area, grade FROM marts.fct_judgements WHERE inspection_id = ?",
+                [inspection_id],
+            ).fetchall()
+        )
         for area, grade in truth["judgements"].items():
             check(f"judgement {area}", judgements.get(area), grade)
         extra = set(judgements) - set(truth["judgements"])

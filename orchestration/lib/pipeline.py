@@ -29,7 +29,7 @@ log = logging.getLogger("ofsted_warehouse")
 
 
 def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 @dataclass
@@ -176,7 +176,8 @@ def parse(con: duckdb.DuckDBPyConnection, reference_csv: Path) -> ParseSummary:
     resolver = resolver_for(reference_csv)
     ledger = con.execute(
         """SELECT source_file, source_sha256 FROM audit.file_ledger
-           WHERE is_present AND media_kind IS NOT NULL AND source_sha256 IS NOT NULL ORDER BY source_file"""
+           WHERE is_present AND media_kind IS NOT NULL AND source_sha256 IS NOT NULL
+           ORDER BY first_seen_at, source_file"""
     ).fetchall()
     documents = {
         row[0]: row[1:]
@@ -190,7 +191,7 @@ def parse(con: duckdb.DuckDBPyConnection, reference_csv: Path) -> ParseSummary:
 
     rows: dict[str, list[dict]] = defaultdict(list)
     outcome: dict[str, tuple[str, str | None, str | None]] = {}  # source_file -> (status, reason, report_id)
-    canonical: dict[str, str] = {}
+    canonical: dict[str, str] = {}  # the first-seen name of each content is the one loaded
     summary = ParseSummary()
     for source_file, sha256 in ledger:
         if sha256 in canonical:

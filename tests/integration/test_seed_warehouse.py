@@ -29,7 +29,9 @@ def test_text_seeds_build_publish_and_match_gold(text_build):
         statuses = con.execute("SELECT status, count(*) FROM audit.file_ledger GROUP BY status").fetchall()
         assert statuses == [("loaded", 5)]
         # every judgement a mart shows leads back to the sentence it came from
-        missing = con.execute("SELECT count(*) FROM marts.fct_judgements WHERE evidence IS NULL").fetchall()[0][0]
+        missing = con.execute("SELECT count(*) FROM marts.fct_judgements WHERE evidence IS NULL").fetchall()[
+            0
+        ][0]
         assert missing == 0
     finally:
         con.close()
@@ -61,7 +63,9 @@ def test_pdf_renderings_match_gold(tmp_path):
     assert build.result.success, [e.description for e in build.failed_checks()]
     con = build.published()
     try:
-        problems = compare_with_gold(con, load_gold(), name_of=lambda f: f.split("/")[-1].replace(".pdf", ".txt"))
+        problems = compare_with_gold(
+            con, load_gold(), name_of=lambda f: f.split("/")[-1].replace(".pdf", ".txt")
+        )
         pages = con.execute("SELECT count(*) FROM marts.dim_reports WHERE page_count > 1").fetchall()[0][0]
     finally:
         con.close()
@@ -79,7 +83,9 @@ def test_failed_check_withholds_publication(tmp_path):
 
     # the summary paragraph now contradicts the record of main findings
     surrey = (raw / "000_9f7ce6b861c02e06.txt").read_text(encoding="utf-8")
-    contradicting = surrey.replace("County Council is judged to be adequate.", "County Council is judged to be good.", 1)
+    contradicting = surrey.replace(
+        "County Council is judged to be adequate.", "County Council is judged to be good.", 1
+    )
     assert contradicting != surrey
     (raw / "contradicting_report.txt").write_text(contradicting, encoding="utf-8")
 

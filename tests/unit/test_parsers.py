@@ -56,8 +56,12 @@ Leadership and governance\tGood
 
 
 def cp_report(**values):
-    fields = {"dates": "8 - 17 October 2012", "lead": "Jane Example HMI", "summary_grade": "adequate",
-              "table_grade": "Adequate"}
+    fields = {
+        "dates": "8 - 17 October 2012",
+        "lead": "Jane Example HMI",
+        "summary_grade": "adequate",
+        "table_grade": "Adequate",
+    }
     fields.update(values)
     [report] = parse_document([CP_TEMPLATE.format(**fields)], paged=False)
     return report
@@ -117,7 +121,10 @@ def test_missing_front_page_leaves_dates_and_inspector_unset():
     ],
 )
 def test_run_together_split_only_where_no_word_governs_the_verb(text, expected):
-    assert len(split_run_together("ensure that children are seen alone where appropriate and their " + text)) == expected
+    assert (
+        len(split_run_together("ensure that children are seen alone where appropriate and their " + text))
+        == expected
+    )
 
 
 LETTER = """Ofsted, Piccadilly Gate, Manchester
@@ -168,8 +175,14 @@ def test_monitoring_visit_letter():
     assert visit.addressee == "Mr Sam Example"
     assert visit.addressee_role == "Director of Children's Services"
     assert report.local_authority_as_written == "Sutton Council"
-    assert [text for text, _ in visit.focus_areas] == ["The quality of assessments", "Management oversight of practice"]
-    assert visit.progress_summary == "the local authority is making steady progress in improving services for children"
+    assert [text for text, _ in visit.focus_areas] == [
+        "The quality of assessments",
+        "Management oversight of practice",
+    ]
+    assert (
+        visit.progress_summary
+        == "the local authority is making steady progress in improving services for children"
+    )
 
 
 def test_not_an_ofsted_report():
@@ -189,8 +202,14 @@ def test_ofsted_document_of_another_kind_is_other():
     [
         ("10-19 September 2012", [("2012-09-10", "2012-09-19")]),
         ("31 October and 1 November 2017", [("2017-10-31", "2017-11-01")]),
-        ("19 November-11 December 2013 and 28 – 30 January 2014", [("2013-11-19", "2013-12-11"), ("2014-01-28", "2014-01-30")]),
-        ("5 to 9 December 2022 and 14 to 15 February 2023", [("2022-12-05", "2022-12-09"), ("2023-02-14", "2023-02-15")]),
+        (
+            "19 November-11 December 2013 and 28 – 30 January 2014",
+            [("2013-11-19", "2013-12-11"), ("2014-01-28", "2014-01-30")],
+        ),
+        (
+            "5 to 9 December 2022 and 14 to 15 February 2023",
+            [("2022-12-05", "2022-12-09"), ("2023-02-14", "2023-02-15")],
+        ),
         ("on 15, 16 and 21 July 2025", [("2025-07-15", "2025-07-16"), ("2025-07-21", "2025-07-21")]),
         ("29 December 2014 to 2 January 2015", [("2014-12-29", "2015-01-02")]),
     ],

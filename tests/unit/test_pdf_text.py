@@ -26,11 +26,10 @@ CASE_IDS = [f"{seed.name[:3]}-{layout}" for seed, layout in CASES]
 
 PAGE_NUMBER_LINE = re.compile(r"^(?:page\s*)?\d+(?:\s*(?:of|/)\s*\d+)?$|^[-–—]\s*\d+\s*[-–—]$", re.IGNORECASE)
 
-pytestmark = pytest.mark.skipif(not SEEDS, reason=f"no seed texts in {SEEDS_DIR}")
-
 
 @pytest.fixture(scope="module")
 def extracted(tmp_path_factory) -> dict[tuple[Path, str], list[str]]:
+    """Pages extracted from each seed rendered in each layout, keyed by (seed path, layout)."""
     out_dir = tmp_path_factory.mktemp("pdfs")
     result = {}
     for seed, layout in CASES:
@@ -38,7 +37,6 @@ def extracted(tmp_path_factory) -> dict[tuple[Path, str], list[str]]:
             seed.read_text(encoding="utf-8"), out_dir / f"{seed.stem}_{layout}.pdf", layout=layout
         )
         result[(seed, layout)] = extract_pdf_pages(pdf)
-    result["dir"] = out_dir
     return result
 
 
@@ -64,7 +62,8 @@ def extracted_words(pages: list[str]) -> list[str]:
 def first_difference(expected: list[str], got: list[str]) -> str:
     for i, (a, b) in enumerate(zip(expected, got)):
         if a != b:
-            return f"word {i}: expected ...{' '.join(expected[max(0, i - 8) : i + 8])}... got ...{' '.join(got[max(0, i - 8) : i + 8])}..."
+            window = slice(max(0, i - 8), i + 8)
+            return f"word {i}: expected {' '.join(expected[window])!r}, got {' '.join(got[window])!r}"
     return f"lengths differ: expected {len(expected)} words, got {len(got)}"
 
 
@@ -96,9 +95,11 @@ def test_running_header_and_page_numbers_removed(extracted, seed, layout):
     # The title or the authority may stand alone in the body (a heading, the cover, an address), so the
     # test is for the header as the PDF draws it on pages 2..n: the pair at the top of the page, or both
     # on one line. Any other leak would also break the word order checked above.
+    standalone = {b.plain for b in parse_report_text(text)}
     for number, page in enumerate(pages[1:], start=2):
-        top = page.splitlines()[:2]
-        assert top != [title, authority], f"header left on page {number}"
+        first_line, first_chunk = page.splitlines()[0], chunks(page)[0]
+        if first_line in (title, authority):
+            assert first_chunk in standalone, f"header left on page {number}"
         assert not [ln for ln in page.splitlines() if title in ln and authority in ln], number
 
 
@@ -114,7 +115,10 @@ def test_every_bullet_item_starts_a_line(extracted, seed, layout):
 
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_seed_000_within_three_months_list(extracted, layout):
-    text = "\n".join(extracted[(SEEDS_DIR / "000_9f7ce6b861c02e06.txt", layout)])
+    seed = SEEDS_DIR / "000_9f7ce6b861c02e06.txt"
+    if (seed, layout) not in extracted:
+        pytest.skip(f"{seed} not available")
+    text = "\n".join(extracted[(seed, layout)])
     start = text.index("Within three months:")
     section = text[start : text.index("Within six months:", start)]
     item_lines = [ln for ln in section.splitlines() if ln.startswith("• ")]
@@ -190,9 +194,11 @@ def _hand_made_pdf(path: Path) -> Path:
             c.drawString(72, y - 170, "o")  # Word's second-level bullet: an "o" in another font
             c.setFont("Helvetica", 11)
             c.drawString(84, y - 170, "second level item")
-            c.drawString(72, y - 200, "Overall effectiveness")
-            c.drawString(400, y - 200, "Adequate")
-            c.drawString(72, y - 230, "Page 2 of 3")  # looks like a page number, but not at an edge
+            # Drawn in one string, pdfminer keeps glyph and text in one line: "(cid:127) merged item".
+            c.drawString(72, y - 190, "\u2022 merged glyph item")
+            c.drawString(72, y - 215, "Overall effectiveness")
+            c.drawString(400, y - 215, "Adequate")
+            c.drawString(72, y - 245, "Page 2 of 3")  # looks like a page number, but not at an edge
         c.showPage()
     c.save()
     return path
@@ -202,7 +208,7 @@ def test_hand_made_pdf_headers_footers_bullets_and_rows(tmp_path):
     pages = extract_pdf_pages(_hand_made_pdf(tmp_path / "hand.pdf"))
     assert pages == [
         "Body paragraph on page 1 starts here and\nwraps onto a second line.",
-        "\n".join(
+        "\n".join(  # noqa: FLY002 - one line per list entry reads like the page
             [
                 "Body paragraph on page 2 starts here and",
                 "wraps onto a second line.",
@@ -215,6 +221,8 @@ def test_hand_made_pdf_headers_footers_bullets_and_rows(tmp_path):
                 "• ensure that visits happen",
                 "",
                 "• second level item",
+                "",
+                "• merged glyph item",
                 "",
                 "Overall effectiveness\tAdequate",
                 "",
@@ -244,8 +252,8 @@ def test_text_normalisation():
     assert _normalise_bullet("o ensure that", None) == "o ensure that"  # no font evidence: a word
 
 
-def test_truncated_pdf_raises(extracted, tmp_path):
-    whole = (extracted["dir"] / f"{SEEDS[0].stem}_a.pdf").read_bytes()
+def test_truncated_pdf_raises(tmp_path):
+    whole = _hand_made_pdf(tmp_path / "whole.pdf").read_bytes()
     truncated = tmp_path / "truncated.pdf"
     truncated.write_bytes(whole[: len(whole) // 2])
     with pytest.raises(Exception) as info:
