@@ -10,7 +10,8 @@
   aligned with the next (the first line of a hanging-indent bullet or numbered paragraph); such rows
   are kept together when they are as close and as tall as lines of one paragraph. Paragraphs set with
   no extra space between them come out without a blank line between them. A page never starts or ends
-  with a blank line, and no line has leading or trailing spaces.
+  with a blank line. A line that starts right of the page's text column (its most common left edge)
+  begins with one space; no other line has leading spaces, and none has trailing spaces.
 * Table rows: text pieces on the same row that are far apart horizontally (a label and, far to its
   right, its value such as "Overall effectiveness" ... "Adequate") are joined by ONE TAB:
   "Overall effectiveness\\tAdequate". Pieces close together are joined by a space. When a label wraps,
@@ -157,7 +158,15 @@ def _pieces(layout: LTPage) -> Iterator[_Piece]:
             text = "•"
         else:
             text = _normalise_bullet(text, line)
-        yield _Piece(line.x0, line.x1, line.y0, line.y1, text, box, glyph)
+        yield _Piece(_ink_x0(line), line.x1, line.y0, line.y1, text, box, glyph)
+
+
+def _ink_x0(line: LTTextLineHorizontal) -> float:
+    """Left edge of the first visible character: a line drawn with leading spaces starts there."""
+    for char in line:
+        if isinstance(char, LTChar) and char.get_text().strip():
+            return char.x0
+    return line.x0
 
 
 def _clean(text: str) -> str:
@@ -260,11 +269,24 @@ def _row_text(row: list[_Piece]) -> str:
     return text
 
 
+def _left_margin(rows: list[list[_Piece]]) -> float | None:
+    """The x where most rows of the page start: the text column's left edge."""
+    starts = [round(row[0].x0) for row in rows if not row[0].glyph]
+    if not starts:
+        return None
+    counts: dict[int, int] = defaultdict(int)
+    for x in starts:
+        counts[x] += 1
+    return float(max(counts.items(), key=lambda item: (item[1], -item[0]))[0])
+
+
 def _page_text(pieces: list[_Piece]) -> str:
     lines: list[str] = []
     prev: list[_Piece] = []
     pending_bullet = False
-    for row in _rows(pieces):
+    rows = _rows(pieces)
+    margin = _left_margin(rows)
+    for row in rows:
         if all(p.glyph for p in row):
             # A glyph alone on its row (often drawn larger or offset): it belongs to the next row.
             pending_bullet = True
@@ -273,6 +295,10 @@ def _page_text(pieces: list[_Piece]) -> str:
         if pending_bullet and not text.startswith("• "):
             text = "• " + text
         pending_bullet = False
+        # A row starting right of the text column keeps one leading space: in a list whose bullet glyphs
+        # were lost, that indent is all that marks where an item starts.
+        if margin is not None and not text.startswith("• ") and row[0].x0 - margin > 0.2 * row[0].height:
+            text = " " + text
         # Glyphs sit in their own boxes, so they must not decide paragraph breaks.
         body = [p for p in row if not p.glyph]
         if lines and _new_paragraph(prev, body):

@@ -34,8 +34,9 @@ def collapse(text: str) -> str:
 class Line:
     page: int | None  # 1-based page of a PDF; None for a text rendering
     text: str  # stripped, bullet glyph removed
-    is_item: bool  # starts a list item: bullet glyph, Markdown dash or (text renderings) a leading space
+    is_item: bool  # starts a list item: bullet glyph, Markdown dash, or an indent (see `mark`)
     is_blank: bool
+    mark: str = ""  # "bullet" (a glyph or dash: certain) | "indent" (a leading space: a hint) | ""
 
 
 def to_lines(pages: list[str], *, paged: bool) -> list[Line]:
@@ -49,13 +50,13 @@ def to_lines(pages: list[str], *, paged: bool) -> list[Line]:
                 continue
             bullet = _BULLET_RE.match(raw)
             if bullet and raw[bullet.end():].strip():
-                lines.append(Line(page, raw[bullet.end():].strip(), True, False))
+                lines.append(Line(page, raw[bullet.end():].strip(), True, False, "bullet"))
                 continue
             if bullet:  # a glyph alone on its line: the item's text follows on the next line
-                lines.append(Line(page, "", True, True))
+                lines.append(Line(page, "", True, True, "bullet"))
                 continue
             indented = raw[:1] in (" ", "\t")
-            lines.append(Line(page, raw.strip(), indented, False))
+            lines.append(Line(page, raw.strip(), indented, False, "indent" if indented else ""))
     return _attach_lone_bullets(lines)
 
 
@@ -67,7 +68,7 @@ def _attach_lone_bullets(lines: list[Line]) -> list[Line]:
             pending = True
             continue
         if pending and not line.is_blank:
-            line = Line(line.page, line.text, True, False)
+            line = Line(line.page, line.text, True, False, "bullet")
             pending = False
         out.append(line)
     return out

@@ -152,15 +152,22 @@ def clean_item(text: str) -> str:
 
 
 def group_items(lines: list[Line]) -> list[list[Line]]:
-    """Group the lines of a list into items: by item marks when the rendering has them, else by blank
-    lines between boxes (a PDF whose bullet glyphs were lost)."""
+    """Group the lines of a list into items. Bullet glyphs or dashes decide when the list has them; else
+    indents do, when some lines are indented and others not (a rendering that lost its glyphs but kept
+    the first line of each item indented); else blank lines between boxes do."""
     text_lines = [line for line in lines if not line.is_blank]
     if not text_lines:
         return []
     items: list[list[Line]] = []
-    if any(line.is_item for line in text_lines):
+    marks = {line.mark for line in text_lines}
+    starts_item = None
+    if "bullet" in marks:
+        starts_item = lambda line: line.mark == "bullet"  # noqa: E731
+    elif "indent" in marks and "" in marks:
+        starts_item = lambda line: line.mark == "indent"  # noqa: E731
+    if starts_item is not None:
         for line in text_lines:
-            if line.is_item or not items:
+            if starts_item(line) or not items:
                 items.append([line])
             else:
                 items[-1].append(line)
