@@ -13,7 +13,7 @@ from pathlib import Path
 # Words around a name that say what kind of body it is, not which one. Longest first.
 _PREFIXES = (
     "the royal borough of ", "royal borough of ", "london borough of ", "the london borough of ",
-    "metropolitan borough of ", "borough of ", "county of ", "council of the ", "the ",
+    "metropolitan borough of ", "borough of ", "county of ", "council of the ", "city of ", "the ",
 )
 _SUFFIXES = (
     " metropolitan borough council", " metropolitan district council", " county borough council",

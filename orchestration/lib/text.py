@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-BULLET_GLYPHS = "•●▪◦▫■□➢➤►▶✓✔\uf0b7\uf0a7\uf076\uf0d8\uf0fc·"
+BULLET_GLYPHS = "•●▪◦▫■□◼◾➢➤►▶✓✔\uf0b7\uf0a7\uf076\uf0d8\uf0fc·"
 _BULLET_RE = re.compile(
     r"^\s*(?:\(cid:\d+\)|[" + re.escape(BULLET_GLYPHS) + r"]|[-–*](?=\s))\s*"
 )

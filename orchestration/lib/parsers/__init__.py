@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from ..text import Line, collapse, to_lines
-from . import inspection_2012, visit_letter
+from . import ilacs, inspection_2012, sif, visit_letter
 from .model import NotAReport, ParsedReport
 
 PARSER_VERSION = "2026.11.1"
@@ -19,7 +19,8 @@ _TITLES = [
     ("looked_after_children_inspection", r"inspection of looked after children'?s? services"),
     ("sif_inspection", r"inspection of services for children in need of help and protection"),
     ("lscb_review", r"review of the effectiveness of the local safeguarding children board"),
-    ("ilacs_inspection", r"inspection of (?:the )?local authority children'?s (?:social care )?services"),
+    ("ilacs_inspection", r"inspection of (?:the )?[\w ,'&.-]{0,60}?local authority children'?s (?:social care )?services"),
+    ("ilacs_inspection", r"inspection of children'?s social care services"),
 ]
 _OFSTED_MARKS = re.compile(r"ofsted|her majesty's inspector|his majesty's inspector|crown copyright", re.I)
 
@@ -55,6 +56,10 @@ def parse_document(pages: list[str], *, paged: bool) -> list[ParsedReport]:
         inspection_2012.parse(lines, report, inspection_2012.CHILD_PROTECTION_AREAS)
     elif report_type == "looked_after_children_inspection":
         inspection_2012.parse(lines, report, inspection_2012.LOOKED_AFTER_AREAS)
+    elif report_type in ("sif_inspection", "lscb_review"):
+        sif.parse(lines, report)
+    elif report_type == "ilacs_inspection":
+        ilacs.parse(lines, report)
     elif report_type in ("monitoring_visit", "focused_visit"):
         visit_letter.parse(lines, report, report_type)
     return [report]

@@ -195,3 +195,39 @@ def items_to_texts(lines: list[Line]) -> list[tuple[str, int | None, str]]:
             if text:
                 out.append((text, item[0].page, raw[:1000]))
     return out
+
+
+_NUMBERED = re.compile(r"^\d{1,3}\.\s+(?=[A-Z])")
+
+
+def list_section(lines: list[Line], heading: int, *, intro_limit: int = 8) -> list[tuple[str, int | None, str]]:
+    """The items of the list that follows a heading: bullets, or numbered paragraphs ("23. Ensure ...").
+
+    Lines before the first item (an introductory sentence) are skipped; the list ends at the first line
+    after a blank line that is neither an item nor the continuation of one."""
+    block: list[Line] = []
+    started = False
+    previous_blank = False
+    for offset, line in enumerate(lines[heading + 1:], start=1):
+        if line.is_blank:
+            previous_blank = True
+            if started:
+                block.append(line)
+            continue
+        numbered = bool(_NUMBERED.match(line.text))
+        is_item = line.mark == "bullet" or numbered
+        if not started:
+            if is_item:
+                started = True
+            elif offset > intro_limit:
+                return []
+            else:
+                previous_blank = False
+                continue
+        elif not is_item and previous_blank and not line.text[:1].islower():
+            break
+        if numbered:
+            line = Line(line.page, _NUMBERED.sub("", line.text), True, False, "bullet")
+        block.append(line)
+        previous_blank = False
+    return items_to_texts(block)

@@ -13,8 +13,8 @@ import re
 
 from ..dates import SINGLE_DATE_RE, find_date_expression, parse_date, parse_windows
 from ..text import Line, collapse, split_sentences
-from .common import Joined, clean_person, find_line, group_items, split_people
-from .model import ParsedReport, Visit
+from .common import Joined, clean_person, find_line, group_items, list_section, split_people
+from .model import ParsedReport, Recommendation, Visit
 
 ORDINALS = {
     word: number
@@ -48,6 +48,12 @@ def parse(lines: list[Line], report: ParsedReport, visit_type: str) -> ParsedRep
     _focus_areas(body, visit)
     _verdict(joined, report, visit)
     _signatory(lines, report)
+    for heading, is_priority in ((r"^areas? for priority action", True), (r"^what needs to improve", False)):
+        at = find_line(body, heading)
+        if at >= 0:
+            for text, page, raw in list_section(body, at):
+                report.recommendations.append(
+                    Recommendation(text=text, timescale=None, is_priority=is_priority, page=page, evidence=raw))
     return report
 
 
@@ -96,7 +102,9 @@ def _first_paragraph(joined: Joined, report: ParsedReport, visit: Visit) -> None
     if previous:
         visit.previous_inspection_year = int(previous.group(1))
         report.cite("previous_inspection_year", visit.previous_inspection_year, joined.page_at(previous.start()), joined.sentence_at(previous.start(), previous.end()))
-    team = re.search(r"\b[Tt]he (?:inspectors|inspection team|visit was carried out by|lead inspector)\s+(?:were|was|are|is)?\s*([^.]+)\.", text)
+    team = re.search(
+        r"\b(?:[Tt]he (?:inspectors|inspection team|visit was carried out by|lead inspector)|"
+        r"[Ii]nspectors for this visit)\s+(?:were|was|are|is)?\s*([^.]+)\.", text)
     if team:
         people = split_people(team.group(1))
         if people:

@@ -1,0 +1,129 @@
+"""Single inspection framework reports (2013-18), re-inspections, and reviews of the local safeguarding
+children board (LSCB), alone or bundled in the same PDF as the local authority report.
+
+Where values are:
+- the first lines name the authority ("Derbyshire County Council") above the title;
+- "Inspection date(s): 19 November 2013 – 11 December 2013" and "Lead inspector: Fiona J Millns";
+- page 1: "The overall judgement is good." then the judgement table ("1. Children who need help and
+  protection <tab> Good", "2.1 Adoption performance", ...) and "The judgement for the effectiveness of the
+  Local Safeguarding Children Board (LSCB) is requires improvement.";
+- "What does the Local Authority need to improve?": "Priority and immediate action" and "Areas for
+  improvement", as bullets or numbered paragraphs; "What does the LSCB need to improve?" likewise, its
+  items addressed to the board.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..dates import find_date_expression, parse_windows
+from ..text import Line, collapse
+from .common import GRADE_RE, Joined, find_line, list_section, normal_grade, split_people
+from .model import JudgementStatement, ParsedReport, Recommendation
+
+SIF_AREAS = [
+    ("help_and_protection", r"children who need help and protection"),
+    ("children_in_care", r"children looked after and achieving permanence"),
+    ("adoption", r"adoption performance"),
+    ("care_leavers", r"experiences and progress of care leavers"),
+    ("leadership_management_governance", r"leadership,? management and governance"),
+]
+
+
+def parse(lines: list[Line], report: ParsedReport) -> ParsedReport:
+    joined = Joined.of(lines)
+    head = lines[:80]
+    title_at = find_line(head, r"inspection of services for children in need|review of the effectiveness of the local safeguarding")
+    if title_at > 0:
+        # the authority's name sits above the title, sometimes wrapped over two lines
+        block: list[Line] = []
+        for line in reversed(head[:title_at]):
+            if line.is_blank and block:
+                break
+            if not line.is_blank:
+                block.insert(0, line)
+        if block:
+            name = collapse(" ".join(l.text for l in block))
+            report.local_authority_as_written = name
+            report.cite("local_authority", name, block[0].page, name)
+    if re.search(r"re-?inspection", joined.text[:3000], re.I):
+        report.inspection_kind = "reinspection"
+    else:
+        report.inspection_kind = "standard"
+    _dates_and_inspectors(head, lines, report)
+    _judgements(lines, joined, report)
+    _recommendations(lines, report)
+    return report
+
+
+def _dates_and_inspectors(head: list[Line], lines: list[Line], report: ParsedReport) -> None:
+    dates_at = find_line(head, r"^inspection dates?\s*:?")
+    if dates_at >= 0:
+        text = collapse(" ".join(l.text for l in head[dates_at:dates_at + 2] if not l.is_blank))
+        expression = find_date_expression(re.split(r"inspection dates?\s*:?", text, maxsplit=1, flags=re.I)[1])
+        if expression and parse_windows(expression):
+            report.windows = parse_windows(expression)
+            report.cite("inspection_dates", expression, head[dates_at].page, head[dates_at].text)
+    # the SIF report names its lead inspector at the end, under the inspection team
+    lead_at = find_line(lines, r"^lead inspectors?\s*:?")
+    if lead_at >= 0:
+        rest = re.split(r"lead inspectors?\s*:?", lines[lead_at].text, maxsplit=1, flags=re.I)[1]
+        people = split_people(rest)
+        if people:
+            report.lead_inspectors = people
+            report.cite("lead_inspector", "; ".join(people), lines[lead_at].page, lines[lead_at].text)
+
+
+def _judgements(lines: list[Line], joined: Joined, report: ParsedReport) -> None:
+    text = joined.text
+    overall = re.search(rf"the overall judgement is (?:that )?(?:children'?s services )?(?:are )?{GRADE_RE}", text, re.I)
+    if overall:
+        report.statements.append(JudgementStatement(
+            "overall_effectiveness", normal_grade(overall.group(1)), "summary",
+            joined.page_at(overall.start()), joined.sentence_at(overall.start(), overall.end())))
+    lscb = re.search(
+        rf"local safeguarding children board(?: \(lscb\))? (?:is (?:judged to be |judged |rated )?)?{GRADE_RE}",
+        text[:8000], re.I)
+    if lscb:
+        report.statements.append(JudgementStatement(
+            "lscb", normal_grade(lscb.group(1)), "summary", joined.page_at(lscb.start()),
+            joined.sentence_at(lscb.start(), lscb.end())))
+    for line in lines[:200]:
+        if line.is_blank or "\t" not in line.text:
+            continue
+        label, _, value = line.text.rpartition("\t")
+        grade = re.fullmatch(GRADE_RE, value.strip(), re.I)
+        if not grade:
+            continue
+        for area, pattern in SIF_AREAS:
+            if re.search(pattern, label, re.I):
+                report.statements.append(JudgementStatement(area, normal_grade(grade.group(1)), "table", line.page, line.text))
+                break
+
+
+def _recommendations(lines: list[Line], report: ParsedReport) -> None:
+    sections = [
+        (r"^what does the local authority need to improve", "local_authority"),
+        (r"^what does the (?:lscb|local safeguarding children board) need to improve", "lscb"),
+    ]
+    for heading_pattern, addressed_to in sections:
+        start = find_line(lines, heading_pattern)
+        while start >= 0 and lines[start].text.rstrip().split()[-1].isdigit():  # a contents line
+            start = find_line(lines, heading_pattern, start + 1)
+        if start < 0:
+            continue
+        end = _section_end(lines, start)
+        for sub_heading, is_priority in ((r"^priority and immediate action", True), (r"^areas? for improvement", False)):
+            sub = find_line(lines, sub_heading, start, end)
+            if sub < 0:
+                continue
+            for text, page, raw in list_section(lines[:end], sub):
+                report.recommendations.append(
+                    Recommendation(text=text, timescale=None, addressed_to=addressed_to,
+                                   is_priority=is_priority, page=page, evidence=raw))
+
+
+def _section_end(lines: list[Line], start: int) -> int:
+    end = find_line(lines, r"^(information about this|summary for children|inspection judgements about|"
+                    r"the experiences and progress|what the inspection judgements mean|section \d)", start + 1)
+    return end if end >= 0 else len(lines)
