@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from ..text import Line, collapse
+from .model import JudgementStatement
 
 GRADES = (
     "requires improvement to be good", "requires improvement", "outstanding", "good", "adequate",
@@ -231,3 +232,48 @@ def list_section(lines: list[Line], heading: int, *, intro_limit: int = 8) -> li
         block.append(line)
         previous_blank = False
     return items_to_texts(block)
+
+
+GRADE_PIECE = re.compile(
+    r"^(?:outstanding|good|adequate|inadequate|requires(?: improvement(?: to(?: be(?: good)?)?)?)?|"
+    r"improvement(?: to(?: be(?: good)?)?)?|to(?: be(?: good)?)?|be good|not judged)$",
+    re.I,
+)
+
+
+def grade_table(lines: list[Line], start: int, label_start: re.Pattern, area_of) -> list[JudgementStatement]:
+    """A judgement table read as two streams, label text and grade text. Layouts differ (grade beside the
+    first label line or the last, on a line of its own, split over two lines as "Requires" /
+    "improvement"), but labels and grades keep their order, so the n-th label takes the n-th grade. A
+    table whose label and grade counts differ states nothing rather than something wrong."""
+    labels: list[list] = []  # [text, page]
+    grade_text: list[str] = []
+    for line in lines[start: start + 60]:
+        if line.is_blank:
+            continue
+        left, tab, right = line.text.partition("\t")
+        left = left.strip()
+        if not tab and GRADE_PIECE.match(left):
+            grade_text.append(left)
+            continue
+        if not tab and len(left) > 70 and not left[:1].islower():
+            break  # prose below the table
+        if label_start.match(left):
+            labels.append([left, line.page])
+        elif labels and not tab and re.match(r"^\d", left):
+            break  # a footnote
+        elif labels:
+            labels[-1][0] += " " + left
+        else:
+            continue
+        if tab:
+            grade_text.append(right.strip())
+    grades = re.findall(GRADE_RE, " ".join(grade_text), re.I)
+    if not labels or len(grades) != len(labels):
+        return []
+    statements = []
+    for (label, page), grade in zip(labels, grades):
+        area = area_of(label)
+        if area:
+            statements.append(JudgementStatement(area, normal_grade(grade), "table", page, collapse(f"{label}: {grade}")))
+    return statements

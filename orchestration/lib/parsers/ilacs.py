@@ -17,7 +17,7 @@ import re
 
 from ..dates import find_date_expression, parse_windows
 from ..text import Line, collapse
-from .common import GRADE_RE, find_line, list_section, normal_grade, split_people
+from .common import GRADE_RE, find_line, grade_table, list_section, normal_grade, split_people
 from .model import JudgementStatement, ParsedReport, Recommendation
 
 # Order matters: the longer phrases first.
@@ -89,49 +89,13 @@ def _front_page(head: list[Line], report: ParsedReport) -> None:
             report.cite("lead_inspector", "; ".join(people), head[lead_at].page, text)
 
 
-_GRADE_PIECE = re.compile(
-    r"^(?:outstanding|good|adequate|inadequate|requires(?: improvement(?: to(?: be(?: good)?)?)?)?|"
-    r"improvement(?: to(?: be(?: good)?)?)?|to(?: be(?: good)?)?|be good|not judged)$",
-    re.I,
-)
-_LABEL_START = re.compile(r"^(?:the impact of leaders|the experiences and progress|overall effectiveness)", re.I)
-
-
 def _table(lines: list[Line], report: ParsedReport) -> None:
-    """The page-1 table, read as two streams: label text and grade text. Layouts differ (grade beside
-    the first label line, beside the last, on a line of its own, or split over two lines), but labels
-    and grades always keep their order, so the n-th label takes the n-th grade."""
     start = find_line(lines[:200], r"^judgement\s+grade$")
-    if start < 0:
-        return
-    labels: list[list] = []  # [text, page]
-    grade_text: list[str] = []
-    for line in lines[start + 1: start + 60]:
-        if line.is_blank:
-            continue
-        left, tab, right = line.text.partition("\t")
-        if not tab and _GRADE_PIECE.match(left.strip()):
-            grade_text.append(left.strip())
-            continue
-        if not tab and len(left) > 70 and not left[:1].islower():
-            break  # the summary paragraph below the table
-        if _LABEL_START.match(left):
-            labels.append([left, line.page])
-        elif labels:
-            labels[-1][0] += " " + left
-        else:
-            continue
-        if tab:
-            grade_text.append(right.strip())
-    grades = re.findall(GRADE_RE, " ".join(grade_text), re.I)
-    if len(grades) != len(labels):
-        return  # an unreadable table states nothing rather than something wrong
-    for (label, page), grade in zip(labels, grades):
-        area = area_of(label)
-        if area:
-            report.statements.append(
-                JudgementStatement(area, normal_grade(grade), "table", page, collapse(f"{label}: {grade}"))
-            )
+    if start >= 0:
+        report.statements.extend(grade_table(lines, start + 1, _LABEL_START, area_of))
+
+
+_LABEL_START = re.compile(r"^(?:the impact of leaders|the experiences and progress|overall effectiveness)", re.I)
 
 
 _HEADING_RE = re.compile(

@@ -18,7 +18,7 @@ import re
 
 from ..dates import find_date_expression, parse_windows
 from ..text import Line, collapse
-from .common import GRADE_RE, Joined, find_line, list_section, normal_grade, split_people
+from .common import GRADE_PIECE, GRADE_RE, Joined, find_line, grade_table, list_section, normal_grade, split_people
 from .model import JudgementStatement, ParsedReport, Recommendation
 
 SIF_AREAS = [
@@ -76,29 +76,36 @@ def _dates_and_inspectors(head: list[Line], lines: list[Line], report: ParsedRep
 
 def _judgements(lines: list[Line], joined: Joined, report: ParsedReport) -> None:
     text = joined.text
-    overall = re.search(rf"the overall judgement is (?:that )?(?:children'?s services )?(?:are )?{GRADE_RE}", text, re.I)
+    overall = re.search(
+        rf"(?:the overall judgement is (?:that )?(?:children'?s services )?(?:are )?|"
+        rf"children'?s services in [\w ,'&.-]{{2,60}}? (?:are|is) ){GRADE_RE}", text, re.I)
     if overall:
         report.statements.append(JudgementStatement(
             "overall_effectiveness", normal_grade(overall.group(1)), "summary",
             joined.page_at(overall.start()), joined.sentence_at(overall.start(), overall.end())))
     lscb = re.search(
         rf"local safeguarding children board(?: \(lscb\))? (?:is (?:judged to be |judged |rated )?)?{GRADE_RE}",
-        text[:8000], re.I)
+        text, re.I)
     if lscb:
         report.statements.append(JudgementStatement(
             "lscb", normal_grade(lscb.group(1)), "summary", joined.page_at(lscb.start()),
             joined.sentence_at(lscb.start(), lscb.end())))
-    for line in lines[:200]:
-        if line.is_blank or "\t" not in line.text:
-            continue
-        label, _, value = line.text.rpartition("\t")
-        grade = re.fullmatch(GRADE_RE, value.strip(), re.I)
-        if not grade:
-            continue
-        for area, pattern in SIF_AREAS:
-            if re.search(pattern, label, re.I):
-                report.statements.append(JudgementStatement(area, normal_grade(grade.group(1)), "table", line.page, line.text))
-                break
+    first = next((i for i, l in enumerate(lines[:300]) if not l.is_blank and _SIF_LABEL.match(l.text)), -1)
+    if first >= 0:
+        # a grade may be printed just above its label ("Requires" / "1. Children who need ..." / "improvement")
+        while first > 0 and (lines[first - 1].is_blank or GRADE_PIECE.match(lines[first - 1].text.strip())):
+            first -= 1
+        report.statements.extend(grade_table(lines, first, _SIF_LABEL, _area_of))
+
+
+_SIF_LABEL = re.compile(r"^\d(?:\.\d)?\.?\s+(?:children who need|children looked after|adoption|experiences and progress|leadership)", re.I)
+
+
+def _area_of(label: str) -> str | None:
+    for area, pattern in SIF_AREAS:
+        if re.search(pattern, label, re.I):
+            return area
+    return None
 
 
 def _recommendations(lines: list[Line], report: ParsedReport) -> None:
