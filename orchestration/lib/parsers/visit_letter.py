@@ -48,6 +48,10 @@ def parse(lines: list[Line], report: ParsedReport, visit_type: str) -> ParsedRep
     _focus_areas(body, visit)
     _verdict(joined, report, visit)
     _signatory(lines, report)
+    if not report.lead_inspectors and report.inspectors:
+        # letters list the lead inspector first when they do not say who led
+        report.lead_inspectors = report.inspectors[:1]
+        report.cite("lead_inspector", report.inspectors[0], None, "first inspector named in the letter")
     for heading, is_priority in ((r"^areas? for priority action", True), (r"^what needs to improve", False)):
         at = find_line(body, heading)
         if at >= 0:
