@@ -25,6 +25,18 @@ def connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """All or nothing, also for a process killed half-way: DuckDB replays only committed work."""
+    con.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
 def _add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
     """Tables made by an older version of the warehouse gain the columns added since."""
     for table, columns in TABLES.items():
