@@ -88,6 +88,7 @@ def extract_pdf(descriptor: int, sha256: str, limits: Limits) -> Extraction:
             timeout=limits.timeout_seconds,
             pass_fds=(descriptor,),
             cwd=_PACKAGE_ROOT,
+            check=False,
             env={**os.environ, "PYTHONHASHSEED": "0"},
         )
     except subprocess.TimeoutExpired:
@@ -152,7 +153,10 @@ def extract_many(
 
     def run(job: tuple[str, str, str]) -> Extraction:
         source_file, sha256, media_kind = job
-        return extract_document(root, source_file, sha256, media_kind, limits)
+        try:
+            return extract_document(root, source_file, sha256, media_kind, limits)
+        except Exception as error:  # e.g. no process could be started: this file waits for the next run
+            return _failed(sha256, media_kind, f"extraction failed ({type(error).__name__}: {error}): run again", "changed")
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for extraction in pool.map(run, jobs):

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from orchestration import settings as settings_module
 from orchestration.lib.extract import Limits, extract_many
 from orchestration.lib.files import discover

@@ -47,14 +47,18 @@ def test_first_seen_name_of_a_content_is_loaded_later_copies_are_duplicates(raw,
     assert ledger["a copy.txt"][:2] == ("duplicate", "same content as surrey.txt, which is loaded")
 
 
-def test_every_bad_file_is_in_the_ledger_with_its_status_and_reason(tmp_path):
-    raw = tmp_path / "raw"
+@pytest.fixture(scope="module")
+def bad_ledger(tmp_path_factory):
+    work = tmp_path_factory.mktemp("bad")
+    raw = work / "raw"
     raw.mkdir()
     shutil.copy(SURREY, raw / SURREY.name)
-    expected = bad_files.write_bad_files(raw, tmp_path / "secret.txt")
+    expected = bad_files.write_bad_files(raw, work / "secret.txt")
+    return expected, run_once(raw, work / "w.duckdb", max_file_mb=1, memory_mb=256)
 
-    ledger = run_once(raw, tmp_path / "w.duckdb", max_file_mb=1, memory_mb=256)
 
+def test_every_bad_file_is_in_the_ledger_with_its_status_and_reason(bad_ledger):
+    expected, ledger = bad_ledger
     assert set(ledger) == set(expected) | {SURREY.name}
     assert ledger[SURREY.name][:2] == ("loaded", None)
     for name, (status, words) in expected.items():
@@ -62,12 +66,8 @@ def test_every_bad_file_is_in_the_ledger_with_its_status_and_reason(tmp_path):
         assert words in (ledger[name][1] or ""), (name, ledger[name][1])
 
 
-def test_reasons_read_as_instructions(tmp_path):
-    raw = tmp_path / "raw"
-    raw.mkdir()
-    shutil.copy(SURREY, raw / SURREY.name)
-    bad_files.write_bad_files(raw, tmp_path / "secret.txt")
-    ledger = run_once(raw, tmp_path / "w.duckdb", max_file_mb=1, memory_mb=256)
+def test_reasons_read_as_instructions(bad_ledger):
+    ledger = bad_ledger[1]
     assert ledger["scan.pdf"][1] == (
         "the PDF has no text layer (its pages are images, as in a scan): run OCR on it, for example with "
         "ocrmypdf, and put the result in RAW_DIR"
@@ -200,3 +200,20 @@ def test_a_duplicate_of_a_quarantined_file_says_so(raw, tmp_path):
     (raw / "b.txt").write_text("Minutes of the parish council.\n", encoding="utf-8")
     ledger = run_once(raw, tmp_path / "w.duckdb")
     assert ledger["b.txt"][:2] == ("duplicate", "same content as a.txt, which is quarantined (see its reason)")
+
+
+def test_a_child_process_that_cannot_start_costs_one_file_until_the_next_run(raw, tmp_path, monkeypatch):
+    bad_files.not_a_report_pdf(raw / "recipe.pdf")
+
+    def no_process(*args, **kwargs):
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr("orchestration.lib.extract.subprocess.run", no_process)
+    db = tmp_path / "w.duckdb"
+    first = run_once(raw, db)
+    assert first["surrey.txt"][0] == "loaded"
+    assert first["recipe.pdf"][:2] == (
+        "quarantined", "extraction failed (OSError: [Errno 12] Cannot allocate memory): run again"
+    )
+    monkeypatch.undo()
+    assert run_once(raw, db)["recipe.pdf"][1].startswith("not an Ofsted report")

@@ -10,7 +10,7 @@ import re
 
 from ..text import Line, collapse, to_lines
 from . import inspection_2012, visit_letter
-from .model import NoText, NotAReport, ParsedReport
+from .model import NotAReport, NoText, ParsedReport
 
 PARSER_VERSION = "2026.11.1"
 
