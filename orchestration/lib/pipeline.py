@@ -155,23 +155,21 @@ def _record_extraction(con: duckdb.DuckDBPyConnection, extraction: Extraction, l
     """One document's text, all or nothing: a run killed half-way leaves no document without its pages."""
     now = utc_now()
     with transaction(con):
-        _replace_extraction(con, extraction, limits, now)
-
-
-def _replace_extraction(con, extraction: Extraction, limits: Limits, now: dt.datetime) -> None:
-    con.execute("DELETE FROM raw.pages WHERE source_sha256 = ?", [extraction.sha256])
-    con.execute("DELETE FROM raw.documents WHERE source_sha256 = ?", [extraction.sha256])
-    insert_rows(con, "raw.documents", [{
-        "source_sha256": extraction.sha256, "media_kind": extraction.media_kind,
-        "page_count": extraction.page_count, "extractor_version": EXTRACTOR_VERSION,
-        "extracted_at": now, "error": extraction.error, "failure_kind": extraction.failure_kind,
-        "timeout_seconds": limits.timeout_seconds, "memory_mb": limits.memory_mb,
-    }])
-    insert_rows(con, "raw.pages", [
-        {"source_sha256": extraction.sha256, "page_number": number, "page_text": text}
-        for number, text in enumerate(extraction.pages, start=1)
-    ])
-    con.execute("UPDATE audit.file_ledger SET extracted_at = ? WHERE source_sha256 = ?", [now, extraction.sha256])
+        con.execute("DELETE FROM raw.pages WHERE source_sha256 = ?", [extraction.sha256])
+        con.execute("DELETE FROM raw.documents WHERE source_sha256 = ?", [extraction.sha256])
+        insert_rows(con, "raw.documents", [{
+            "source_sha256": extraction.sha256, "media_kind": extraction.media_kind,
+            "page_count": extraction.page_count, "extractor_version": EXTRACTOR_VERSION,
+            "extracted_at": now, "error": extraction.error, "failure_kind": extraction.failure_kind,
+            "timeout_seconds": limits.timeout_seconds, "memory_mb": limits.memory_mb,
+        }])
+        insert_rows(con, "raw.pages", [
+            {"source_sha256": extraction.sha256, "page_number": number, "page_text": text}
+            for number, text in enumerate(extraction.pages, start=1)
+        ])
+        con.execute(
+            "UPDATE audit.file_ledger SET extracted_at = ? WHERE source_sha256 = ?", [now, extraction.sha256]
+        )
 
 
 @dataclass
