@@ -37,6 +37,9 @@ def _progress_to_terminal() -> None:
 
 
 def main() -> int:
+    # a file name or reason the terminal cannot encode is printed escaped rather than ending the run
+    sys.stdout.reconfigure(errors="backslashreplace")
+    sys.stderr.reconfigure(errors="backslashreplace")
     _prepare_dagster_home()
     _progress_to_terminal()
     os.environ["OFSTED_TERMINAL_PROGRESS"] = "1"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import duckdb
 
-from .lib.publish import PUBLISHED_SCHEMAS  # noqa: F401  (documents what is published)
+from .lib.files import printable_name
+from .lib.sql import identifier
 from .settings import Settings
 
 
@@ -41,14 +42,14 @@ def print_summary(result, settings: Settings, seconds: float) -> int:
             for name, reason in con.execute(
                 "SELECT source_file, status_reason FROM audit.file_ledger WHERE is_present AND status = 'quarantined' ORDER BY 1"
             ).fetchall():
-                print(f"    quarantined {name}: {reason}")
+                print(f"    quarantined {printable_name(name)}: {reason}")
             marts = con.execute(
                 "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' ORDER BY table_name"
             ).fetchall()
             if marts:
                 print("  marts (rows):")
                 for (table,) in marts:
-                    rows = con.execute(f'SELECT count(*) FROM marts."{table}"').fetchall()[0][0]
+                    rows = con.execute(f"SELECT count(*) FROM marts.{identifier(table)}").fetchall()[0][0]
                     print(f"    {table:<24} {rows}")
         finally:
             con.close()

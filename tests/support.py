@@ -51,14 +51,17 @@ class Build:
         return open_published(self.published_path)
 
 
-def build_warehouse(raw_dir: Path, work_dir: Path, published_path: Path | None = None) -> Build:
-    """Materialise the whole graph in this process over raw_dir, writing only under work_dir."""
+def build_warehouse(
+    raw_dir: Path, work_dir: Path, published_path: Path | None = None, **settings: str
+) -> Build:
+    """Materialise the whole graph in this process over raw_dir, writing only under work_dir.
+    settings: more environment variables for the run (EXTRACT_MEMORY_MB="256", ...)."""
     import dagster as dg
 
     published_path = published_path or work_dir / "published" / "ofsted.duckdb"
     duckdb_path = work_dir / "warehouse.duckdb"
     with environment(
-        RAW_DIR=str(raw_dir), DUCKDB_PATH=str(duckdb_path), PUBLISHED_DUCKDB_PATH=str(published_path)
+        RAW_DIR=str(raw_dir), DUCKDB_PATH=str(duckdb_path), PUBLISHED_DUCKDB_PATH=str(published_path), **settings
     ):
         from orchestration.definitions import defs
 

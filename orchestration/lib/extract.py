@@ -1,11 +1,17 @@
 """Text of a document, page by page. PDFs are read in a child process with a memory cap and a timeout,
-so a hostile or broken PDF costs one quarantined file instead of the run; several run at once."""
+so a hostile or broken PDF costs one quarantined file instead of the run; several run at once.
+
+Every file is opened with `files.open_inside` and its bytes are checked against the hash the scan
+recorded, so what is extracted is exactly the content the ledger names, and never a file outside RAW_DIR.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import os
-import resource
+import signal
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -13,7 +19,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+from . import extract_worker
+from .files import digest_and_head, open_inside
+
 EXTRACTOR_VERSION = "pdfminer-20260107.1"
+_PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # where the child finds this same `orchestration`
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout_seconds: float
+    memory_mb: int
 
 
 @dataclass
@@ -23,70 +39,124 @@ class Extraction:
     pages: list[str]
     page_count: int | None
     error: str | None  # why it failed, in words a person can act on
+    # timeout | memory: retried once the limit is raised; changed: retried on the next run
+    failure_kind: str | None = None
 
 
-def read_text_file(path: Path, sha256: str) -> Extraction:
-    data = path.read_bytes()
+def _failed(sha256: str, media_kind: str, error: str, failure_kind: str | None = None) -> Extraction:
+    return Extraction(sha256, media_kind, [], None, error, failure_kind)
+
+
+def extract_document(root: Path, source_file: str, sha256: str, media_kind: str, limits: Limits) -> Extraction:
+    """Text of RAW_DIR/source_file, provided its bytes still hash to sha256."""
+    try:
+        handle = open_inside(root, source_file)
+    except OSError as error:
+        return _failed(sha256, media_kind, f"could not be opened ({error.strerror or error}): run again", "changed")
+    with handle:
+        if media_kind == "text":
+            return read_text(handle.read(), sha256)
+        if digest_and_head(handle)[0] != sha256:
+            return _failed(sha256, media_kind, "the file changed while the run was reading it: run again", "changed")
+        handle.seek(0)
+        return extract_pdf(handle.fileno(), sha256, limits)
+
+
+def read_text(data: bytes, sha256: str) -> Extraction:
+    if hashlib.sha256(data).hexdigest() != sha256:
+        return _failed(sha256, "text", "the file changed while the run was reading it: run again", "changed")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        return Extraction(
-            sha256, "text", [], None,
-            f"text is not UTF-8 (byte {error.start}): save the file as UTF-8 and put it back",
+        return _failed(
+            sha256, "text", f"text is not UTF-8 (byte {error.start}): save the file as UTF-8 and put it back"
         )
     return Extraction(sha256, "text", [text], None, None)
 
 
-def _limit_memory(megabytes: int) -> Callable[[], None]:
-    def apply() -> None:
-        limit = megabytes * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-    return apply
-
-
-def extract_pdf(path: Path, sha256: str, *, timeout_seconds: float, memory_mb: int) -> Extraction:
+def extract_pdf(descriptor: int, sha256: str, limits: Limits) -> Extraction:
+    # The CPU cap only matters once the parent is gone; it never fires before the parent's timeout.
+    cpu_seconds = math.ceil(limits.timeout_seconds) + 1
+    command = [
+        sys.executable, "-m", "orchestration.lib.extract_worker", str(descriptor), str(limits.memory_mb),
+        str(cpu_seconds),
+    ]
     try:
         completed = subprocess.run(
-            [sys.executable, "-m", "orchestration.lib.extract_worker", str(path)],
+            command,
             capture_output=True,
-            timeout=timeout_seconds,
-            preexec_fn=_limit_memory(memory_mb),
+            timeout=limits.timeout_seconds,
+            pass_fds=(descriptor,),
+            cwd=_PACKAGE_ROOT,
+            check=False,
             env={**os.environ, "PYTHONHASHSEED": "0"},
         )
     except subprocess.TimeoutExpired:
-        return Extraction(
-            sha256, "pdf", [], None,
-            f"text extraction took longer than {timeout_seconds:g} s (EXTRACT_TIMEOUT_SECONDS) and was stopped",
+        return _timed_out(sha256, limits)
+    if completed.returncode == 0:
+        pages = json.loads(completed.stdout)["pages"]
+        return Extraction(sha256, "pdf", pages, len(pages), None)
+    return _worker_failure(sha256, limits, completed.returncode, completed.stderr.decode("utf-8", "replace"))
+
+
+def _timed_out(sha256: str, limits: Limits) -> Extraction:
+    return _failed(
+        sha256, "pdf",
+        f"text extraction took longer than {limits.timeout_seconds:g} s (EXTRACT_TIMEOUT_SECONDS) and was stopped: "
+        "if the PDF is genuine, raise EXTRACT_TIMEOUT_SECONDS and run again",
+        "timeout",
+    )
+
+
+def _out_of_memory(sha256: str, limits: Limits) -> Extraction:
+    return _failed(
+        sha256, "pdf",
+        f"text extraction needed more than the {limits.memory_mb} MB allowed (EXTRACT_MEMORY_MB) and was stopped, "
+        "as a decompression bomb would be: if the PDF is genuine, raise EXTRACT_MEMORY_MB and run again",
+        "memory",
+    )
+
+
+def _worker_failure(sha256: str, limits: Limits, returncode: int, stderr: str) -> Extraction:
+    lines = stderr.strip().splitlines()
+    last = lines[-1] if lines else ""
+    if returncode == extract_worker.EXIT_UNREADABLE:
+        return _failed(sha256, "pdf", last)
+    if returncode == -signal.SIGXCPU:
+        return _timed_out(sha256, limits)
+    # A C extension that cannot allocate aborts or segfaults rather than raising MemoryError.
+    if returncode in (extract_worker.EXIT_OUT_OF_MEMORY, -signal.SIGKILL, -signal.SIGSEGV, -signal.SIGABRT):
+        return _out_of_memory(sha256, limits)
+    if returncode == extract_worker.EXIT_CANNOT_START:
+        return _failed(
+            sha256, "pdf",
+            f"the extraction process could not start within {limits.memory_mb} MB (EXTRACT_MEMORY_MB; {last}): "
+            "raise EXTRACT_MEMORY_MB (default 1024) and run again",
+            "memory",
         )
-    if completed.returncode != 0:
-        message = completed.stderr.decode("utf-8", "replace").strip().splitlines()
-        last = message[-1] if message else f"exit code {completed.returncode}"
-        if "MemoryError" in last or completed.returncode in (-9, 137):
-            last = f"ran out of the {memory_mb} MB memory allowed (EXTRACT_MEMORY_MB); it may be a decompression bomb"
-        return Extraction(sha256, "pdf", [], None, f"PDF could not be read: {last}")
-    payload = json.loads(completed.stdout)
-    return Extraction(sha256, "pdf", payload["pages"], len(payload["pages"]), None)
+    return _failed(sha256, "pdf", f"the extraction process failed (exit code {returncode}): {last or 'no message'}")
 
 
 def extract_many(
-    jobs: Iterable[tuple[Path, str, str]],
+    root: Path,
+    jobs: Iterable[tuple[str, str, str]],
+    limits: Limits,
     *,
-    timeout_seconds: float,
-    memory_mb: int,
     workers: int | None = None,
     on_done: Callable[[Extraction], None] | None = None,
 ) -> list[Extraction]:
-    """Extract (path, sha256, media_kind) jobs, PDFs in parallel child processes."""
+    """Extract (source_file, sha256, media_kind) jobs under root, PDFs in parallel child processes.
+    on_done runs in the calling thread, in job order."""
     jobs = list(jobs)
     workers = workers or os.cpu_count() or 1
     results: list[Extraction] = []
 
-    def run(job: tuple[Path, str, str]) -> Extraction:
-        path, sha256, kind = job
-        if kind == "text":
-            return read_text_file(path, sha256)
-        return extract_pdf(path, sha256, timeout_seconds=timeout_seconds, memory_mb=memory_mb)
+    def run(job: tuple[str, str, str]) -> Extraction:
+        source_file, sha256, media_kind = job
+        try:
+            return extract_document(root, source_file, sha256, media_kind, limits)
+        except Exception as error:  # e.g. no process could be started: this file waits for the next run
+            return _failed(sha256, media_kind, f"extraction failed ({type(error).__name__}: {error}): run again", "changed")
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for extraction in pool.map(run, jobs):

@@ -1,100 +1,172 @@
-"""Finding input files under RAW_DIR and deciding, before any parsing, whether each can be read."""
+"""Finding input files under RAW_DIR and deciding, before any parsing, whether each can be read.
+
+Nothing outside RAW_DIR is ever opened. Symbolic links are recorded and never followed, and every file
+is opened through `open_inside`, one path component at a time with links refused, so a link swapped in
+after the scan cannot lead a reader out of RAW_DIR either.
+"""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 PDF_SUFFIXES = {".pdf"}
 TEXT_SUFFIXES = {".txt", ".md"}
+READ_SUFFIXES = PDF_SUFFIXES | TEXT_SUFFIXES
+_HEAD_BYTES = 1024
 
 
 @dataclass(frozen=True)
 class InputFile:
     source_file: str  # path relative to RAW_DIR, '/'-separated
-    path: Path
     size_bytes: int | None
-    sha256: str | None  # None when the bytes could not be read
+    sha256: str | None  # None when the bytes were not read
     media_kind: str | None  # pdf | text | None (not accepted)
     problem: str | None  # why the file cannot be loaded, in words a person can act on
 
 
-def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
+def open_inside(root: Path, source_file: str) -> BinaryIO:
+    """Open RAW_DIR/source_file for reading without following a link at any level.
+
+    Raises OSError for a link (ELOOP), a name that climbs out ('..'), or anything but a regular file.
+    O_NONBLOCK keeps a pipe swapped in for a file from hanging the run."""
+    parts = source_file.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise OSError(errno.EINVAL, "not a plain path inside RAW_DIR", source_file)
+    directory = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for part in parts[:-1]:
+            inner = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=directory)
+            os.close(directory)
+            directory = inner
+        descriptor = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=directory)
+    finally:
+        os.close(directory)
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise OSError(errno.EINVAL, "not a regular file", source_file)
+    return os.fdopen(descriptor, "rb")
+
+
+def digest_and_head(handle: BinaryIO, chunk: int = 1 << 20) -> tuple[str, bytes]:
+    """SHA-256 of everything left in handle, and its first bytes (for magic-number checks)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
+    head = b""
+    while block := handle.read(chunk):
+        if len(head) < _HEAD_BYTES:
+            head += block[: _HEAD_BYTES - len(head)]
+        digest.update(block)
+    return digest.hexdigest(), head
+
+
+def printable_name(source_file: str) -> str:
+    """A file name safe to print on one line: control characters (a newline in a name) escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in source_file)
+
+
+def discover(raw_dir: Path, *, max_file_mb: int) -> list[InputFile]:
+    """Every entry under raw_dir that could be a report, sorted by relative path: files, and also links,
+    hidden entries, folders named like reports and unreadable folders, each recorded with why it is not
+    read, so that everything a person put in RAW_DIR shows up in the ledger."""
+    root = raw_dir.resolve()
+    if not root.is_dir():
+        raise FileNotFoundError(f"RAW_DIR {raw_dir} does not exist or is not a folder")
+    found: list[InputFile] = []
+
+    def unreadable_folder(error: OSError) -> None:
+        name = _relative(Path(error.filename), root)
+        found.append(_rejected(name, f"folder could not be read ({error.strerror}): its files were not seen"))
+
+    for folder, dirnames, filenames in os.walk(root, followlinks=False, onerror=unreadable_folder):
+        folder_path = Path(folder)
+        for name in sorted(dirnames):
+            entry = folder_path / name
+            if entry.is_symlink() or name.startswith("."):
+                dirnames.remove(name)  # recorded below instead of walked into
+                found.append(_inspect(entry, root, max_file_mb))
+            elif Path(name).suffix.lower() in READ_SUFFIXES:
+                found.append(_inspect(entry, root, max_file_mb))  # recorded, and its files still read
+        dirnames.sort()
+        found.extend(_inspect(folder_path / name, root, max_file_mb) for name in filenames)
+    return sorted(found, key=lambda f: f.source_file)
 
 
 def _relative(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def discover(raw_dir: Path, *, max_file_mb: int) -> list[InputFile]:
-    """Every file under raw_dir, sorted by relative path. Symbolic links are never followed: a link is
-    recorded with the reason it was not read, so nothing outside raw_dir is ever opened."""
-    root = raw_dir.resolve()
-    if not root.is_dir():
-        raise FileNotFoundError(f"RAW_DIR {raw_dir} does not exist or is not a folder")
-    found: list[InputFile] = []
-    for folder, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames.sort()
-        folder_path = Path(folder)
-        # links to folders are listed in dirnames; record them instead of walking into them
-        for name in list(dirnames):
-            if (folder_path / name).is_symlink():
-                dirnames.remove(name)
-                filenames.append(name)
-            elif name.startswith("."):
-                dirnames.remove(name)
-        for name in sorted(filenames):
-            if name.startswith("."):
-                continue
-            found.append(_inspect(folder_path / name, root, max_file_mb))
-    return sorted(found, key=lambda f: f.source_file)
+def _rejected(source_file: str, problem: str, size: int | None = None, sha256: str | None = None) -> InputFile:
+    return InputFile(source_file, size, sha256, None, problem)
 
 
 def _inspect(path: Path, root: Path, max_file_mb: int) -> InputFile:
     source_file = _relative(path, root)
-    if path.is_symlink():
-        target = os.readlink(path)
-        inside = (path.parent / target).resolve().is_relative_to(root) if target else False
-        where = "inside" if inside else "outside"
-        return InputFile(
-            source_file, path, None, None, None,
-            f"symbolic link to {where} RAW_DIR ({target}); links are not followed: copy the file itself into RAW_DIR",
-        )
-    if not path.is_file():
-        return InputFile(source_file, path, None, None, None, "not a regular file (device, socket or pipe)")
-    size = path.stat().st_size
     try:
-        digest = sha256_of(path)
+        source_file.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = os.fsencode(source_file).decode("utf-8", "backslashreplace")
+        return _rejected(shown, "the file name is not valid UTF-8 (shown with \\x escapes): rename the file")
+    try:
+        info = os.lstat(path)
     except OSError as error:
-        return InputFile(source_file, path, size, None, None, f"could not be read: {error.strerror}")
-    suffix = path.suffix.lower()
-    if size == 0:
-        return InputFile(source_file, path, size, digest, None, "empty file (0 bytes): download it again")
-    if size > max_file_mb * 1024 * 1024:
-        return InputFile(
-            source_file, path, size, digest, None,
-            f"larger than the {max_file_mb} MB limit (MAX_FILE_MB): raise the limit if the file is genuine",
+        return _rejected(source_file, f"could not be read: {error.strerror}")
+    if stat.S_ISLNK(info.st_mode):
+        return _rejected(source_file, _link_problem(path, root))
+    if path.name.startswith("."):
+        return _rejected(source_file, "hidden (its name starts with '.'): not read; rename it if it is a report")
+    if stat.S_ISDIR(info.st_mode):
+        return _rejected(
+            source_file,
+            f"a folder, not a file, although its name ends in {path.suffix}: the files inside it are read on their own",
         )
+    if not stat.S_ISREG(info.st_mode):
+        return _rejected(source_file, "not a regular file (device, socket or pipe)")
+    return _inspect_regular(source_file, root, info.st_size, max_file_mb)
+
+
+def _inspect_regular(source_file: str, root: Path, size: int, max_file_mb: int) -> InputFile:
+    if size > max_file_mb * 1024 * 1024:
+        return _rejected(
+            source_file,
+            f"larger than the {max_file_mb} MB limit (MAX_FILE_MB), so not read: raise the limit if the file is genuine",
+            size,
+        )
+    try:
+        with open_inside(root, source_file) as handle:
+            digest, head = digest_and_head(handle)
+    except OSError as error:
+        return _rejected(source_file, f"could not be read: {error.strerror or error}", size)
+    if size == 0:
+        return _rejected(source_file, "empty file (0 bytes): download it again", size, digest)
+    suffix = Path(source_file).suffix.lower()
     if suffix in PDF_SUFFIXES:
-        with open(path, "rb") as handle:
-            head = handle.read(1024)
         if b"%PDF-" not in head:
-            kind = "an HTML page" if b"<html" in head.lower() or b"<!doctype" in head.lower() else "not a PDF"
-            return InputFile(
-                source_file, path, size, digest, None,
-                f"named .pdf but is {kind} (no %PDF- header): download the report again",
+            lowered = head.lower()
+            kind = "an HTML page" if b"<html" in lowered or b"<!doctype" in lowered else "not a PDF"
+            return _rejected(
+                source_file, f"named .pdf but is {kind} (no %PDF- header): download the report again", size, digest
             )
-        return InputFile(source_file, path, size, digest, "pdf", None)
+        return InputFile(source_file, size, digest, "pdf", None)
     if suffix in TEXT_SUFFIXES:
-        return InputFile(source_file, path, size, digest, "text", None)
-    return InputFile(
-        source_file, path, size, digest, None,
+        return InputFile(source_file, size, digest, "text", None)
+    return _rejected(
+        source_file,
         f"unsupported file type '{suffix or '(none)'}': only .pdf, .txt and .md reports are read",
+        size,
+        digest,
     )
+
+
+def _link_problem(path: Path, root: Path) -> str:
+    target = os.readlink(path)
+    resolved = Path(os.path.realpath(path))  # never raises, even for a loop of links
+    if resolved.is_relative_to(root) and resolved.exists():
+        inside = _relative(resolved, root)
+        return f"symbolic link to {inside} inside RAW_DIR; links are never followed, and {inside} is read under its own name"
+    where = "outside RAW_DIR" if not resolved.is_relative_to(root) else "which does not exist"
+    return f"symbolic link to {target}, {where}; links are never followed: put the report itself in RAW_DIR"

@@ -42,6 +42,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from pdfminer.high_level import extract_pages
 from pdfminer.layout import LAParams, LTChar, LTFigure, LTPage, LTTextBox, LTTextLineHorizontal
@@ -112,13 +113,14 @@ class _Piece:
         return (self.y0 + self.y1) / 2
 
 
-def extract_pdf_pages(path: pathlib.Path) -> list[str]:
-    """Return cleaned text for each page of the PDF at `path`, page 1 first (format: module docstring)."""
+def extract_pdf_pages(path: pathlib.Path | BinaryIO) -> list[str]:
+    """Return cleaned text for each page of the PDF at `path` (or open binary file), page 1 first
+    (format: module docstring)."""
     pages: list[tuple[tuple[float, float, float, float], list[_Piece]]] = []
     for layout in extract_pages(path, laparams=_LAPARAMS):
         pages.append((layout.bbox, list(_pieces(layout))))
     if not pages:
-        raise ValueError(f"no pages found in {path}")
+        raise ValueError("no pages found in the PDF")
 
     running = _running_keys(pages)
     out = []

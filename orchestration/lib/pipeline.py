@@ -19,11 +19,11 @@ from typing import Callable
 import duckdb
 
 from .authorities import resolver_for
-from .extract import EXTRACTOR_VERSION, Extraction, extract_many
+from .extract import EXTRACTOR_VERSION, Extraction, Limits, extract_many
 from .files import discover
-from .parsers import PARSER_VERSION, NotAReport, parse_document
+from .parsers import PARSER_VERSION, NotAReport, NoText, parse_document
 from .parsers.model import ParsedReport
-from .warehouse import insert_rows, replace_rows
+from .warehouse import insert_rows, replace_rows, transaction
 
 log = logging.getLogger("ofsted_warehouse")
 
@@ -49,7 +49,12 @@ def scan(con: duckdb.DuckDBPyConnection, raw_dir: Path, *, max_file_mb: int, now
         for row in con.execute("SELECT source_file, source_sha256 FROM audit.file_ledger").fetchall()
     }
     summary = ScanSummary(seen=len(files))
-    con.execute("BEGIN")
+    with transaction(con):
+        _record_scan(con, files, known, now, summary)
+    return summary
+
+
+def _record_scan(con, files, known: dict[str, str | None], now: dt.datetime, summary: ScanSummary) -> None:
     for item in files:
         problem_status = "quarantined" if item.problem else None
         if item.source_file not in known:
@@ -87,8 +92,6 @@ def scan(con: duckdb.DuckDBPyConnection, raw_dir: Path, *, max_file_mb: int, now
                 [source_file],
             ).fetchall()
             summary.removed += len(removed)
-    con.execute("COMMIT")
-    return summary
 
 
 @dataclass
@@ -108,15 +111,23 @@ def extract(
     workers: int | None = None,
     progress: Callable[[str], None] = lambda message: None,
 ) -> ExtractSummary:
-    """Extract the text of every present, readable content not yet extracted by this extractor version."""
+    """Extract the text of every present, readable content not yet extracted by this extractor version,
+    and retry those that failed only for a limit since raised or because the file changed under the run."""
+    limits = Limits(timeout_seconds, memory_mb)
     pending = con.execute(
         """SELECT min(l.source_file), l.source_sha256, any_value(l.media_kind)
            FROM audit.file_ledger l
            WHERE l.is_present AND l.media_kind IS NOT NULL AND l.source_sha256 IS NOT NULL
-             AND NOT EXISTS (SELECT 1 FROM raw.documents d
-                             WHERE d.source_sha256 = l.source_sha256 AND d.extractor_version = ?)
+             AND NOT EXISTS (
+                 SELECT 1 FROM raw.documents d
+                 WHERE d.source_sha256 = l.source_sha256 AND d.extractor_version = ?
+                   AND CASE d.failure_kind
+                           WHEN 'timeout' THEN d.timeout_seconds >= ?
+                           WHEN 'memory' THEN d.memory_mb >= ?
+                           WHEN 'changed' THEN FALSE
+                           ELSE TRUE END)
            GROUP BY l.source_sha256 ORDER BY 1""",
-        [EXTRACTOR_VERSION],
+        [EXTRACTOR_VERSION, limits.timeout_seconds, limits.memory_mb],
     ).fetchall()
     total_present = con.execute(
         "SELECT count(DISTINCT source_sha256) FROM audit.file_ledger WHERE is_present AND media_kind IS NOT NULL"
@@ -126,18 +137,31 @@ def extract(
         progress(f"extract: nothing new ({summary.reused} documents unchanged)")
         return summary
     progress(f"extract: {len(pending)} new or changed documents ({summary.reused} unchanged)")
-    done = 0
 
     def record(extraction: Extraction) -> None:
-        nonlocal done
-        done += 1
-        now = utc_now()
+        _record_extraction(con, extraction, limits)
+        summary.pages += len(extraction.pages)
+        summary.failed += int(extraction.error is not None)
+        summary.extracted += int(extraction.error is None)
+        done = summary.failed + summary.extracted
+        if done % 10 == 0 or done == len(pending):
+            progress(f"extract: {done}/{len(pending)} documents, {summary.pages} pages")
+
+    extract_many(raw_dir.resolve(), pending, limits, workers=workers, on_done=record)
+    return summary
+
+
+def _record_extraction(con: duckdb.DuckDBPyConnection, extraction: Extraction, limits: Limits) -> None:
+    """One document's text, all or nothing: a run killed half-way leaves no document without its pages."""
+    now = utc_now()
+    with transaction(con):
         con.execute("DELETE FROM raw.pages WHERE source_sha256 = ?", [extraction.sha256])
         con.execute("DELETE FROM raw.documents WHERE source_sha256 = ?", [extraction.sha256])
         insert_rows(con, "raw.documents", [{
             "source_sha256": extraction.sha256, "media_kind": extraction.media_kind,
             "page_count": extraction.page_count, "extractor_version": EXTRACTOR_VERSION,
-            "extracted_at": now, "error": extraction.error,
+            "extracted_at": now, "error": extraction.error, "failure_kind": extraction.failure_kind,
+            "timeout_seconds": limits.timeout_seconds, "memory_mb": limits.memory_mb,
         }])
         insert_rows(con, "raw.pages", [
             {"source_sha256": extraction.sha256, "page_number": number, "page_text": text}
@@ -146,17 +170,6 @@ def extract(
         con.execute(
             "UPDATE audit.file_ledger SET extracted_at = ? WHERE source_sha256 = ?", [now, extraction.sha256]
         )
-        summary.pages += len(extraction.pages)
-        if extraction.error:
-            summary.failed += 1
-        else:
-            summary.extracted += 1
-        if done % 10 == 0 or done == len(pending):
-            progress(f"extract: {done}/{len(pending)} documents, {summary.pages} pages")
-
-    jobs = [(raw_dir / source_file, sha256, kind) for source_file, sha256, kind in pending]
-    extract_many(jobs, timeout_seconds=timeout_seconds, memory_mb=memory_mb, workers=workers, on_done=record)
-    return summary
 
 
 @dataclass
@@ -195,35 +208,53 @@ def parse(con: duckdb.DuckDBPyConnection, reference_csv: Path) -> ParseSummary:
     summary = ParseSummary()
     for source_file, sha256 in ledger:
         if sha256 in canonical:
-            outcome[source_file] = ("duplicate", f"same content as {canonical[sha256]}, which is loaded", None)
+            outcome[source_file] = _duplicate_of(canonical[sha256], outcome[canonical[sha256]][0])
             continue
         canonical[sha256] = source_file
-        document = documents.get(sha256)
-        if document is None:
-            outcome[source_file] = ("quarantined", "text not extracted yet: run the pipeline again", None)
+        reports, reason = _read_document(source_file, documents.get(sha256), pages_by_sha[sha256])
+        if reports is None:
+            outcome[source_file] = ("quarantined", reason, None)
             continue
-        media_kind, page_count, error = document
-        if error:
-            outcome[source_file] = ("quarantined", error, None)
-            continue
-        try:
-            reports = parse_document(pages_by_sha[sha256], paged=media_kind == "pdf")
-        except NotAReport as reason:
-            outcome[source_file] = ("quarantined", f"not an Ofsted report: {reason}", None)
-            continue
-        except Exception as error:  # a parser bug must cost one file, not the run
-            log.warning("parser failed on %s: %s", source_file, traceback.format_exc())
-            outcome[source_file] = (
-                "quarantined", f"the parser failed ({type(error).__name__}: {error}); please report this file", None
-            )
-            continue
+        page_count = documents[sha256][1]
         for part_number, report in enumerate(reports, start=1):
             report_id = report_id_for(sha256, part_number)
             _report_rows(rows, report, report_id, part_number, source_file, sha256, page_count, resolver)
             summary.reports_by_type[report.report_type] += 1
         outcome[source_file] = ("loaded", None, report_id_for(sha256, 1))
 
-    con.execute("BEGIN")
+    with transaction(con):
+        _write_parsed(con, rows, outcome, summary)
+    summary.quarantined += con.execute(
+        "SELECT count(*) FROM audit.file_ledger WHERE is_present AND media_kind IS NULL"
+    ).fetchall()[0][0]
+    return summary
+
+
+def _duplicate_of(canonical: str, canonical_status: str) -> tuple[str, str, None]:
+    if canonical_status == "loaded":
+        return ("duplicate", f"same content as {canonical}, which is loaded", None)
+    return ("duplicate", f"same content as {canonical}, which is {canonical_status} (see its reason)", None)
+
+
+def _read_document(source_file: str, document: tuple | None, pages: list[str]):
+    """(reports, None) for a document that parses, or (None, why it is quarantined)."""
+    if document is None:
+        return None, "text not extracted yet: run the pipeline again"
+    media_kind, _, error = document
+    if error:
+        return None, error
+    try:
+        return parse_document(pages, paged=media_kind == "pdf"), None
+    except NoText as reason:
+        return None, str(reason)
+    except NotAReport as reason:
+        return None, f"not an Ofsted report: {reason}"
+    except Exception as error:  # a parser bug must cost one file, not the run
+        log.warning("parser failed on %s: %s", source_file, traceback.format_exc())
+        return None, f"the parser failed ({type(error).__name__}: {error}); please report this file"
+
+
+def _write_parsed(con, rows: dict[str, list[dict]], outcome: dict, summary: ParseSummary) -> None:
     for table in ("reports", "date_windows", "judgements", "judgement_statements", "recommendations",
                   "visits", "visit_focus_areas", "evidence"):
         replace_rows(con, f"extracted.{table}", rows[table])
@@ -239,11 +270,6 @@ def parse(con: duckdb.DuckDBPyConnection, reference_csv: Path) -> ParseSummary:
             summary.duplicate += 1
         else:
             summary.quarantined += 1
-    con.execute("COMMIT")
-    summary.quarantined += con.execute(
-        "SELECT count(*) FROM audit.file_ledger WHERE is_present AND media_kind IS NULL"
-    ).fetchall()[0][0]
-    return summary
 
 
 def _report_rows(rows, report: ParsedReport, report_id, part_number, source_file, sha256, page_count, resolver):

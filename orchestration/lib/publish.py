@@ -5,19 +5,29 @@ Readers never open the writer's file (DuckDB allows one writer and a reader bloc
 written beside the published file and renamed over it, so an analyst holding the old file open keeps
 reading the old version and the next open sees the new one whole. Storage version v1.0.0 keeps the file
 readable by the older DuckDB releases bundled in BI drivers.
+
+A publish killed part-way leaves only dot-files named after its process id beside the published file:
+`.ofsted.duckdb.<pid>.tmp` (the copy being written), `.parquet.<pid>.tmp` (Parquet being written),
+`.parquet.<pid>.ready` (Parquet complete) and `.parquet.<pid>.old` (the previous Parquet). The published
+file itself is always the old one or the new one, whole. `recover_interrupted_publish` tidies up: once the
+new file was renamed into place, the ready Parquet follows it; everything else is deleted.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from .sql import identifier, literal
+
 PUBLISHED_SCHEMAS = ("marts", "audit")
 STORAGE_VERSION = "v1.0.0"
+_LEFTOVER = re.compile(r"\.(?P<base>.+)\.(?P<pid>\d+)\.(?P<stage>tmp|ready|old)(?:\.wal)?")
 
 
 @dataclass
@@ -27,72 +37,166 @@ class PublishResult:
     tables: dict[str, int]
 
 
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
+@dataclass(frozen=True)
+class _Staging:
+    """Where one process writes before renaming into place."""
 
+    published_path: Path
+    parquet_dir: Path
+    pid: int
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+    def database(self) -> Path:
+        return self._beside(self.published_path, "tmp")
+
+    def parquet(self, stage: str) -> Path:
+        return self._beside(self.parquet_dir, stage)
+
+    def _beside(self, path: Path, stage: str) -> Path:
+        return path.with_name(f".{path.name}.{self.pid}.{stage}")
 
 
 def publish(working_db: Path, published_path: Path, parquet_dir: Path) -> PublishResult:
     published_path.parent.mkdir(parents=True, exist_ok=True)
-    staging_file = published_path.with_name(f".{published_path.name}.{os.getpid()}.tmp")
-    staging_parquet = parquet_dir.with_name(f".{parquet_dir.name}.{os.getpid()}.tmp")
-    for leftover in (staging_file, Path(str(staging_file) + ".wal")):
-        leftover.unlink(missing_ok=True)
-    shutil.rmtree(staging_parquet, ignore_errors=True)
-    staging_parquet.mkdir(parents=True)
+    recover_interrupted_publish(published_path, parquet_dir)
+    staging = _Staging(published_path, parquet_dir, os.getpid())
+    tables = _write_staging(working_db, staging)
+    os.replace(staging.database(), published_path)
+    _parquet_follows(staging)
+    return PublishResult(published_path, parquet_dir, tables)
 
+
+def _write_staging(working_db: Path, staging: _Staging) -> dict[str, int]:
+    """The new published file and its Parquet copies, complete, under their temporary names."""
     tables: dict[str, int] = {}
     con = duckdb.connect()
     try:
-        con.execute(f"ATTACH {_literal(str(working_db))} AS working (READ_ONLY)")
-        listing = con.execute(
-            """SELECT schema_name, table_name, comment FROM duckdb_tables()
-               WHERE database_name = 'working' AND schema_name IN ?
-               ORDER BY schema_name, table_name""",
-            [list(PUBLISHED_SCHEMAS)],
-        ).fetchall()
-        con.execute(f"ATTACH {_literal(str(staging_file))} AS published (STORAGE_VERSION '{STORAGE_VERSION}')")
+        con.execute("ATTACH ? AS working (READ_ONLY)", [str(working_db)])
+        # created before the Parquet folder, so a ready Parquet folder proves this file was complete
+        con.execute(f"ATTACH ? AS published (STORAGE_VERSION '{STORAGE_VERSION}')", [str(staging.database())])
+        parquet_tmp = staging.parquet("tmp")
+        parquet_tmp.mkdir()
         for schema in PUBLISHED_SCHEMAS:
-            con.execute(f"CREATE SCHEMA IF NOT EXISTS published.{schema}")
-        for schema, table, comment in listing:
-            source = f"working.{_quote(schema)}.{_quote(table)}"
-            target = f"published.{_quote(schema)}.{_quote(table)}"
-            con.execute(f"CREATE TABLE {target} AS SELECT * FROM {source}")
-            if comment:
-                con.execute(f"COMMENT ON TABLE {target} IS {_literal(comment)}")
-            for column, column_comment in con.execute(
-                """SELECT column_name, comment FROM duckdb_columns()
-                   WHERE database_name = 'working' AND schema_name = ? AND table_name = ?
-                     AND comment IS NOT NULL AND comment <> ''""",
-                [schema, table],
-            ).fetchall():
-                con.execute(f"COMMENT ON COLUMN {target}.{_quote(column)} IS {_literal(column_comment)}")
-            tables[f"{schema}.{table}"] = con.execute(f"SELECT count(*) FROM {source}").fetchall()[0][0]
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS published.{identifier(schema)}")
+        for schema, table, comment in _published_tables(con):
+            tables[f"{schema}.{table}"] = _copy_table(con, schema, table, comment)
             if schema == "marts":
-                parquet_file = staging_parquet / f"{table}.parquet"
-                con.execute(f"COPY (SELECT * FROM {source}) TO {_literal(str(parquet_file))} (FORMAT parquet)")
+                source = f"working.{identifier(schema)}.{identifier(table)}"
+                parquet_file = str(parquet_tmp / f"{table}.parquet")
+                con.execute(f"COPY (SELECT * FROM {source}) TO ? (FORMAT parquet)", [parquet_file])
         con.execute("DETACH published")
         con.execute("DETACH working")
     finally:
         con.close()
+    os.replace(parquet_tmp, staging.parquet("ready"))
+    return tables
 
-    os.replace(staging_file, published_path)
-    old_parquet = parquet_dir.with_name(f".{parquet_dir.name}.{os.getpid()}.old")
-    if parquet_dir.exists():
-        os.replace(parquet_dir, old_parquet)
-    os.replace(staging_parquet, parquet_dir)
-    shutil.rmtree(old_parquet, ignore_errors=True)
-    return PublishResult(published_path, parquet_dir, tables)
+
+def _published_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str | None]]:
+    return con.execute(
+        """SELECT schema_name, table_name, comment FROM duckdb_tables()
+           WHERE database_name = 'working' AND schema_name IN ?
+           ORDER BY schema_name, table_name""",
+        [list(PUBLISHED_SCHEMAS)],
+    ).fetchall()
+
+
+def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, comment: str | None) -> int:
+    source = f"working.{identifier(schema)}.{identifier(table)}"
+    target = f"published.{identifier(schema)}.{identifier(table)}"
+    con.execute(f"CREATE TABLE {target} AS SELECT * FROM {source}")
+    if comment:
+        con.execute(f"COMMENT ON TABLE {target} IS {literal(comment)}")
+    for column, column_comment in con.execute(
+        """SELECT column_name, comment FROM duckdb_columns()
+           WHERE database_name = 'working' AND schema_name = ? AND table_name = ?
+             AND comment IS NOT NULL AND comment <> ''""",
+        [schema, table],
+    ).fetchall():
+        con.execute(f"COMMENT ON COLUMN {target}.{identifier(column)} IS {literal(column_comment)}")
+    return con.execute(f"SELECT count(*) FROM {target}").fetchall()[0][0]
+
+
+def _parquet_follows(staging: _Staging) -> None:
+    """Put the ready Parquet folder in place of the old one. Two renames: a kill between them leaves
+    no Parquet folder until `recover_interrupted_publish` (the next run) finishes the job."""
+    old = staging.parquet("old")
+    if staging.parquet_dir.exists():
+        os.replace(staging.parquet_dir, old)
+    os.replace(staging.parquet("ready"), staging.parquet_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def recover_interrupted_publish(published_path: Path, parquet_dir: Path) -> list[str]:
+    """Finish or undo what publishes killed part-way left beside the published file; return the names of
+    what was tidied. Leftovers of a process still running are not touched."""
+    folder = published_path.parent
+    if not folder.is_dir():
+        return []
+    tidied = []
+    for pid in sorted(_dead_publishers(folder, {published_path.name, parquet_dir.name})):
+        staging = _Staging(published_path, parquet_dir, pid)
+        if staging.parquet("ready").exists() and not staging.database().exists():
+            _parquet_follows(staging)  # the new file was renamed into place; its Parquet follows
+            tidied.append(staging.parquet("ready").name)
+        leftovers = [staging.database(), Path(f"{staging.database()}.wal")]
+        leftovers += [staging.parquet(stage) for stage in ("tmp", "ready", "old")]
+        for leftover in leftovers:
+            if leftover.exists():
+                shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+                tidied.append(leftover.name)
+    return tidied
+
+
+def _dead_publishers(folder: Path, bases: set[str]) -> set[int]:
+    pids = set()
+    for entry in folder.iterdir():
+        match = _LEFTOVER.fullmatch(entry.name)
+        if match and match["base"] in bases and not _running(int(match["pid"])):
+            pids.add(int(match["pid"]))
+    return pids
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # this process is starting a publish, so its own leftovers are from an earlier failure
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def table_checksums(
+    con: duckdb.DuckDBPyConnection, schema: str = "marts", database: str | None = None
+) -> dict[str, str]:
+    """MD5 of each table's column names and types and of its rows as text, in sorted order: equal
+    checksums mean equal tables, whatever order the rows were written in."""
+    catalog = database or con.execute("SELECT current_database()").fetchall()[0][0]
+    checksums = {}
+    for (table,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? ORDER BY 1",
+        [catalog, schema],
+    ).fetchall():
+        qualified = f"{identifier(catalog)}.{identifier(schema)}.{identifier(table)}"
+        columns = con.execute(
+            """SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY column_index)
+               FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? AND table_name = ?""",
+            [catalog, schema, table],
+        ).fetchall()[0][0]
+        checksums[table] = con.execute(
+            f"""SELECT md5(? || chr(10) || coalesce(string_agg(row_text, chr(10) ORDER BY row_text), ''))
+                FROM (SELECT CAST(t AS VARCHAR) AS row_text FROM {qualified} AS t)""",
+            [columns],
+        ).fetchall()[0][0]
+    return checksums
 
 
 def open_published(path: Path) -> duckdb.DuckDBPyConnection:
     """A connection for readers: read-only, no access to local files or the network, settings locked."""
-    con = duckdb.connect(
+    return duckdb.connect(
         str(path),
         read_only=True,
         config={"enable_external_access": False, "lock_configuration": True},
     )
-    return con

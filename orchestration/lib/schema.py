@@ -31,6 +31,9 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("extractor_version", "VARCHAR"),
         ("extracted_at", "TIMESTAMP"),
         ("error", "VARCHAR"),  # why extraction failed; null when it worked
+        ("failure_kind", "VARCHAR"),  # timeout | memory | changed: failures a later run may retry
+        ("timeout_seconds", "DOUBLE"),  # the limits it was extracted under
+        ("memory_mb", "INTEGER"),
     ],
     "raw.pages": [
         ("source_sha256", "VARCHAR"),

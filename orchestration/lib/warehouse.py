@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -13,9 +14,9 @@ from .schema import TABLES, column_names, create_statements
 
 
 @contextlib.contextmanager
-def connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(path: Path, *, wait_seconds: float = 120) -> Iterator[duckdb.DuckDBPyConnection]:
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    con = _open_when_free(path, wait_seconds)
     try:
         for statement in create_statements():
             con.execute(statement)
@@ -23,6 +24,31 @@ def connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         yield con
     finally:
         con.close()
+
+
+def _open_when_free(path: Path, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+    """Open the writer's file, waiting while another process holds it: after a run is killed, a dbt
+    process it started can outlive it for a few seconds, and the next run should wait, not fail."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """All or nothing, also for a process killed half-way: DuckDB replays only committed work."""
+    con.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 def _add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:

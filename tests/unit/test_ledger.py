@@ -1,5 +1,6 @@
 """Scan, extract and parse over a folder of good and bad files, without Dagster: every file is accounted
-for, bad ones are quarantined with a reason, and unchanged content is not extracted twice."""
+for, bad ones are quarantined with a reason, unchanged content is not extracted twice, and nothing
+outside RAW_DIR is read."""
 
 import os
 import shutil
@@ -8,16 +9,19 @@ import pytest
 
 from orchestration.lib import pipeline, warehouse
 from orchestration.settings import REFERENCE_AUTHORITIES_CSV
+from tests.fixtures import bad_files
 from tests.support import REPO
 
 SURREY = REPO / "raw" / "000_9f7ce6b861c02e06.txt"
 
 
-def run_once(raw, db):
+def run_once(raw, db, *, max_file_mb=5, timeout_seconds=60, memory_mb=1024, summary=None):
     with warehouse.connect(db) as con:
-        pipeline.scan(con, raw, max_file_mb=5)
-        pipeline.extract(con, raw, timeout_seconds=60, memory_mb=1024)
+        pipeline.scan(con, raw, max_file_mb=max_file_mb)
+        extracted = pipeline.extract(con, raw, timeout_seconds=timeout_seconds, memory_mb=memory_mb)
         pipeline.parse(con, REFERENCE_AUTHORITIES_CSV)
+        if summary is not None:
+            summary.append(extracted)
         return {
             row[0]: row[1:]
             for row in con.execute(
@@ -43,41 +47,137 @@ def test_first_seen_name_of_a_content_is_loaded_later_copies_are_duplicates(raw,
     assert ledger["a copy.txt"][:2] == ("duplicate", "same content as surrey.txt, which is loaded")
 
 
-def test_bad_files_are_quarantined_and_good_ones_load(raw, tmp_path):
-    (raw / "empty.pdf").write_bytes(b"")
-    (raw / "error page.pdf").write_bytes(b"<!DOCTYPE html><html><body>Not found</body></html>")
-    (raw / "notes.docx").write_bytes(b"PK\x03\x04 not a report")
-    (raw / "latin1.txt").write_bytes("Caf\xe9 report".encode("latin-1"))
-    (raw / "minutes.txt").write_text("Minutes of the parish council.\nApologies were received.\n")
-    (raw / "truncated.pdf").write_bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog")
-    (raw / "surrey_copy.txt").write_bytes(SURREY.read_bytes())
-    (raw / "folder.pdf").mkdir()
-    outside = tmp_path / "secret.txt"
-    outside.write_text("Ofsted secret")
-    os.symlink(outside, raw / "link.txt")
+@pytest.fixture(scope="module")
+def bad_ledger(tmp_path_factory):
+    work = tmp_path_factory.mktemp("bad")
+    raw = work / "raw"
+    raw.mkdir()
+    shutil.copy(SURREY, raw / SURREY.name)
+    expected = bad_files.write_bad_files(raw, work / "secret.txt")
+    return expected, run_once(raw, work / "w.duckdb", max_file_mb=1, memory_mb=256)
+
+
+def test_every_bad_file_is_in_the_ledger_with_its_status_and_reason(bad_ledger):
+    expected, ledger = bad_ledger
+    assert set(ledger) == set(expected) | {SURREY.name}
+    assert ledger[SURREY.name][:2] == ("loaded", None)
+    for name, (status, words) in expected.items():
+        assert ledger[name][0] == status, (name, ledger[name])
+        assert words in (ledger[name][1] or ""), (name, ledger[name][1])
+
+
+def test_reasons_read_as_instructions(bad_ledger):
+    ledger = bad_ledger[1]
+    assert ledger["scan.pdf"][1] == (
+        "the PDF has no text layer (its pages are images, as in a scan): run OCR on it, for example with "
+        "ocrmypdf, and put the result in RAW_DIR"
+    )
+    assert ledger["locked.pdf"][1] == (
+        "the PDF is encrypted and needs a password: put a copy without a password in RAW_DIR"
+    )
+    assert ledger["bomb.pdf"][1].startswith("text extraction needed more than the 256 MB allowed (EXTRACT_MEMORY_MB)")
+    assert ledger["huge.pdf"][1].startswith("larger than the 1 MB limit (MAX_FILE_MB), so not read")
+
+
+def test_unusual_entries_are_recorded_without_stopping_the_scan(raw, tmp_path):
+    os.mkfifo(raw / "pipe.pdf")
+    with open(os.path.join(os.fsencode(raw), b"caf\xe9.txt"), "wb") as handle:
+        handle.write(SURREY.read_bytes())
+    os.symlink("loop b.pdf", raw / "loop a.pdf")
+    os.symlink("loop a.pdf", raw / "loop b.pdf")
+    os.symlink("gone.pdf", raw / "dangling.pdf")
+    (raw / "outside folder").symlink_to(tmp_path, target_is_directory=True)
+    (raw / ".git").mkdir()
+    (raw / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (raw / "blank.txt").write_text(" \n\n \t\n", encoding="utf-8")
+    bad_files.permissions_only_pdf(raw / "copy-protected.pdf", ["Minutes of the parish council"])
 
     ledger = run_once(raw, tmp_path / "w.duckdb")
-    status = {name: row[0] for name, row in ledger.items()}
-    assert status == {
-        "surrey.txt": "loaded",
-        "surrey_copy.txt": "duplicate",
-        "empty.pdf": "quarantined",
-        "error page.pdf": "quarantined",
-        "notes.docx": "quarantined",
-        "latin1.txt": "quarantined",
-        "minutes.txt": "quarantined",
-        "truncated.pdf": "quarantined",
-        "link.txt": "quarantined",
-    }
-    reasons = {name: row[1] for name, row in ledger.items()}
-    assert "empty" in reasons["empty.pdf"]
-    assert "HTML" in reasons["error page.pdf"]
-    assert "unsupported" in reasons["notes.docx"]
-    assert "UTF-8" in reasons["latin1.txt"]
-    assert "not an Ofsted report" in reasons["minutes.txt"]
-    assert "PDF could not be read" in reasons["truncated.pdf"]
-    assert "outside RAW_DIR" in reasons["link.txt"]
-    assert reasons["surrey_copy.txt"].startswith("same content as surrey.txt")
+
+    reasons = {name: (status, reason) for name, (status, reason, _) in ledger.items()}
+    assert reasons["surrey.txt"] == ("loaded", None)
+    assert reasons["pipe.pdf"] == ("quarantined", "not a regular file (device, socket or pipe)")
+    assert reasons["caf\\xe9.txt"][1].startswith("the file name is not valid UTF-8")
+    assert "does not exist" in reasons["loop a.pdf"][1] and "does not exist" in reasons["dangling.pdf"][1]
+    assert "outside RAW_DIR" in reasons["outside folder"][1]
+    assert "hidden" in reasons[".git"][1] and ".git/HEAD" not in ledger
+    assert reasons["blank.txt"] == ("quarantined", "the file holds no text: put the report's text in it")
+    # encrypted only against copying: read like any PDF, and judged on its text
+    assert reasons["copy-protected.pdf"][0] == "quarantined"
+    assert reasons["copy-protected.pdf"][1].startswith("not an Ofsted report")
+
+
+def test_a_pdf_over_the_time_limit_is_quarantined_and_retried_only_once_the_limit_is_raised(raw, tmp_path):
+    bad_files.slow_pdf(raw / "slow.pdf")  # about 25 s of work for pdfminer
+    db = tmp_path / "w.duckdb"
+    summaries = []
+    first = run_once(raw, db, timeout_seconds=2, summary=summaries)
+    assert first["slow.pdf"][0] == "quarantined"
+    assert first["slow.pdf"][1].startswith("text extraction took longer than 2 s (EXTRACT_TIMEOUT_SECONDS)")
+    assert first["surrey.txt"][0] == "loaded"
+    run_once(raw, db, timeout_seconds=2, summary=summaries)
+    run_once(raw, db, timeout_seconds=3, summary=summaries)
+    attempts = [summary.extracted + summary.failed for summary in summaries]
+    assert attempts == [2, 0, 1]
+
+
+def test_a_decompression_bomb_is_stopped_by_the_memory_cap_and_retried_once_it_is_raised(raw, tmp_path):
+    bad_files.decompression_bomb_pdf(raw / "bomb.pdf", inflated_mb=512)
+    assert (raw / "bomb.pdf").stat().st_size < 1024 * 1024
+    db = tmp_path / "w.duckdb"
+    summaries = []
+    first = run_once(raw, db, memory_mb=200, summary=summaries)
+    assert first["bomb.pdf"][0] == "quarantined"
+    assert "200 MB allowed (EXTRACT_MEMORY_MB)" in first["bomb.pdf"][1]
+    run_once(raw, db, memory_mb=200, summary=summaries)
+    run_once(raw, db, memory_mb=256, summary=summaries)
+    assert [summary.extracted + summary.failed for summary in summaries] == [2, 0, 1]
+
+
+def test_a_memory_cap_too_small_to_start_names_the_setting_and_is_retried_when_raised(raw, tmp_path):
+    bad_files.not_a_report_pdf(raw / "recipe.pdf")
+    db = tmp_path / "w.duckdb"
+    starved = run_once(raw, db, memory_mb=20)
+    assert starved["recipe.pdf"][0] == "quarantined"
+    assert "could not start within 20 MB (EXTRACT_MEMORY_MB" in starved["recipe.pdf"][1]
+    assert run_once(raw, db, memory_mb=1024)["recipe.pdf"][1].startswith("not an Ofsted report")
+
+
+def test_a_file_swapped_for_a_link_after_the_scan_is_not_followed(raw, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_bytes(SURREY.read_bytes())
+    (raw / "late.txt").write_bytes(SURREY.read_bytes() + b"\n")
+    db = tmp_path / "w.duckdb"
+    with warehouse.connect(db) as con:
+        pipeline.scan(con, raw, max_file_mb=5)
+        (raw / "late.txt").unlink()
+        os.symlink(secret, raw / "late.txt")
+        pipeline.extract(con, raw, timeout_seconds=60, memory_mb=1024)
+        pages = con.execute("SELECT count(*) FROM raw.pages p JOIN raw.documents d USING (source_sha256) "
+                            "WHERE d.error IS NOT NULL").fetchall()[0][0]
+        reason = con.execute(
+            "SELECT error FROM raw.documents d JOIN audit.file_ledger l USING (source_sha256) "
+            "WHERE l.source_file = 'late.txt'"
+        ).fetchall()[0][0]
+    assert pages == 0
+    assert reason.startswith("could not be opened")
+    ledger = run_once(raw, db)
+    assert "outside RAW_DIR" in ledger["late.txt"][1]
+
+
+def test_a_file_changed_after_the_scan_is_not_extracted_under_the_old_hash(raw, tmp_path):
+    bad_files.not_a_report_pdf(raw / "recipe.pdf")
+    db = tmp_path / "w.duckdb"
+    with warehouse.connect(db) as con:
+        pipeline.scan(con, raw, max_file_mb=5)
+        bad_files.image_only_pdf(raw / "recipe.pdf")
+        pipeline.extract(con, raw, timeout_seconds=60, memory_mb=1024)
+        pipeline.parse(con, REFERENCE_AUTHORITIES_CSV)
+        reason = con.execute(
+            "SELECT status_reason FROM audit.file_ledger WHERE source_file = 'recipe.pdf'"
+        ).fetchall()[0][0]
+    assert reason == "the file changed while the run was reading it: run again"
+    assert "no text layer" in run_once(raw, db)["recipe.pdf"][1]
 
 
 def test_unchanged_files_keep_extracted_at_and_removed_files_leave(raw, tmp_path):
@@ -93,3 +193,27 @@ def test_unchanged_files_keep_extracted_at_and_removed_files_leave(raw, tmp_path
     with warehouse.connect(db) as con:
         types = con.execute("SELECT report_type FROM extracted.reports").fetchall()
     assert types == [("child_protection_inspection",)]
+
+
+def test_a_duplicate_of_a_quarantined_file_says_so(raw, tmp_path):
+    (raw / "a.txt").write_text("Minutes of the parish council.\n", encoding="utf-8")
+    (raw / "b.txt").write_text("Minutes of the parish council.\n", encoding="utf-8")
+    ledger = run_once(raw, tmp_path / "w.duckdb")
+    assert ledger["b.txt"][:2] == ("duplicate", "same content as a.txt, which is quarantined (see its reason)")
+
+
+def test_a_child_process_that_cannot_start_costs_one_file_until_the_next_run(raw, tmp_path, monkeypatch):
+    bad_files.not_a_report_pdf(raw / "recipe.pdf")
+
+    def no_process(*args, **kwargs):
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr("orchestration.lib.extract.subprocess.run", no_process)
+    db = tmp_path / "w.duckdb"
+    first = run_once(raw, db)
+    assert first["surrey.txt"][0] == "loaded"
+    assert first["recipe.pdf"][:2] == (
+        "quarantined", "extraction failed (OSError: [Errno 12] Cannot allocate memory): run again"
+    )
+    monkeypatch.undo()
+    assert run_once(raw, db)["recipe.pdf"][1].startswith("not an Ofsted report")

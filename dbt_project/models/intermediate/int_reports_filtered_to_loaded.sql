@@ -19,25 +19,19 @@ file_ledger as (
 
 loaded_files as (
 
-    -- grouped so that a hash listed twice (e.g. the same bytes at two paths) cannot fan out reports
-    select
-        source_sha256,
-        min(first_seen_at) as first_seen_at,
-        max(extracted_at) as extracted_at
+    -- distinct so that a hash listed twice (e.g. the same bytes at two paths) cannot fan out reports
+    select distinct
+        source_sha256
 
     from file_ledger
     where file_status = 'loaded'
         and is_present
-    group by source_sha256
 
 ),
 
 filtered as (
 
-    select
-        reports.*,
-        loaded_files.first_seen_at,
-        loaded_files.extracted_at
+    select reports.*
 
     from reports
     inner join loaded_files

@@ -1,3 +1,5 @@
+-- One row per loaded report. Only what the document's content determines: when its file was seen or
+-- extracted is run history and stays in audit.file_ledger, so two runs over the same input give the same rows.
 with
 
 reports as (
@@ -19,9 +21,7 @@ final as (
         cast(part_number as integer) as part_number,
         cast(report_title as varchar) as report_title,
         cast(local_authority_as_written as varchar) as local_authority_as_written,
-        cast(parser_version as varchar) as parser_version,
-        cast(first_seen_at as timestamp) as first_seen_at,
-        cast(extracted_at as timestamp) as extracted_at
+        cast(parser_version as varchar) as parser_version
 
     from reports
 

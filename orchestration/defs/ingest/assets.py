@@ -5,6 +5,8 @@ import dagster as dg
 
 from ... import settings as settings_module
 from ...lib import pipeline, warehouse
+from ...lib.files import printable_name
+from ...lib.publish import recover_interrupted_publish
 from ...lib.schema import EXTRACTED_TABLES
 from ..progress import reporter
 from ..quality.gx_checks import gx_check_results, gx_check_specs
@@ -23,6 +25,9 @@ OWNER = ["team:ofsted-warehouse"]
 def file_ledger(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = settings_module.load()
     report = reporter(context)
+    # a run starts by finishing or undoing what a publish killed part-way left behind
+    for name in recover_interrupted_publish(settings.published_duckdb_path, settings.parquet_dir):
+        report(f"publish: tidied {name}, left by a run that was stopped while publishing")
     report(f"scan: reading {settings.raw_dir}")
     with warehouse.connect(settings.duckdb_path) as con:
         summary = pipeline.scan(con, settings.raw_dir, max_file_mb=settings.max_file_mb)
@@ -122,5 +127,9 @@ def _quarantine_table(rows: list[tuple[str, str]]) -> str:
     if not rows:
         return "No file is quarantined."
     lines = ["| file | reason |", "| --- | --- |"]
-    lines += [f"| {name.replace('|', '/')} | {(reason or '').replace('|', '/')} |" for name, reason in rows]
+    lines += [f"| {_cell(printable_name(name))} | {_cell(reason or '')} |" for name, reason in rows]
     return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "/")

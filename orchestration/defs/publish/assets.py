@@ -2,9 +2,11 @@
 
 
 import dagster as dg
+import duckdb
 
 from ... import settings as settings_module
-from ...lib.publish import publish
+from ...lib.publish import publish, table_checksums
+from ..progress import reporter
 
 MART_TABLES = [
     "dim_local_authorities", "dim_reports", "fct_inspections", "fct_judgements",
@@ -23,11 +25,12 @@ MART_TABLES = [
 )
 def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = settings_module.load()
+    report = reporter(context)
+    report(f"publish: writing {settings.published_duckdb_path} and its Parquet copies")
     result = publish(settings.duckdb_path, settings.published_duckdb_path, settings.parquet_dir)
     context.log.info(f"published {result.path}")
-    from ...lib.publish import open_published
-
-    con = open_published(result.path)
+    # read back from the writer's file: this process has no business opening the readers' file
+    con = duckdb.connect(str(settings.duckdb_path), read_only=True)
     try:
         latest = con.execute(
             """SELECT i.local_authority_id, coalesce(a.local_authority_name, i.local_authority_id),
@@ -36,6 +39,7 @@ def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResu
                LEFT JOIN marts.dim_local_authorities a USING (local_authority_id)
                ORDER BY i.inspection_end_date DESC NULLS LAST, 2 LIMIT 10"""
         ).fetchall()
+        checksums = table_checksums(con, "marts")
     finally:
         con.close()
     preview = ["| authority | report type | ended | overall effectiveness |", "| --- | --- | --- | --- |"]
@@ -45,6 +49,8 @@ def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResu
             "path": dg.MetadataValue.path(str(result.path)),
             "parquet_dir": dg.MetadataValue.path(str(result.parquet_dir)),
             **{f"rows_{name.replace('.', '_')}": count for name, count in result.tables.items()},
+            # equal between two runs exactly when the mart's content is
+            **{f"checksum_marts_{table}": checksum for table, checksum in checksums.items()},
             "latest_judgements": dg.MetadataValue.md("\n".join(preview)),
         }
     )

@@ -10,7 +10,7 @@ import re
 
 from ..text import Line, collapse, to_lines
 from . import ilacs, inspection_2012, sif, visit_letter
-from .model import NotAReport, ParsedReport
+from .model import NotAReport, NoText, ParsedReport
 
 PARSER_VERSION = "2026.11.1"
 
@@ -49,7 +49,12 @@ def parse_document(pages: list[str], *, paged: bool) -> list[ParsedReport]:
     """Parse one document's page texts into the reports it holds."""
     lines = to_lines(pages, paged=paged)
     if not any(not line.is_blank for line in lines):
-        raise NotAReport("the document has no text (a scanned PDF needs OCR before it can be loaded)")
+        if paged:
+            raise NoText(
+                "the PDF has no text layer (its pages are images, as in a scan): run OCR on it, "
+                "for example with ocrmypdf, and put the result in RAW_DIR"
+            )
+        raise NoText("the file holds no text: put the report's text in it")
     report_type = detect_type(lines)
     report = ParsedReport(report_type=report_type)
     if report_type == "child_protection_inspection":
@@ -65,4 +70,4 @@ def parse_document(pages: list[str], *, paged: bool) -> list[ParsedReport]:
     return [report]
 
 
-__all__ = ["NotAReport", "ParsedReport", "PARSER_VERSION", "parse_document"]
+__all__ = ["PARSER_VERSION", "NoText", "NotAReport", "ParsedReport", "parse_document"]

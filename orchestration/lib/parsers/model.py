@@ -11,6 +11,10 @@ class NotAReport(Exception):
     """The document is not an Ofsted children's services report; the message says why."""
 
 
+class NoText(NotAReport):
+    """The document has no text to read (a scanned PDF); the message says what to do."""
+
+
 @dataclass
 class Evidence:
     field_name: str

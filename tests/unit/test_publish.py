@@ -1,0 +1,131 @@
+"""Publishing under faults, without Dagster: a publish killed with SIGKILL at each step leaves the
+published file whole (old or new, never a mix or a torn file), and the next run tidies up after it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.lib.publish import publish, recover_interrupted_publish, table_checksums
+from tests.support import REPO
+
+# Where the killed child stops: inside the copy, or just before the n-th rename of a publish
+# (1 Parquet made ready, 2 the new file over the old, 3 old Parquet aside, 4 new Parquet in place).
+KILL_POINTS = ["copying", "rename 1", "rename 2", "rename 3", "rename 4"]
+
+_KILLED_PUBLISH = textwrap.dedent(
+    """
+    import os, signal, sys
+    from pathlib import Path
+    from orchestration.lib import publish as module
+
+    working, published, point = sys.argv[1:4]
+    die = lambda: os.kill(os.getpid(), signal.SIGKILL)
+    if point == "copying":
+        copy = module._copy_table
+        module._copy_table = lambda *args: (copy(*args), die())
+    else:
+        target, calls, replace = int(point.split()[1]), [], os.replace
+        def counting_replace(*args):
+            calls.append(args)
+            if len(calls) == target:
+                die()
+            replace(*args)
+        os.replace = counting_replace
+    module.publish(Path(working), Path(published), Path(published).parent / "parquet")
+    """
+)
+
+
+def make_working(path: Path, version: str) -> Path:
+    con = duckdb.connect(str(path))
+    try:
+        for schema in ("marts", "audit"):
+            con.execute(f"CREATE SCHEMA {schema}")
+        con.execute("CREATE TABLE marts.dim_reports AS SELECT ? AS version, range AS n FROM range(1000)", [version])
+        con.execute("CREATE TABLE marts.fct_visits AS SELECT ? AS version", [version])
+        con.execute("CREATE TABLE audit.file_ledger AS SELECT ? AS version", [version])
+    finally:
+        con.close()
+    return path
+
+
+def version_in(published: Path) -> str:
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        return con.execute("SELECT DISTINCT version FROM marts.dim_reports").fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def parquet_version(parquet_dir: Path) -> set[str]:
+    con = duckdb.connect()
+    try:
+        return {
+            con.execute("SELECT DISTINCT version FROM read_parquet(?)", [str(path)]).fetchall()[0][0]
+            for path in parquet_dir.glob("*.parquet")
+        }
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def published(tmp_path) -> Path:
+    path = tmp_path / "published" / "ofsted.duckdb"
+    publish(make_working(tmp_path / "old.duckdb", "old"), path, path.parent / "parquet")
+    return path
+
+
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_a_publish_killed_at_any_step_leaves_a_whole_file_and_the_next_run_tidies_up(published, tmp_path, point):
+    before = published.read_bytes()
+    new = make_working(tmp_path / "new.duckdb", "new")
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED_PUBLISH, str(new), str(published), point], cwd=REPO, capture_output=True, check=False
+    )
+    assert killed.returncode == -9, killed.stderr.decode()
+
+    renamed = point in ("rename 3", "rename 4")  # the new file had been renamed into place
+    assert version_in(published) == ("new" if renamed else "old")
+    if not renamed:
+        assert published.read_bytes() == before
+
+    leftovers = recover_interrupted_publish(published, published.parent / "parquet")
+    assert leftovers, "a killed publish leaves temporary files"
+    assert sorted(p.name for p in published.parent.iterdir()) == ["ofsted.duckdb", "parquet"]
+    assert parquet_version(published.parent / "parquet") == {version_in(published)}
+
+    publish(new, published, published.parent / "parquet")
+    assert version_in(published) == "new" and parquet_version(published.parent / "parquet") == {"new"}
+
+
+def test_leftovers_of_a_publish_still_running_are_left_alone(published):
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        busy = published.with_name(f".ofsted.duckdb.{running.pid}.tmp")
+        busy.write_bytes(b"being written")
+        assert recover_interrupted_publish(published, published.parent / "parquet") == []
+        assert busy.exists()
+    finally:
+        running.kill()
+        running.wait()
+
+
+def test_checksums_ignore_row_order_and_see_any_change(tmp_path):
+    con = duckdb.connect()
+    try:
+        con.execute("CREATE SCHEMA marts")
+        con.execute("CREATE TABLE marts.a AS SELECT * FROM (VALUES (1, 'x'), (2, NULL)) t(n, s)")
+        con.execute("CREATE TABLE marts.b AS SELECT * FROM (VALUES (2, NULL), (1, 'x')) t(n, s)")
+        con.execute("CREATE TABLE marts.c AS SELECT * FROM (VALUES (1, 'x'), (2, '')) t(n, s)")
+        con.execute("CREATE TABLE marts.d AS SELECT * FROM (VALUES (1, 'x'), (2, NULL)) t(n, other)")
+        sums = table_checksums(con, "marts")
+    finally:
+        con.close()
+    assert sums["a"] == sums["b"]
+    assert len({sums["a"], sums["c"], sums["d"]}) == 3

@@ -1,0 +1,120 @@
+"""What readers are handed cannot reach the file system, and no SQL is made by pasting in text."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.lib.publish import open_published
+from tests.support import REPO
+
+
+@pytest.fixture
+def reader(tmp_path):
+    path = tmp_path / "ofsted.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA marts")
+    con.execute("CREATE TABLE marts.dim_reports AS SELECT 'r1' AS report_id")
+    con.close()
+    con = open_published(path)
+    yield con
+    con.close()
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "SELECT * FROM read_csv('/etc/passwd')",
+        "SELECT * FROM read_text('/etc/hostname')",
+        "SELECT * FROM glob('/etc/*')",
+        "ATTACH '{tmp}/other.duckdb' AS other",
+        "COPY (SELECT 1) TO '{tmp}/leak.csv'",
+        "COPY marts.dim_reports TO '{tmp}/leak.parquet' (FORMAT parquet)",
+        "EXPORT DATABASE '{tmp}/export'",
+        "INSTALL httpfs",
+    ],
+)
+def test_a_reader_cannot_touch_files(reader, tmp_path, statement):
+    with pytest.raises(duckdb.Error):
+        reader.execute(statement.format(tmp=tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ofsted.duckdb"]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["SET enable_external_access = true", "SET lock_configuration = false", "RESET enable_external_access"],
+)
+def test_a_reader_cannot_turn_file_access_back_on(reader, statement):
+    with pytest.raises(duckdb.Error):
+        reader.execute(statement)
+    with pytest.raises(duckdb.Error):
+        reader.execute("SELECT * FROM read_csv('/etc/passwd')")
+
+
+def test_a_reader_cannot_write(reader):
+    with pytest.raises(duckdb.Error):
+        reader.execute("CREATE TABLE marts.x (a INTEGER)")
+    assert reader.execute("SELECT report_id FROM marts.dim_reports").fetchall() == [("r1",)]
+
+
+# Every piece of text pasted into an SQL statement by the Python side, and why it is safe. Values always
+# travel as `?` parameters; a new pasted piece fails this test until it is added here with its reason.
+SQL_PIECES = {
+    # names from schema.TABLES, the project's own fixed list of tables, columns and types
+    ("orchestration/lib/warehouse.py", "_add_missing_columns", "table"),
+    ("orchestration/lib/warehouse.py", "_add_missing_columns", "column"),
+    ("orchestration/lib/warehouse.py", "_add_missing_columns", "dtype"),
+    ("orchestration/lib/warehouse.py", "insert_rows", "table"),
+    ("orchestration/lib/warehouse.py", "insert_rows", "columns"),
+    ("orchestration/lib/warehouse.py", "insert_rows", "casts"),
+    ("orchestration/lib/warehouse.py", "replace_rows", "table"),
+    ("orchestration/lib/warehouse.py", "read_table", "table"),
+    # schema.create_statements(): CREATE statements built from schema.TABLES
+    ("orchestration/lib/warehouse.py", "connect", "statement"),
+    # an asset key from EXTRACTED_TABLES
+    ("orchestration/defs/quality/gx_checks.py", "gx_check_results", "table"),
+    # names from DuckDB's catalog of the project's own tables, quoted with sql.identifier
+    ("orchestration/lib/publish.py", "_write_staging", "identifier(schema)"),
+    ("orchestration/lib/publish.py", "_write_staging", "source"),
+    ("orchestration/lib/publish.py", "_write_staging", "STORAGE_VERSION"),
+    ("orchestration/lib/publish.py", "_copy_table", "source"),
+    ("orchestration/lib/publish.py", "_copy_table", "target"),
+    ("orchestration/lib/publish.py", "_copy_table", "identifier(column)"),
+    ("orchestration/lib/publish.py", "table_checksums", "qualified"),
+    ("orchestration/summary.py", "print_summary", "identifier(table)"),
+    # COMMENT ON takes no parameter: the project's own dbt descriptions, quoted with sql.literal
+    ("orchestration/lib/publish.py", "_copy_table", "literal(comment)"),
+    ("orchestration/lib/publish.py", "_copy_table", "literal(column_comment)"),
+}
+_SQL_METHODS = {"execute", "executemany", "sql", "query"}
+
+
+def _pasted_sql_pieces(path: Path) -> set[tuple[str, str, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    pieces = set()
+    for function in ast.walk(tree):
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for call in ast.walk(function):
+            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
+                continue
+            if call.func.attr not in _SQL_METHODS or not call.args or isinstance(call.args[0], ast.Constant):
+                continue
+            statement = call.args[0]
+            pasted = (
+                [value.value for value in statement.values if isinstance(value, ast.FormattedValue)]
+                if isinstance(statement, ast.JoinedStr)
+                else [statement]
+            )
+            relative = path.relative_to(REPO).as_posix()
+            pieces.update((relative, function.name, ast.unparse(piece)) for piece in pasted)
+    return pieces
+
+
+def test_sql_pastes_only_reviewed_names_never_values():
+    found = set().union(*(_pasted_sql_pieces(path) for path in sorted((REPO / "orchestration").rglob("*.py"))))
+    assert found - SQL_PIECES == set(), "new text pasted into SQL: pass values as ? parameters"
+    assert SQL_PIECES - found == set(), "SQL_PIECES lists pieces no longer in the code"
