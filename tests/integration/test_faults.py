@@ -198,6 +198,12 @@ def faults(clean_build, bad_input, tmp_path_factory) -> FaultSequence:
         sequence.failed_run = (code, output, published.read_bytes() == sequence.before)
         (raw / "contradicting_report.txt").unlink()
 
+        # what a publish killed long ago would have left, under the id of a process now gone
+        gone = runs[0].process.pid
+        published.with_name(f".ofsted.duckdb.{gone}.tmp").write_bytes(b"half a database")
+        for stage in ("tmp", "old"):
+            (published.parent / f".parquet.{gone}.{stage}").mkdir()
+
         sequence.analyst = Analyst(published)
         sequence.analyst.start()
         assert sequence.analyst.ready.wait(30)
@@ -261,6 +267,7 @@ def test_the_next_run_recovers_on_its_own_and_publishes(faults):
     finally:
         con.close()
     assert removed == [("removed",)]  # only the new file knows the report came and went
+    assert "publish: tidied .ofsted.duckdb." in output
     assert sorted(path.name for path in faults.published.parent.iterdir()) == ["ofsted.duckdb", "parquet"]
 
 

@@ -4,6 +4,8 @@ outside RAW_DIR is read."""
 
 import os
 import shutil
+import signal
+import subprocess
 
 import pytest
 
@@ -217,3 +219,23 @@ def test_a_child_process_that_cannot_start_costs_one_file_until_the_next_run(raw
     )
     monkeypatch.undo()
     assert run_once(raw, db)["recipe.pdf"][1].startswith("not an Ofsted report")
+
+
+@pytest.mark.parametrize(
+    ("returncode", "words"),
+    [
+        (-signal.SIGKILL, "EXTRACT_MEMORY_MB"),
+        (-signal.SIGSEGV, "EXTRACT_MEMORY_MB"),
+        (-signal.SIGABRT, "EXTRACT_MEMORY_MB"),
+        (-signal.SIGXCPU, "EXTRACT_TIMEOUT_SECONDS"),
+    ],
+)
+def test_a_child_killed_by_a_signal_gets_a_reason_naming_the_limit(tmp_path, monkeypatch, returncode, words):
+    from orchestration.lib import extract
+
+    def killed(command, **kwargs):
+        return subprocess.CompletedProcess(command, returncode, b"", b"")
+
+    monkeypatch.setattr("orchestration.lib.extract.subprocess.run", killed)
+    result = extract.extract_pdf(0, "sha", extract.Limits(30, 512))
+    assert result.failure_kind in ("memory", "timeout") and words in result.error
