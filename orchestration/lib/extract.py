@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-EXTRACTOR_VERSION = "pdfminer-20260107.1"
+import pdfminer
+
+# A content is extracted again when the version of the extractor for its kind changes, and only then:
+# upgrading pdfminer.six (or changing how its output is cleaned, the suffix) re-reads every PDF and no
+# text file. Bump the suffix when pdf_text.py or read_text_file changes what they return.
+EXTRACTOR_VERSIONS = {
+    "pdf": f"pdfminer-{pdfminer.__version__}.1",
+    "text": "utf8.1",
+}
 
 
 @dataclass

@@ -6,6 +6,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 PDF_SUFFIXES = {".pdf"}
 TEXT_SUFFIXES = {".txt", ".md"}
@@ -33,17 +34,14 @@ def _relative(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def discover(raw_dir: Path, *, max_file_mb: int) -> list[InputFile]:
-    """Every file under raw_dir, sorted by relative path. Symbolic links are never followed: a link is
-    recorded with the reason it was not read, so nothing outside raw_dir is ever opened."""
-    root = raw_dir.resolve()
-    if not root.is_dir():
-        raise FileNotFoundError(f"RAW_DIR {raw_dir} does not exist or is not a folder")
-    found: list[InputFile] = []
+def _walk(root: Path) -> Iterator[Path]:
+    """Every entry under root that the warehouse reads, in path order. Hidden files and folders are
+    skipped (the pull step keeps its partial downloads and state there); links are listed, never
+    followed, so nothing outside root is opened."""
     for folder, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames.sort()
         folder_path = Path(folder)
-        # links to folders are listed in dirnames; record them instead of walking into them
+        # links to folders are listed in dirnames; report them as entries instead of walking into them
         for name in list(dirnames):
             if (folder_path / name).is_symlink():
                 dirnames.remove(name)
@@ -51,10 +49,44 @@ def discover(raw_dir: Path, *, max_file_mb: int) -> list[InputFile]:
             elif name.startswith("."):
                 dirnames.remove(name)
         for name in sorted(filenames):
-            if name.startswith("."):
-                continue
-            found.append(_inspect(folder_path / name, root, max_file_mb))
+            if not name.startswith("."):
+                yield folder_path / name
+
+
+def _existing_root(raw_dir: Path) -> Path:
+    root = raw_dir.resolve()
+    if not root.is_dir():
+        raise FileNotFoundError(f"RAW_DIR {raw_dir} does not exist or is not a folder")
+    return root
+
+
+def discover(raw_dir: Path, *, max_file_mb: int) -> list[InputFile]:
+    """Every file under raw_dir, sorted by relative path. A symbolic link is recorded with the reason it
+    was not read."""
+    root = _existing_root(raw_dir)
+    found = [_inspect(path, root, max_file_mb) for path in _walk(root)]
     return sorted(found, key=lambda f: f.source_file)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What RAW_DIR looks like from the outside, without reading any file: enough to notice a change."""
+
+    digest: str  # of every (path, size, mtime); changes when a file is added, removed or rewritten
+    file_count: int
+    newest_mtime: float | None  # seconds since the epoch; None for an empty folder
+
+
+def listing(raw_dir: Path) -> Listing:
+    root = _existing_root(raw_dir)
+    digest = hashlib.sha256()
+    count, newest = 0, None
+    for path in _walk(root):
+        stat = path.lstat()
+        digest.update(f"{_relative(path, root)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        count += 1
+        newest = stat.st_mtime if newest is None else max(newest, stat.st_mtime)
+    return Listing(digest.hexdigest(), count, newest)
 
 
 def _inspect(path: Path, root: Path, max_file_mb: int) -> InputFile:

@@ -19,17 +19,13 @@ from typing import Callable
 import duckdb
 
 from .authorities import resolver_for
-from .extract import EXTRACTOR_VERSION, Extraction, extract_many
+from .extract import EXTRACTOR_VERSIONS, Extraction, extract_many
 from .files import discover
 from .parsers import PARSER_VERSION, NotAReport, parse_document
 from .parsers.model import ParsedReport
-from .warehouse import insert_rows, replace_rows
+from .warehouse import insert_rows, replace_rows, utc_now
 
 log = logging.getLogger("ofsted_warehouse")
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 @dataclass
@@ -108,22 +104,16 @@ def extract(
     workers: int | None = None,
     progress: Callable[[str], None] = lambda message: None,
 ) -> ExtractSummary:
-    """Extract the text of every present, readable content not yet extracted by this extractor version."""
-    pending = con.execute(
-        """SELECT min(l.source_file), l.source_sha256, any_value(l.media_kind)
-           FROM audit.file_ledger l
-           WHERE l.is_present AND l.media_kind IS NOT NULL AND l.source_sha256 IS NOT NULL
-             AND NOT EXISTS (SELECT 1 FROM raw.documents d
-                             WHERE d.source_sha256 = l.source_sha256 AND d.extractor_version = ?)
-           GROUP BY l.source_sha256 ORDER BY 1""",
-        [EXTRACTOR_VERSION],
-    ).fetchall()
+    """Extract the text of every present, readable content not yet extracted by the current extractor
+    version for its kind, then give every ledger row the time its content was extracted."""
+    pending = _pending_extractions(con)
     total_present = con.execute(
         "SELECT count(DISTINCT source_sha256) FROM audit.file_ledger WHERE is_present AND media_kind IS NOT NULL"
     ).fetchall()[0][0]
     summary = ExtractSummary(reused=total_present - len(pending))
     if not pending:
         progress(f"extract: nothing new ({summary.reused} documents unchanged)")
+        _sync_extracted_at(con)
         return summary
     progress(f"extract: {len(pending)} new or changed documents ({summary.reused} unchanged)")
     done = 0
@@ -131,21 +121,7 @@ def extract(
     def record(extraction: Extraction) -> None:
         nonlocal done
         done += 1
-        now = utc_now()
-        con.execute("DELETE FROM raw.pages WHERE source_sha256 = ?", [extraction.sha256])
-        con.execute("DELETE FROM raw.documents WHERE source_sha256 = ?", [extraction.sha256])
-        insert_rows(con, "raw.documents", [{
-            "source_sha256": extraction.sha256, "media_kind": extraction.media_kind,
-            "page_count": extraction.page_count, "extractor_version": EXTRACTOR_VERSION,
-            "extracted_at": now, "error": extraction.error,
-        }])
-        insert_rows(con, "raw.pages", [
-            {"source_sha256": extraction.sha256, "page_number": number, "page_text": text}
-            for number, text in enumerate(extraction.pages, start=1)
-        ])
-        con.execute(
-            "UPDATE audit.file_ledger SET extracted_at = ? WHERE source_sha256 = ?", [now, extraction.sha256]
-        )
+        _store_extraction(con, extraction)
         summary.pages += len(extraction.pages)
         if extraction.error:
             summary.failed += 1
@@ -156,7 +132,54 @@ def extract(
 
     jobs = [(raw_dir / source_file, sha256, kind) for source_file, sha256, kind in pending]
     extract_many(jobs, timeout_seconds=timeout_seconds, memory_mb=memory_mb, workers=workers, on_done=record)
+    _sync_extracted_at(con)
     return summary
+
+
+def _pending_extractions(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+    """(source_file, sha256, media_kind) of each present content whose stored text is missing or was made
+    by another version of the extractor for its kind; one row per content, under its first name."""
+    current = {
+        (sha256, kind)
+        for sha256, kind, version in con.execute(
+            "SELECT source_sha256, media_kind, extractor_version FROM raw.documents"
+        ).fetchall()
+        if version == EXTRACTOR_VERSIONS.get(kind)
+    }
+    present = con.execute(
+        """SELECT min(source_file), source_sha256, any_value(media_kind) FROM audit.file_ledger
+           WHERE is_present AND media_kind IS NOT NULL AND source_sha256 IS NOT NULL
+           GROUP BY source_sha256 ORDER BY 1"""
+    ).fetchall()
+    return [row for row in present if (row[1], row[2]) not in current]
+
+
+def _store_extraction(con: duckdb.DuckDBPyConnection, extraction: Extraction) -> None:
+    # one transaction, so a run stopped half-way never leaves a document without its pages
+    con.execute("BEGIN")
+    con.execute("DELETE FROM raw.pages WHERE source_sha256 = ?", [extraction.sha256])
+    con.execute("DELETE FROM raw.documents WHERE source_sha256 = ?", [extraction.sha256])
+    insert_rows(con, "raw.documents", [{
+        "source_sha256": extraction.sha256, "media_kind": extraction.media_kind,
+        "page_count": extraction.page_count, "extractor_version": EXTRACTOR_VERSIONS[extraction.media_kind],
+        "extracted_at": utc_now(), "error": extraction.error,
+    }])
+    insert_rows(con, "raw.pages", [
+        {"source_sha256": extraction.sha256, "page_number": number, "page_text": text}
+        for number, text in enumerate(extraction.pages, start=1)
+    ])
+    con.execute("COMMIT")
+
+
+def _sync_extracted_at(con: duckdb.DuckDBPyConnection) -> None:
+    """A ledger row's extracted_at is its content's: a new name for text already extracted (a copy, or a
+    file changed back to earlier bytes) gets the time that text was read, without reading it again."""
+    con.execute(
+        """UPDATE audit.file_ledger SET extracted_at = d.extracted_at
+           FROM raw.documents d
+           WHERE d.source_sha256 = file_ledger.source_sha256 AND file_ledger.is_present
+             AND file_ledger.extracted_at IS DISTINCT FROM d.extracted_at"""
+    )
 
 
 @dataclass
