@@ -51,10 +51,13 @@ class Build:
         return open_published(self.published_path)
 
 
-def build_warehouse(raw_dir: Path, work_dir: Path, published_path: Path | None = None) -> Build:
-    """Materialise the whole graph in this process over raw_dir, writing only under work_dir."""
-    import dagster as dg
+    def skipped_steps(self) -> list[str]:
+        return [e.step_key for e in self.result.all_events if e.event_type_value == "STEP_SKIPPED"]
 
+
+def build_warehouse(raw_dir: Path, work_dir: Path, published_path: Path | None = None) -> Build:
+    """Run the warehouse job (as `make run` and the sensor do) in this process over raw_dir, writing
+    only under work_dir."""
     published_path = published_path or work_dir / "published" / "ofsted.duckdb"
     duckdb_path = work_dir / "warehouse.duckdb"
     with environment(
@@ -62,7 +65,7 @@ def build_warehouse(raw_dir: Path, work_dir: Path, published_path: Path | None =
     ):
         from orchestration.definitions import defs
 
-        result = dg.materialize(assets=list(defs.assets), resources=defs.resources, raise_on_error=False)
+        result = defs.resolve_job_def("warehouse").execute_in_process(raise_on_error=False)
     return Build(result, raw_dir, duckdb_path, published_path)
 
 

@@ -134,3 +134,38 @@ def test_manifest_rows_name_their_files_and_bad_rows_are_recorded(tmp_path):
     (tmp_path / "bad.csv").write_text("link\nhttps://example.org/a.pdf\n", encoding="utf-8")
     with pytest.raises(ValueError, match="'url' column"):
         read_manifest(tmp_path / "bad.csv")
+
+
+def test_the_downloads_asset_pulls_only_when_a_manifest_is_given(server, tmp_path):
+    import dagster as dg
+    import duckdb
+
+    from orchestration.defs.ingest.assets import downloads
+    from tests.support import environment
+
+    raw, db = tmp_path / "raw", tmp_path / "w.duckdb"
+    raw.mkdir()
+    manifest = write_manifest(
+        tmp_path / "m.csv",
+        [[server.url("good.pdf"), "Surrey", "2023-05-02"], [server.url("missing.pdf"), "Kent", ""]],
+    )
+    with environment(RAW_DIR=str(raw), DUCKDB_PATH=str(db), PULL_MANIFEST=""):
+        idle = dg.materialize([downloads])
+    with environment(RAW_DIR=str(raw), DUCKDB_PATH=str(db), PULL_MANIFEST=str(manifest)):
+        pulled = dg.materialize([downloads])
+
+    def metadata(result):
+        return result.get_asset_materialization_events()[0].materialization.metadata
+
+    assert "not set" in metadata(idle)["pulled"].value
+    assert metadata(pulled)["downloaded"].value == 1 and metadata(pulled)["failed"].value == 1
+    assert server.url("missing.pdf") in metadata(pulled)["failures"].value
+    assert (raw / "2023-05-02_surrey_good.pdf").is_file()
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT source_file, status, http_status, publication_date::VARCHAR FROM raw.downloads ORDER BY 1"
+        ).fetchall()
+    finally:
+        con.close()
+    assert rows == [("2023-05-02_surrey_good.pdf", "downloaded", 200, "2023-05-02"), ("kent_missing.pdf", "failed", 404, None)]
