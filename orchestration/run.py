@@ -55,8 +55,8 @@ def main() -> int:
 
     import dagster as dg
 
-    from .defs.jobs import WAREHOUSE_JOB
     from .definitions import defs
+    from .defs.jobs import WAREHOUSE_JOB
     from .summary import print_summary
 
     instance = dg.DagsterInstance.get()

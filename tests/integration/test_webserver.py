@@ -100,7 +100,7 @@ def webserver(tmp_path_factory):
     with open(log, "wb") as output:
         server = subprocess.Popen(
             command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT,
-            start_new_session=True, preexec_fn=restore_default_sigint,
+            start_new_session=True, preexec_fn=restore_default_sigint,  # noqa: PLW1509 - only resets a signal
         )
     try:
         wait_until_loaded(port, server, log)

@@ -83,7 +83,7 @@ def test_a_copy_of_known_content_takes_its_extraction_time_without_reading_it(ra
 
 def test_a_removed_file_leaves_and_its_ledger_row_says_so(raw, tmp_path):
     db = tmp_path / "w.duckdb"
-    _, before = run_once(raw, db)
+    run_once(raw, db)
     (raw / SEEDS[2].name).unlink()
     again, after = run_once(raw, db)
     assert again.extracted == 0
@@ -162,13 +162,13 @@ def test_an_unchanged_table_keeps_its_check_result_and_a_changed_one_is_validate
 
 def test_a_second_writer_waits_for_the_first(tmp_path):
     db = tmp_path / "w.duckdb"
-    other_writer = [
-        sys.executable, "-c",
+    script = (
         "import sys; from pathlib import Path; from orchestration.lib.warehouse import writer_lock\n"
         "try:\n"
         f"    with writer_lock(Path({str(db)!r}), wait_seconds=0.5): pass\n"
-        "except TimeoutError: sys.exit(7)\n",
-    ]
+        "except TimeoutError: sys.exit(7)\n"
+    )
+    other_writer = [sys.executable, "-c", script]
     with warehouse.writer_lock(db), warehouse.writer_lock(db):  # re-entrant within a process
         blocked = subprocess.run(other_writer, cwd=REPO, check=False, timeout=60)
     free = subprocess.run(other_writer, cwd=REPO, check=False, timeout=60)

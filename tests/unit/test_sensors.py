@@ -9,8 +9,8 @@ import time
 import dagster as dg
 import pytest
 
-from orchestration.defs.ingest.sensors import SETTLE_SECONDS, daily_schedule, raw_dir_sensor
 from orchestration.definitions import defs
+from orchestration.defs.ingest.sensors import SETTLE_SECONDS, daily_schedule, raw_dir_sensor
 from tests.support import environment
 
 

@@ -178,7 +178,13 @@ def parse_reports(context: dg.AssetExecutionContext):
         checks = list(gx_check_results(con, selected_checks, run_id=context.run_id))
         fingerprint = warehouse_fingerprint(con)
     published = latest_publication(settings.published_duckdb_path)
-    if published and published.warehouse_fingerprint == fingerprint and all(c.passed for c in checks):
+    unchanged = (
+        published is not None
+        and published.warehouse_fingerprint == fingerprint
+        and all(check.passed for check in checks)
+        and settings.parquet_dir.is_dir()
+    )
+    if unchanged:
         report(
             f"unchanged: nothing the marts are built from changed since the publication of "
             f"{published.published_at:%Y-%m-%d %H:%M:%S} UTC; dbt and publishing are skipped"
