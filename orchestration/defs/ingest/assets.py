@@ -10,13 +10,13 @@ from pydantic import Field
 
 from ... import settings as settings_module
 from ...lib import pipeline, warehouse
-from ...lib.fingerprint import latest_publication, warehouse_fingerprint
+from ...lib.fingerprint import Publication, latest_publication, warehouse_fingerprint
 from ...lib.pull import load_state, pull
 from ...lib.schema import EXTRACTED_TABLES
 from .. import markdown
 from ..progress import reporter
 from ..publish.assets import PUBLISHED_KEY
-from ..quality.gx_checks import gx_check_results, gx_check_specs
+from ..quality.gx_checks import CHECK_NAME, gx_check_results, gx_check_specs
 
 OWNER = ["team:ofsted-warehouse"]
 
@@ -172,26 +172,20 @@ def parse_reports(context: dg.AssetExecutionContext):
         ).fetchall()
         selected_checks = [
             spec.key for spec in EXTRACTED_SPECS
-            if dg.AssetCheckKey(spec.key, "great_expectations_suite") in context.selected_asset_check_keys
+            if dg.AssetCheckKey(spec.key, CHECK_NAME) in context.selected_asset_check_keys
         ]
         report("checks: validating the extracted tables with Great Expectations (unchanged tables keep their result)")
         checks = list(gx_check_results(con, selected_checks, run_id=context.run_id))
         fingerprint = warehouse_fingerprint(con)
-    published = latest_publication(settings.published_duckdb_path)
-    unchanged = (
-        published is not None
-        and published.warehouse_fingerprint == fingerprint
-        and all(check.passed for check in checks)
-        and settings.parquet_dir.is_dir()
-    )
-    if unchanged:
+    standing = _standing_publication(settings, fingerprint, checks)
+    if standing is not None:
         report(
             f"unchanged: nothing the marts are built from changed since the publication of "
-            f"{published.published_at:%Y-%m-%d %H:%M:%S} UTC; dbt and publishing are skipped"
+            f"{standing.published_at:%Y-%m-%d %H:%M:%S} UTC; dbt and publishing are skipped"
         )
         context.log_event(dg.AssetObservation(asset_key=PUBLISHED_KEY, metadata={
             "unchanged": True,
-            "published_at": published.published_at.isoformat(sep=" ", timespec="seconds"),
+            "published_at": standing.published_at.isoformat(sep=" ", timespec="seconds"),
             "warehouse_fingerprint": fingerprint,
         }))
     else:
@@ -199,6 +193,19 @@ def parse_reports(context: dg.AssetExecutionContext):
             if spec.key in context.selected_asset_keys:
                 yield dg.MaterializeResult(asset_key=spec.key, metadata=_table_metadata(spec, summary, quarantined))
     yield from checks
+
+
+def _standing_publication(
+    settings: settings_module.Settings, fingerprint: str, checks: list[dg.AssetCheckResult]
+) -> Publication | None:
+    """The publication that already holds what this run would publish, if any: same fingerprint, every
+    check passing, and both the file and its Parquet copies still in place."""
+    published = latest_publication(settings.published_duckdb_path)
+    if published is None or published.warehouse_fingerprint != fingerprint:
+        return None
+    if not all(check.passed for check in checks) or not settings.parquet_dir.is_dir():
+        return None
+    return published
 
 
 def _table_metadata(spec: dg.AssetSpec, summary: pipeline.ParseSummary, quarantined: list) -> dict:
