@@ -3,15 +3,15 @@ under defs/."""
 
 import dagster as dg
 
-from .defs.ingest.assets import downloads, file_ledger, pages, parse_reports
+from .defs.ingest.assets import INGEST_ASSETS
 from .defs.ingest.sensors import daily_schedule, raw_dir_sensor
-from .defs.jobs import WAREHOUSE_JOB
+from .defs.jobs import BUILD_JOB, INGEST_JOB, WAREHOUSE_JOB
 from .defs.publish.assets import published_warehouse
 from .defs.transform.assets import dbt_resource, warehouse_dbt_models
 
 defs = dg.Definitions(
-    assets=[downloads, file_ledger, pages, parse_reports, warehouse_dbt_models, published_warehouse],
-    jobs=[WAREHOUSE_JOB],
+    assets=[*INGEST_ASSETS, warehouse_dbt_models, published_warehouse],
+    jobs=[WAREHOUSE_JOB, INGEST_JOB, BUILD_JOB],
     sensors=[raw_dir_sensor],
     schedules=[daily_schedule],
     resources={"dbt": dbt_resource()},

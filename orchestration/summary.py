@@ -9,14 +9,15 @@ from .lib.warehouse import writer_lock
 from .settings import Settings
 
 
-def _check_outcomes(result) -> tuple[list, list]:
+def _check_outcomes(results: list) -> tuple[list, list]:
     passed, failed = [], []
-    for evaluation in result.get_asset_check_evaluations():
-        (passed if evaluation.passed else failed).append(evaluation)
+    for result in results:
+        for evaluation in result.get_asset_check_evaluations():
+            (passed if evaluation.passed else failed).append(evaluation)
     return passed, failed
 
 
-def _unchanged_since(result) -> str | None:
+def unchanged_since(result) -> str | None:
     """When the run found nothing to rebuild: the time of the publication that still stands."""
     for event in result.all_events:
         if event.event_type_value != "ASSET_OBSERVATION":
@@ -64,10 +65,11 @@ def _print_warehouse(settings: Settings) -> None:
             con.close()
 
 
-def print_summary(result, settings: Settings, seconds: float) -> int:
-    passed, failed = _check_outcomes(result)
-    failed_steps = [event.step_key for event in result.get_step_failure_events()]
-    ok = result.success and not failed and not failed_steps
+def print_summary(results: list, settings: Settings, seconds: float) -> int:
+    """`results`: the runs `make run` made, in order (ingest, then build and publish when it ran)."""
+    passed, failed = _check_outcomes(results)
+    failed_steps = [event.step_key for result in results for event in result.get_step_failure_events()]
+    ok = all(result.success for result in results) and not failed and not failed_steps
 
     print("\nSummary", flush=True)
     _print_warehouse(settings)
@@ -77,11 +79,11 @@ def print_summary(result, settings: Settings, seconds: float) -> int:
         print(f"    FAILED {evaluation.check_name} on {evaluation.asset_key.to_user_string()}: {description}")
     for step in failed_steps:
         print(f"    FAILED step {step}")
-    unchanged_since = _unchanged_since(result) if ok else None
-    if unchanged_since:
-        print(f"  unchanged: nothing changed since the publication of {unchanged_since} UTC; dbt and publishing skipped")
+    standing = unchanged_since(results[-1]) if ok else None
+    if standing:
+        print(f"  unchanged: nothing changed since the publication of {standing} UTC; dbt and publishing skipped")
     if ok:
-        print(f"  published: {settings.published_duckdb_path}{' (as it was)' if unchanged_since else ''}")
+        print(f"  published: {settings.published_duckdb_path}{' (as it was)' if standing else ''}")
         print(f"  parquet:   {settings.parquet_dir}")
     else:
         print(f"  not published: {settings.published_duckdb_path} was left as it was")

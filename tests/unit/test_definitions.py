@@ -67,6 +67,16 @@ def test_the_warehouse_job_covers_every_asset_and_check():
     assert set(graph.asset_check_keys) <= set(job.asset_layer.asset_graph.asset_check_keys)
 
 
+def test_make_runs_two_jobs_split_the_same_assets_between_them():
+    ingest = defs.resolve_job_def("ingest").asset_layer.selected_asset_keys
+    build = defs.resolve_job_def("build_and_publish").asset_layer.selected_asset_keys
+    assert not ingest & build
+    assert ingest | build == defs.resolve_asset_graph().get_all_asset_keys()
+    assert {k.to_user_string() for k in ingest if k.path[0] != "extracted"} == {
+        "raw/downloads", "audit/file_ledger", "raw/pages"
+    }
+
+
 def test_runs_queue_one_at_a_time(tmp_path):
     """Sensor, schedule and UI runs are submitted to the instance's run coordinator: with dagster.yaml it
     is the queue, and it lets one run go at a time."""

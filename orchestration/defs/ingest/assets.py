@@ -222,3 +222,6 @@ def _table_metadata(spec: dg.AssetSpec, summary: pipeline.ParseSummary, quaranti
         )
     return metadata
 
+
+
+INGEST_ASSETS = [downloads, file_ledger, pages, parse_reports]
