@@ -93,3 +93,21 @@ def test_runs_queue_one_at_a_time(tmp_path):
             assert isinstance(instance.run_coordinator, QueuedRunCoordinator)
             assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
     assert defs.executor.name == "in_process"
+
+
+def test_dbt_keeps_one_target_folder_per_existing_warehouse(tmp_path):
+    import shutil
+
+    from orchestration.defs.transform.assets import target_path_for
+
+    kept, gone = tmp_path / "kept.duckdb", tmp_path / "gone.duckdb"
+    kept.touch()
+    gone.touch()
+    gone_target = target_path_for(gone)
+    assert target_path_for(gone) == gone_target  # the same folder, run after run
+    gone.unlink()
+    kept_target = target_path_for(kept)
+    try:
+        assert kept_target.is_dir() and not gone_target.exists()
+    finally:
+        shutil.rmtree(kept_target, ignore_errors=True)

@@ -129,11 +129,22 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb_path: 
     report(f"dbt: {built} models and seeds built, {failed} tests failed")
 
 
+WAREHOUSE_MARKER = "warehouse_path.txt"
+
+
 def target_path_for(duckdb_path: Path) -> Path:
     """One dbt target folder per warehouse file, reused run after run: dbt's partial parse then skips
-    re-reading an unchanged project, and the folder does not grow by one copy per run."""
+    re-reading an unchanged project, and the folder does not grow by one copy per run. Folders of
+    warehouse files that no longer exist (a test's temporary one, say) are removed."""
     digest = hashlib.sha256(str(duckdb_path).encode()).hexdigest()[:10]
-    return DBT_PROJECT.project_dir / "target" / f"run-{digest}"
+    target = DBT_PROJECT.project_dir / "target" / f"run-{digest}"
+    target.mkdir(parents=True, exist_ok=True)
+    (target / WAREHOUSE_MARKER).write_text(str(duckdb_path), encoding="utf-8")
+    for folder in target.parent.glob("run-*"):
+        marker = folder / WAREHOUSE_MARKER
+        if folder != target and marker.is_file() and not Path(marker.read_text(encoding="utf-8")).exists():
+            shutil.rmtree(folder, ignore_errors=True)
+    return target
 
 
 def _row_counts(context: dg.AssetExecutionContext, duckdb_path: Path, events: list) -> dict[str, int]:
