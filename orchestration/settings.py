@@ -33,10 +33,17 @@ class Settings:
     extract_memory_mb: int
     max_file_mb: int
     extract_workers: int | None  # None: one per core
+    pull_manifest: Path | None  # CSV of report URLs the pipeline downloads before scanning; None: no pull
+    pull_timeout_seconds: float
 
     @property
     def parquet_dir(self) -> Path:
         return self.published_duckdb_path.parent / "parquet"
+
+    def pull_options(self):
+        from .lib.pull import PullOptions
+
+        return PullOptions(timeout_seconds=self.pull_timeout_seconds, max_bytes=self.max_file_mb * 1024 * 1024)
 
     @property
     def report_dir(self) -> Path:
@@ -52,4 +59,6 @@ def load() -> Settings:
         extract_memory_mb=int(os.environ.get("EXTRACT_MEMORY_MB", "1024")),
         max_file_mb=int(os.environ.get("MAX_FILE_MB", "100")),
         extract_workers=int(os.environ["EXTRACT_WORKERS"]) if os.environ.get("EXTRACT_WORKERS") else None,
+        pull_manifest=_path_from_env("PULL_MANIFEST", "") if os.environ.get("PULL_MANIFEST") else None,
+        pull_timeout_seconds=float(os.environ.get("PULL_TIMEOUT_SECONDS", "30")),
     )

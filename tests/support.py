@@ -51,13 +51,15 @@ class Build:
         return open_published(self.published_path)
 
 
+    def skipped_steps(self) -> list[str]:
+        return [e.step_key for e in self.result.all_events if e.event_type_value == "STEP_SKIPPED"]
+
+
 def build_warehouse(
     raw_dir: Path, work_dir: Path, published_path: Path | None = None, **settings: str
 ) -> Build:
-    """Materialise the whole graph in this process over raw_dir, writing only under work_dir.
-    settings: more environment variables for the run (EXTRACT_MEMORY_MB="256", ...)."""
-    import dagster as dg
-
+    """Run the warehouse job (as `make run` and the sensor do) in this process over raw_dir, writing
+    only under work_dir. settings: more environment variables for the run (EXTRACT_MEMORY_MB="256", ...)."""
     published_path = published_path or work_dir / "published" / "ofsted.duckdb"
     duckdb_path = work_dir / "warehouse.duckdb"
     with environment(
@@ -65,7 +67,7 @@ def build_warehouse(
     ):
         from orchestration.definitions import defs
 
-        result = dg.materialize(assets=list(defs.assets), resources=defs.resources, raise_on_error=False)
+        result = defs.resolve_job_def("warehouse").execute_in_process(raise_on_error=False)
     return Build(result, raw_dir, duckdb_path, published_path)
 
 

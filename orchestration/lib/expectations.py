@@ -18,7 +18,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 import pandas as pd
 
@@ -56,7 +56,8 @@ class FailedExpectation:
     error: str | None = None
     observed_value: Any = None
 
-    def describe(self) -> str:
+    def describe(self, labels: Mapping[Any, str] | None = None) -> str:
+        """One line; `labels` names failing keys, e.g. report_id -> the file it was read from."""
         if isinstance(self.column, list):
             where = f"{self.table}.({', '.join(self.column)})"
         elif self.column:
@@ -73,7 +74,8 @@ class FailedExpectation:
             label = (
                 "reports" if self.key_columns == ["report_id"] else f"keys ({', '.join(self.key_columns)})"
             )
-            line += f"; {label}: {', '.join(str(k) for k in self.failing_keys)}"
+            named = [f"{k} ({labels[k]})" if labels and k in labels else str(k) for k in self.failing_keys]
+            line += f"; {label}: {', '.join(named)}"
         return line
 
 

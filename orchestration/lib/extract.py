@@ -19,10 +19,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+import pdfminer
+
 from . import extract_worker
 from .files import digest_and_head, open_inside
 
-EXTRACTOR_VERSION = "pdfminer-20260107.1"
+# A content is extracted again when the version of the extractor for its kind changes, and only then:
+# upgrading pdfminer.six (or changing how its output is cleaned, the suffix) re-reads every PDF and no
+# text file. Bump the suffix when pdf_text.py, extract_worker.py or read_text change what they return.
+EXTRACTOR_VERSIONS = {
+    "pdf": f"pdfminer-{pdfminer.__version__}.1",
+    "text": "utf8.1",
+}
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # where the child finds this same `orchestration`
 
 

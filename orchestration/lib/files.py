@@ -13,7 +13,7 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Iterator
 
 PDF_SUFFIXES = {".pdf"}
 TEXT_SUFFIXES = {".txt", ".md"}
@@ -69,31 +69,96 @@ def printable_name(source_file: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in source_file)
 
 
+# The pull step's own bookkeeping in RAW_DIR: its record of downloads, and partial downloads
+# ('.<name>.part' beside the finished files). Neither is a report someone put there, so neither is listed.
+PULL_STATE_DIR = ".pull"
+PULL_PART_SUFFIX = ".part"
+
+
+def _is_pull_bookkeeping(folder: Path, name: str, root: Path) -> bool:
+    return folder == root and name.startswith(".") and (name == PULL_STATE_DIR or name.endswith(PULL_PART_SUFFIX))
+
+
+def _walk(root: Path) -> Iterator[Path | OSError]:
+    """Every entry under root that could be a report, in path order: files, and also links, hidden
+    entries and folders named like reports (each reported as an entry, so the ledger can say why it is
+    not read), and an OSError for each folder that could not be listed. Links and hidden folders are
+    never walked into, so nothing outside root is opened. The pull step's bookkeeping is left out."""
+    errors: list[OSError] = []
+    for folder, dirnames, filenames in os.walk(root, followlinks=False, onerror=errors.append):
+        yield from errors
+        errors.clear()
+        folder_path = Path(folder)
+        for name in sorted(dirnames):
+            entry = folder_path / name
+            if _is_pull_bookkeeping(folder_path, name, root):
+                dirnames.remove(name)
+            elif entry.is_symlink() or name.startswith("."):
+                dirnames.remove(name)  # reported instead of walked into
+                yield entry
+            elif Path(name).suffix.lower() in READ_SUFFIXES:
+                yield entry  # reported, and its files still read
+        dirnames.sort()
+        for name in sorted(filenames):
+            if not _is_pull_bookkeeping(folder_path, name, root):
+                yield folder_path / name
+    yield from errors
+
+
+def _existing_root(raw_dir: Path) -> Path:
+    root = raw_dir.resolve()
+    if not root.is_dir():
+        raise FileNotFoundError(f"RAW_DIR {raw_dir} does not exist or is not a folder")
+    return root
+
+
 def discover(raw_dir: Path, *, max_file_mb: int) -> list[InputFile]:
     """Every entry under raw_dir that could be a report, sorted by relative path: files, and also links,
     hidden entries, folders named like reports and unreadable folders, each recorded with why it is not
     read, so that everything a person put in RAW_DIR shows up in the ledger."""
-    root = raw_dir.resolve()
-    if not root.is_dir():
-        raise FileNotFoundError(f"RAW_DIR {raw_dir} does not exist or is not a folder")
+    root = _existing_root(raw_dir)
     found: list[InputFile] = []
-
-    def unreadable_folder(error: OSError) -> None:
-        name = _relative(Path(error.filename), root)
-        found.append(_rejected(name, f"folder could not be read ({error.strerror}): its files were not seen"))
-
-    for folder, dirnames, filenames in os.walk(root, followlinks=False, onerror=unreadable_folder):
-        folder_path = Path(folder)
-        for name in sorted(dirnames):
-            entry = folder_path / name
-            if entry.is_symlink() or name.startswith("."):
-                dirnames.remove(name)  # recorded below instead of walked into
-                found.append(_inspect(entry, root, max_file_mb))
-            elif Path(name).suffix.lower() in READ_SUFFIXES:
-                found.append(_inspect(entry, root, max_file_mb))  # recorded, and its files still read
-        dirnames.sort()
-        found.extend(_inspect(folder_path / name, root, max_file_mb) for name in filenames)
+    for entry in _walk(root):
+        if isinstance(entry, OSError):
+            name = _relative(Path(entry.filename), root)
+            found.append(_rejected(name, f"folder could not be read ({entry.strerror}): its files were not seen"))
+        else:
+            found.append(_inspect(entry, root, max_file_mb))
     return sorted(found, key=lambda f: f.source_file)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What RAW_DIR looks like from the outside, without reading any file: enough to notice a change."""
+
+    digest: str  # of every entry discover() records; changes when one is added, removed or rewritten
+    file_count: int
+    newest_mtime: float | None  # seconds since the epoch; None for an empty folder
+
+
+def listing(raw_dir: Path) -> Listing:
+    """The same entries discover() records. A hidden entry counts by its name only: the ledger records
+    that it is there, never its contents, so rewriting one (a .DS_Store) is not a change."""
+    root = _existing_root(raw_dir)
+    digest = hashlib.sha256()
+    count, newest = 0, None
+    for entry in _walk(root):
+        if isinstance(entry, OSError):
+            digest.update(f"{entry.filename}\0unreadable\n".encode("utf-8", "surrogateescape"))
+            continue
+        name = _relative(entry, root).encode("utf-8", "surrogateescape")
+        count += 1
+        if entry.name.startswith("."):
+            digest.update(name + b"\0hidden\n")
+            continue
+        try:
+            info = entry.lstat()
+        except OSError:
+            digest.update(name + b"\0gone\n")
+            continue
+        digest.update(name + f"\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+        newest = info.st_mtime if newest is None else max(newest, info.st_mtime)
+    return Listing(digest.hexdigest(), count, newest)
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -19,17 +19,13 @@ from typing import Callable
 import duckdb
 
 from .authorities import resolver_for
-from .extract import EXTRACTOR_VERSION, Extraction, Limits, extract_many
+from .extract import EXTRACTOR_VERSIONS, Extraction, Limits, extract_many
 from .files import discover
 from .parsers import PARSER_VERSION, NotAReport, NoText, parse_document
 from .parsers.model import ParsedReport
-from .warehouse import insert_rows, replace_rows, transaction
+from .warehouse import insert_rows, replace_rows, transaction, utc_now
 
 log = logging.getLogger("ofsted_warehouse")
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 @dataclass
@@ -111,30 +107,18 @@ def extract(
     workers: int | None = None,
     progress: Callable[[str], None] = lambda message: None,
 ) -> ExtractSummary:
-    """Extract the text of every present, readable content not yet extracted by this extractor version,
-    and retry those that failed only for a limit since raised or because the file changed under the run."""
+    """Extract the text of every present, readable content not yet extracted by the current extractor
+    version for its kind, retrying those that failed only for a limit since raised or because the file
+    changed under the run; then give every ledger row the time its content was extracted."""
     limits = Limits(timeout_seconds, memory_mb)
-    pending = con.execute(
-        """SELECT min(l.source_file), l.source_sha256, any_value(l.media_kind)
-           FROM audit.file_ledger l
-           WHERE l.is_present AND l.media_kind IS NOT NULL AND l.source_sha256 IS NOT NULL
-             AND NOT EXISTS (
-                 SELECT 1 FROM raw.documents d
-                 WHERE d.source_sha256 = l.source_sha256 AND d.extractor_version = ?
-                   AND CASE d.failure_kind
-                           WHEN 'timeout' THEN d.timeout_seconds >= ?
-                           WHEN 'memory' THEN d.memory_mb >= ?
-                           WHEN 'changed' THEN FALSE
-                           ELSE TRUE END)
-           GROUP BY l.source_sha256 ORDER BY 1""",
-        [EXTRACTOR_VERSION, limits.timeout_seconds, limits.memory_mb],
-    ).fetchall()
+    pending = _pending_extractions(con, limits)
     total_present = con.execute(
         "SELECT count(DISTINCT source_sha256) FROM audit.file_ledger WHERE is_present AND media_kind IS NOT NULL"
     ).fetchall()[0][0]
     summary = ExtractSummary(reused=total_present - len(pending))
     if not pending:
         progress(f"extract: nothing new ({summary.reused} documents unchanged)")
+        _sync_extracted_at(con)
         return summary
     progress(f"extract: {len(pending)} new or changed documents ({summary.reused} unchanged)")
 
@@ -148,7 +132,37 @@ def extract(
             progress(f"extract: {done}/{len(pending)} documents, {summary.pages} pages")
 
     extract_many(raw_dir.resolve(), pending, limits, workers=workers, on_done=record)
+    _sync_extracted_at(con)
     return summary
+
+
+def _pending_extractions(con: duckdb.DuckDBPyConnection, limits: Limits) -> list[tuple[str, str, str]]:
+    """(source_file, sha256, media_kind) of each present content whose stored text is missing, was made
+    by another version of the extractor for its kind, or failed in a way worth another try; one row per
+    content, under its first name."""
+    settled = {
+        (sha256, kind)
+        for sha256, kind, version, failure_kind, timeout, memory in con.execute(
+            "SELECT source_sha256, media_kind, extractor_version, failure_kind, timeout_seconds, memory_mb FROM raw.documents"
+        ).fetchall()
+        if version == EXTRACTOR_VERSIONS.get(kind) and not _worth_retrying(failure_kind, timeout, memory, limits)
+    }
+    present = con.execute(
+        """SELECT min(source_file), source_sha256, any_value(media_kind) FROM audit.file_ledger
+           WHERE is_present AND media_kind IS NOT NULL AND source_sha256 IS NOT NULL
+           GROUP BY source_sha256 ORDER BY 1"""
+    ).fetchall()
+    return [row for row in present if (row[1], row[2]) not in settled]
+
+
+def _worth_retrying(failure_kind: str | None, timeout: float | None, memory: int | None, limits: Limits) -> bool:
+    """A failure for a limit is retried only once that limit is raised (the same limit would fail the
+    same way, and a bomb must not cost every run); a file that changed under the run, on the next run."""
+    if failure_kind == "timeout":
+        return timeout is None or timeout < limits.timeout_seconds
+    if failure_kind == "memory":
+        return memory is None or memory < limits.memory_mb
+    return failure_kind == "changed"
 
 
 def _record_extraction(con: duckdb.DuckDBPyConnection, extraction: Extraction, limits: Limits) -> None:
@@ -159,7 +173,7 @@ def _record_extraction(con: duckdb.DuckDBPyConnection, extraction: Extraction, l
         con.execute("DELETE FROM raw.documents WHERE source_sha256 = ?", [extraction.sha256])
         insert_rows(con, "raw.documents", [{
             "source_sha256": extraction.sha256, "media_kind": extraction.media_kind,
-            "page_count": extraction.page_count, "extractor_version": EXTRACTOR_VERSION,
+            "page_count": extraction.page_count, "extractor_version": EXTRACTOR_VERSIONS[extraction.media_kind],
             "extracted_at": now, "error": extraction.error, "failure_kind": extraction.failure_kind,
             "timeout_seconds": limits.timeout_seconds, "memory_mb": limits.memory_mb,
         }])
@@ -170,6 +184,17 @@ def _record_extraction(con: duckdb.DuckDBPyConnection, extraction: Extraction, l
         con.execute(
             "UPDATE audit.file_ledger SET extracted_at = ? WHERE source_sha256 = ?", [now, extraction.sha256]
         )
+
+
+def _sync_extracted_at(con: duckdb.DuckDBPyConnection) -> None:
+    """A ledger row's extracted_at is its content's: a new name for text already extracted (a copy, or a
+    file changed back to earlier bytes) gets the time that text was read, without reading it again."""
+    con.execute(
+        """UPDATE audit.file_ledger SET extracted_at = d.extracted_at
+           FROM raw.documents d
+           WHERE d.source_sha256 = file_ledger.source_sha256 AND file_ledger.is_present
+             AND file_ledger.extracted_at IS DISTINCT FROM d.extracted_at"""
+    )
 
 
 @dataclass

@@ -1,13 +1,15 @@
 """DuckDB tables written by the Python side of the warehouse.
 
-`audit` records what happened to every input file, `raw` keeps extracted page text keyed by content hash,
-and `extracted` holds what the report parsers read, one table per entity, with the page and evidence
-text each value came from. dbt reads `extracted` and `audit` as sources; nothing here is for analysts.
+`audit` records what happened to every input file and each publication, `raw` keeps downloads and
+extracted page text keyed by content hash, `extracted` holds what the report parsers read, one table per
+entity, with the page and evidence text each value came from, and `pipeline` keeps the bookkeeping that
+lets a run skip work already done. dbt reads `extracted` and `audit` as sources; `audit` is published
+beside the marts, the rest stays in the writer's file.
 """
 
 from __future__ import annotations
 
-SCHEMAS = ("audit", "raw", "extracted")
+SCHEMAS = ("audit", "raw", "extracted", "pipeline")
 
 # Each table: ordered (column, DuckDB type). The order is the insert order used by the writers.
 TABLES: dict[str, list[tuple[str, str]]] = {
@@ -23,6 +25,27 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("extracted_at", "TIMESTAMP"),
         ("last_seen_at", "TIMESTAMP"),
         ("is_present", "BOOLEAN"),
+    ],
+    # One row per publication: readers find in their copy which state of the warehouse it holds.
+    "audit.publications": [
+        ("published_at", "TIMESTAMP"),
+        ("run_id", "VARCHAR"),
+        ("warehouse_fingerprint", "VARCHAR"),  # digest of everything the marts are built from
+        ("published_path", "VARCHAR"),
+    ],
+    # One row per report URL the pull step was given: its latest outcome.
+    "raw.downloads": [
+        ("url", "VARCHAR"),
+        ("source_file", "VARCHAR"),  # name under RAW_DIR
+        ("local_authority", "VARCHAR"),  # as given in the manifest
+        ("publication_date", "DATE"),
+        ("status", "VARCHAR"),  # downloaded | present | failed
+        ("status_reason", "VARCHAR"),
+        ("http_status", "INTEGER"),
+        ("size_bytes", "BIGINT"),
+        ("source_sha256", "VARCHAR"),
+        ("attempts", "INTEGER"),
+        ("updated_at", "TIMESTAMP"),
     ],
     "raw.documents": [
         ("source_sha256", "VARCHAR"),
@@ -119,6 +142,16 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("field_value", "VARCHAR"),
         ("page_number", "INTEGER"),
         ("evidence", "VARCHAR"),
+    ],
+    # A Great Expectations result per (table, content, suite and code): an unchanged table is not validated
+    # again, and its earlier result, pass or fail, is reported.
+    "pipeline.check_results": [
+        ("table_name", "VARCHAR"),
+        ("cache_key", "VARCHAR"),
+        ("passed", "BOOLEAN"),
+        ("outcome", "JSON"),
+        ("run_id", "VARCHAR"),
+        ("checked_at", "TIMESTAMP"),
     ],
 }
 

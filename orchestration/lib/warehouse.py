@@ -3,39 +3,119 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import fcntl
+import os
+import threading
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import duckdb
 import pandas as pd
 
 from .schema import TABLES, column_names, create_statements
 
+WRITER_LOCK_WAIT_SECONDS = 3600
+
+
+def utc_now() -> dt.datetime:
+    """Timestamps are stored as naive UTC, DuckDB's TIMESTAMP."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+# path of the lock file -> (descriptor, depth): the lock is re-entrant within a process, because flock
+# treats a second open of the same file by the same process as a competitor.
+_held: dict[str, tuple[int, int]] = {}
+_held_guard = threading.Lock()
+
 
 @contextlib.contextmanager
-def connect(path: Path, *, wait_seconds: float = 120) -> Iterator[duckdb.DuckDBPyConnection]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = _open_when_free(path, wait_seconds)
+def writer_lock(
+    path: Path,
+    *,
+    wait_seconds: float = WRITER_LOCK_WAIT_SECONDS,
+    on_wait: Callable[[str], None] = lambda message: None,
+) -> Iterator[None]:
+    """Hold the one-writer lock of the warehouse file at `path`.
+
+    DuckDB refuses a second process that opens the file while another holds it. Dagster's run queue keeps
+    the UI's, the sensor's and the schedule's runs apart, but `make run`, a test or a second UI started
+    elsewhere bypass that queue; they all take this lock around every step that opens the file, so a
+    second writer waits for the first instead of failing. The operating system frees it when a process
+    dies, so a killed run never leaves it held.
+    """
+    lock_file = str(path) + ".lock"
+    with _held_guard:
+        descriptor, depth = _held.get(lock_file, (None, 0))
+        if descriptor is None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+            _acquire(descriptor, lock_file, wait_seconds, on_wait)
+        _held[lock_file] = (descriptor, depth + 1)
     try:
-        for statement in create_statements():
-            con.execute(statement)
-        _add_missing_columns(con)
-        yield con
+        yield
     finally:
-        con.close()
+        with _held_guard:
+            descriptor, depth = _held[lock_file]
+            if depth == 1:
+                del _held[lock_file]
+                os.close(descriptor)  # closing the descriptor releases the lock
+            else:
+                _held[lock_file] = (descriptor, depth - 1)
 
 
-def _open_when_free(path: Path, wait_seconds: float) -> duckdb.DuckDBPyConnection:
-    """Open the writer's file, waiting while another process holds it: after a run is killed, a dbt
-    process it started can outlive it for a few seconds, and the next run should wait, not fail."""
+def _acquire(descriptor: int, lock_file: str, wait_seconds: float, on_wait: Callable[[str], None]) -> None:
     deadline = time.monotonic() + wait_seconds
+    told = False
+    while True:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                os.close(descriptor)
+                raise TimeoutError(
+                    f"another run kept the warehouse busy for {wait_seconds:g} s ({lock_file}); try again later"
+                ) from None
+            if not told:
+                on_wait(f"waiting for another run to finish writing the warehouse ({lock_file})")
+                told = True
+            time.sleep(0.5)
+
+
+@contextlib.contextmanager
+def connect(
+    path: Path, *, wait_seconds: float = 120, on_wait: Callable[[str], None] = lambda message: None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The writer's connection, under the one-writer lock, with every table the warehouse needs."""
+    with writer_lock(path, on_wait=on_wait):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = _open_when_free(path, wait_seconds, on_wait)
+        try:
+            for statement in create_statements():
+                con.execute(statement)
+            _add_missing_columns(con)
+            yield con
+        finally:
+            con.close()
+
+
+def _open_when_free(path: Path, wait_seconds: float, on_wait: Callable[[str], None]) -> duckdb.DuckDBPyConnection:
+    """Open the writer's file, waiting while another process holds it: after a run is killed, a dbt
+    process it started can outlive it for a few seconds (it does not hold the writer lock), and the next
+    run should wait, not fail."""
+    deadline = time.monotonic() + wait_seconds
+    told = False
     while True:
         try:
             return duckdb.connect(str(path))
         except duckdb.IOException as error:
             if "lock" not in str(error).lower() or time.monotonic() > deadline:
                 raise
+            if not told:
+                on_wait(f"waiting for a leftover process to let go of the warehouse file {path}")
+                told = True
             time.sleep(0.5)
 
 

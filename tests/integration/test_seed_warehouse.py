@@ -96,5 +96,7 @@ def test_failed_check_withholds_publication(tmp_path):
         ("extracted/judgements", "great_expectations_suite")
     ]
     assert "distinct_grade_count" in failed[0].description
+    # the check names the file behind the failing rows
+    assert "contradicting_report.txt" in failed[0].description
     assert hashlib.sha256(first.published_path.read_bytes()).hexdigest() == before
     assert {p.name: p.read_bytes() for p in first.parquet_dir.iterdir()} == parquet_before

@@ -38,3 +38,76 @@ def test_published_asset_depends_on_every_mart():
     parents = {k.to_user_string() for k in graph.get(published).parent_keys}
     marts = {k.to_user_string() for k in graph.get_all_asset_keys() if k.path[0] == "marts"}
     assert marts <= parents
+
+
+def test_every_asset_says_what_it_is_whose_it_is_and_where_it_sits():
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        name = key.to_user_string()
+        assert node.description, name
+        assert node.owners == ["team:ofsted-warehouse"], name
+        assert node.kinds, name
+        assert node.group_name in {"raw", "staging", "marts", "published"}, name
+    groups = {k.to_user_string(): graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert groups["raw/downloads"] == groups["audit/file_ledger"] == groups["raw/pages"] == "raw"
+    assert groups["extracted/reports"] == "staging" and groups["marts/fct_visits"] == "marts"
+
+
+def test_the_pull_comes_before_the_ledger():
+    graph = defs.resolve_asset_graph()
+    ledger = graph.get(next(k for k in graph.get_all_asset_keys() if k.to_user_string() == "audit/file_ledger"))
+    assert {k.to_user_string() for k in ledger.parent_keys} == {"raw/downloads"}
+
+
+def test_the_warehouse_job_covers_every_asset_and_check():
+    job = defs.resolve_job_def("warehouse")
+    graph = defs.resolve_asset_graph()
+    assert job.asset_layer.selected_asset_keys == graph.get_all_asset_keys()
+    assert set(graph.asset_check_keys) <= set(job.asset_layer.asset_graph.asset_check_keys)
+
+
+def test_make_runs_two_jobs_split_the_same_assets_between_them():
+    ingest = defs.resolve_job_def("ingest").asset_layer.selected_asset_keys
+    build = defs.resolve_job_def("build_and_publish").asset_layer.selected_asset_keys
+    assert not ingest & build
+    assert ingest | build == defs.resolve_asset_graph().get_all_asset_keys()
+    assert {k.to_user_string() for k in ingest if k.path[0] != "extracted"} == {
+        "raw/downloads", "audit/file_ledger", "raw/pages"
+    }
+
+
+def test_runs_queue_one_at_a_time(tmp_path):
+    """Sensor, schedule and UI runs are submitted to the instance's run coordinator: with dagster.yaml it
+    is the queue, and it lets one run go at a time."""
+    import shutil
+
+    import dagster as dg
+    from dagster._core.run_coordinator import QueuedRunCoordinator
+
+    from tests.support import REPO, environment
+
+    shutil.copy(REPO / "dagster.yaml", tmp_path / "dagster.yaml")
+    with environment(DAGSTER_HOME=str(tmp_path)):
+        with dg.DagsterInstance.get() as instance:
+            assert isinstance(instance.run_coordinator, QueuedRunCoordinator)
+            assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
+    assert defs.executor.name == "in_process"
+
+
+def test_dbt_keeps_one_target_folder_per_existing_warehouse(tmp_path):
+    import shutil
+
+    from orchestration.defs.transform.assets import target_path_for
+
+    kept, gone = tmp_path / "kept.duckdb", tmp_path / "gone.duckdb"
+    kept.touch()
+    gone.touch()
+    gone_target = target_path_for(gone)
+    assert target_path_for(gone) == gone_target  # the same folder, run after run
+    gone.unlink()
+    kept_target = target_path_for(kept)
+    try:
+        assert kept_target.is_dir() and not gone_target.exists()
+    finally:
+        shutil.rmtree(kept_target, ignore_errors=True)

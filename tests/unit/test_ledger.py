@@ -239,3 +239,17 @@ def test_a_child_killed_by_a_signal_gets_a_reason_naming_the_limit(tmp_path, mon
     monkeypatch.setattr("orchestration.lib.extract.subprocess.run", killed)
     result = extract.extract_pdf(0, "sha", extract.Limits(30, 512))
     assert result.failure_kind in ("memory", "timeout") and words in result.error
+
+
+def test_the_pull_steps_own_files_are_not_in_the_ledger_but_other_hidden_entries_are(raw, tmp_path):
+    (raw / ".pull").mkdir()
+    (raw / ".pull" / "downloads.json").write_text("{}", encoding="utf-8")
+    (raw / ".2023-05-02_surrey_50212345.pdf.part").write_bytes(b"%PDF-1.7 half a download")
+    (raw / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    (raw / "2019").mkdir()
+    (raw / "2019" / ".pull").mkdir()  # only RAW_DIR's own .pull belongs to the pull step
+
+    ledger = run_once(raw, tmp_path / "w.duckdb")
+
+    assert set(ledger) == {"surrey.txt", ".DS_Store", "2019/.pull"}
+    assert ledger[".DS_Store"][0] == "quarantined" and "hidden" in ledger[".DS_Store"][1]

@@ -129,3 +129,24 @@ def test_checksums_ignore_row_order_and_see_any_change(tmp_path):
         con.close()
     assert sums["a"] == sums["b"]
     assert len({sums["a"], sums["c"], sums["d"]}) == 3
+
+
+def test_the_standing_publication_is_read_from_the_new_file_even_while_this_process_holds_the_old(tmp_path):
+    from orchestration.lib.fingerprint import latest_publication
+
+    def working(version: str) -> Path:
+        path = make_working(tmp_path / f"{version}.duckdb", version)
+        con = duckdb.connect(str(path))
+        con.execute("CREATE TABLE audit.publications AS SELECT now()::TIMESTAMP AS published_at, ? AS warehouse_fingerprint", [version])
+        con.close()
+        return path
+
+    path = tmp_path / "published" / "ofsted.duckdb"
+    assert latest_publication(path) is None  # no published file: publish
+    publish(working("first"), path, path.parent / "parquet")
+    reader = duckdb.connect(str(path), read_only=True)  # as an analyst's session in this process would
+    try:
+        publish(working("second"), path, path.parent / "parquet")
+        assert latest_publication(path).warehouse_fingerprint == "second"
+    finally:
+        reader.close()

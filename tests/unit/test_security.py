@@ -74,8 +74,14 @@ SQL_PIECES = {
     ("orchestration/lib/warehouse.py", "read_table", "table"),
     # schema.create_statements(): CREATE statements built from schema.TABLES
     ("orchestration/lib/warehouse.py", "connect", "statement"),
-    # an asset key from EXTRACTED_TABLES
-    ("orchestration/defs/quality/gx_checks.py", "gx_check_results", "table"),
+    # names from schema.TABLES and their columns, quoted with sql.identifier
+    ("orchestration/lib/fingerprint.py", "table_digest", "selected"),
+    ("orchestration/lib/fingerprint.py", "table_digest", "qualified"),
+    # a table of EXTRACTED_TABLES, quoted with sql.identifier
+    ("orchestration/lib/checks.py", "validate", "identifier(table)"),
+    # the schema and name of a dbt model's asset key, quoted with sql.identifier
+    ("orchestration/defs/transform/assets.py", "_row_counts", "identifier(schema)"),
+    ("orchestration/defs/transform/assets.py", "_row_counts", "identifier(name)"),
     # names from DuckDB's catalog of the project's own tables, quoted with sql.identifier
     ("orchestration/lib/publish.py", "_write_staging", "identifier(schema)"),
     ("orchestration/lib/publish.py", "_write_staging", "source"),
@@ -84,7 +90,7 @@ SQL_PIECES = {
     ("orchestration/lib/publish.py", "_copy_table", "target"),
     ("orchestration/lib/publish.py", "_copy_table", "identifier(column)"),
     ("orchestration/lib/publish.py", "table_checksums", "qualified"),
-    ("orchestration/summary.py", "print_summary", "identifier(table)"),
+    ("orchestration/summary.py", "_print_files_and_marts", "identifier(table)"),
     # COMMENT ON takes no parameter: the project's own dbt descriptions, quoted with sql.literal
     ("orchestration/lib/publish.py", "_copy_table", "literal(comment)"),
     ("orchestration/lib/publish.py", "_copy_table", "literal(column_comment)"),

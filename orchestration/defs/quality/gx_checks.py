@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import dagster as dg
 import duckdb
+
+from ...lib.checks import CheckOutcome, check_table
+from ...lib.files import printable_name
+from ...lib.fingerprint import code_digest
 
 CHECK_NAME = "great_expectations_suite"
 
@@ -16,41 +20,38 @@ def gx_check_specs(keys: list[dg.AssetKey]) -> list[dg.AssetCheckSpec]:
             name=CHECK_NAME,
             asset=key,
             blocking=True,
-            description=f"expectations/extracted_{key.path[-1]}.json must pass before dbt reads the table.",
+            description=f"expectations/extracted_{key.path[-1]}.json must pass before dbt reads the table. "
+            "The result names each failing expectation and the files behind the failing rows.",
         )
         for key in keys
     ]
 
 
-def gx_check_results(con: duckdb.DuckDBPyConnection, keys: list[dg.AssetKey]) -> Iterator[dg.AssetCheckResult]:
-    from ...lib.expectations import suite_path_for, validate_table
-
+def gx_check_results(
+    con: duckdb.DuckDBPyConnection, keys: list[dg.AssetKey], run_id: str | None = None
+) -> Iterator[dg.AssetCheckResult]:
+    code = code_digest()
     for key in keys:
-        table = key.path[-1]
-        frame = con.execute(f"SELECT * FROM extracted.{table}").df()
-        try:
-            result = validate_table(frame, suite_path_for(table))
-        except Exception as error:  # a broken suite must fail its check, not pass silently
-            yield dg.AssetCheckResult(
-                asset_key=key,
-                check_name=CHECK_NAME,
-                passed=False,
-                severity=dg.AssetCheckSeverity.ERROR,
-                description=f"the suite could not run: {type(error).__name__}: {error}",
-            )
-            continue
-        failures = [failure.describe() for failure in result.failed]
-        yield dg.AssetCheckResult(
-            asset_key=key,
-            check_name=CHECK_NAME,
-            passed=result.success,
-            severity=dg.AssetCheckSeverity.ERROR,
-            description="; ".join(failures)[:2000] if failures else f"{result.evaluated} expectations passed",
-            metadata={
-                "suite": result.suite_name,
-                "expectations_evaluated": result.evaluated,
-                "expectations_failed": len(result.failed),
-                "rows": len(frame),
-                "failures": dg.MetadataValue.md("\n".join(f"- {line}" for line in failures) or "none"),
-            },
-        )
+        yield check_result(key, check_table(con, key.path[-1], run_id=run_id, code=code))
+
+
+def check_result(key: dg.AssetKey, outcome: CheckOutcome) -> dg.AssetCheckResult:
+    metadata = {
+        "suite": outcome.suite,
+        "expectations_evaluated": outcome.evaluated,
+        "expectations_failed": len(outcome.failures),
+        "rows": outcome.rows,
+        "failures": dg.MetadataValue.md("\n".join(f"- {line}" for line in outcome.failures) or "none"),
+        "failing_files": dg.MetadataValue.md("\n".join(f"- {printable_name(name)}" for name in outcome.failing_files) or "none"),
+        "validated_at": outcome.checked_at,
+        # an unchanged table is not validated again: its earlier result stands
+        "reused_earlier_result": outcome.reused,
+    }
+    return dg.AssetCheckResult(
+        asset_key=key,
+        check_name=CHECK_NAME,
+        passed=outcome.passed,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=outcome.description,
+        metadata=metadata,
+    )

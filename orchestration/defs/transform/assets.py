@@ -2,17 +2,28 @@
 
 
 import contextlib
+import hashlib
 import io
 import os
 import shutil
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+import duckdb
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
 
 from ... import settings as settings_module
+from ...lib import warehouse
+from ...lib.sql import identifier
 from ..progress import reporter
 
 # Schema of a dbt node -> Dagster group: the UI's graph reads raw -> staging -> marts -> published.
@@ -69,29 +80,88 @@ def ensure_manifest() -> Path:
 )
 def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Seeds, staging views and mart tables; each dbt test is a check on its model."""
+    settings = settings_module.load()
     # profiles.yml reads DUCKDB_PATH; pass the resolved absolute path of this run
-    os.environ["DUCKDB_PATH"] = str(settings_module.load().duckdb_path)
+    os.environ["DUCKDB_PATH"] = str(settings.duckdb_path)
     report = reporter(context)
-    report("dbt: building staging and marts, running dbt tests")
+    events: list = []
+    failure: Exception | None = None
+    with warehouse.writer_lock(settings.duckdb_path, on_wait=report):
+        report("dbt: building staging and marts, running dbt tests")
+        try:
+            _build(context, dbt, settings.duckdb_path, report, events)
+        except Exception as error:  # what dbt reported before failing is still yielded, then the failure
+            failure = error
+        # Row counts are read once dbt has exited: while it runs it holds the file, and dagster-dbt's own
+        # fetch_row_counts() asks for the catalog named at parse time, which is not this file's.
+        counts = {} if failure else _row_counts(context, settings.duckdb_path, events)
+    yield from _with_row_counts(events, counts)
+    if failure is not None:
+        raise failure
+
+
+def _with_row_counts(events: list, counts: dict[str, int]):
+    for event in events:
+        if isinstance(event, dg.Output) and event.output_name in counts:
+            event = event.with_metadata({**event.metadata, "dagster/row_count": counts[event.output_name]})
+        yield event
+
+
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb_path: Path, report, events: list) -> None:
+    """Run `dbt build`, collecting its events into `events` (kept by the caller when dbt fails)."""
     # `make run` shows progress lines, not dbt's own log; the UI keeps the full log either way
     quiet = os.environ.get("OFSTED_TERMINAL_PROGRESS") == "1"
     captured = io.StringIO()
     built = failed = 0
     try:
         with contextlib.redirect_stdout(captured) if quiet else contextlib.nullcontext():
-            for event in dbt.cli(["build"], context=context).stream():
+            for event in dbt.cli(["build"], context=context, target_path=target_path_for(duckdb_path)).stream():
                 if isinstance(event, (dg.Output, dg.AssetMaterialization)):
                     built += 1
                 elif isinstance(event, dg.AssetCheckResult) and not event.passed:
                     failed += 1
                     report(f"dbt: test failed: {event.check_name} on {event.asset_key.to_user_string()}")
-                yield event
+                events.append(event)
     except Exception:
         for line in captured.getvalue().splitlines():
             if "ERROR" in line or "FAIL" in line or "Error" in line:
                 report("dbt: " + line.strip())
         raise
     report(f"dbt: {built} models and seeds built, {failed} tests failed")
+
+
+WAREHOUSE_MARKER = "warehouse_path.txt"
+
+
+def target_path_for(duckdb_path: Path) -> Path:
+    """One dbt target folder per warehouse file, reused run after run: dbt's partial parse then skips
+    re-reading an unchanged project, and the folder does not grow by one copy per run. Folders of
+    warehouse files that no longer exist (a test's temporary one, say) are removed."""
+    digest = hashlib.sha256(str(duckdb_path).encode()).hexdigest()[:10]
+    target = DBT_PROJECT.project_dir / "target" / f"run-{digest}"
+    target.mkdir(parents=True, exist_ok=True)
+    (target / WAREHOUSE_MARKER).write_text(str(duckdb_path), encoding="utf-8")
+    for folder in target.parent.glob("run-*"):
+        marker = folder / WAREHOUSE_MARKER
+        if folder != target and marker.is_file() and not Path(marker.read_text(encoding="utf-8")).exists():
+            shutil.rmtree(folder, ignore_errors=True)
+    return target
+
+
+def _row_counts(context: dg.AssetExecutionContext, duckdb_path: Path, events: list) -> dict[str, int]:
+    """Output name -> rows in the relation dbt built for it (tables, views and seeds alike)."""
+    outputs = [event.output_name for event in events if isinstance(event, dg.Output)]
+    counts: dict[str, int] = {}
+    if not outputs:
+        return counts
+    with warehouse.connect(duckdb_path) as con:
+        for output_name in outputs:
+            schema, name = context.asset_key_for_output(output_name).path[-2:]
+            try:
+                counts[output_name] = con.execute(f"SELECT count(*) FROM {identifier(schema)}.{identifier(name)}").fetchall()[0][0]
+            except duckdb.Error:
+                continue  # an output that is not a relation (an ephemeral model) has no count
+    return counts
 
 
 def dbt_resource() -> DbtCliResource:

@@ -1,0 +1,89 @@
+"""Whole-job runs over a growing folder: a full run, a rerun over unchanged input (dbt and publishing
+skipped, the published file untouched, no file extracted again), a run with one report added and one
+with a report removed. audit.file_ledger.extracted_at in the published file is the witness."""
+
+import hashlib
+import shutil
+
+import pytest
+
+from tests.support import REPO, build_warehouse
+
+pytestmark = pytest.mark.integration
+
+SEEDS = sorted((REPO / "raw").glob("*.txt"))
+
+
+def published_state(build):
+    con = build.published()
+    try:
+        ledger = {
+            name: (status, at)
+            for name, status, at in con.execute(
+                "SELECT source_file, status, extracted_at FROM audit.file_ledger"
+            ).fetchall()
+        }
+        reports = {r[0] for r in con.execute("SELECT source_file FROM marts.dim_reports").fetchall()}
+        publications = con.execute("SELECT count(*) FROM audit.publications").fetchall()[0][0]
+    finally:
+        con.close()
+    digest = hashlib.sha256(build.published_path.read_bytes()).hexdigest()
+    return {"ledger": ledger, "reports": reports, "publications": publications, "digest": digest}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    work = tmp_path_factory.mktemp("growing")
+    raw = work / "raw"
+    raw.mkdir()
+    for seed in SEEDS[:4]:
+        shutil.copy(seed, raw / seed.name)
+    outcome = {}
+    for label, change in [
+        ("full", lambda: None),
+        ("noop", lambda: None),
+        ("add_one", lambda: shutil.copy(SEEDS[4], raw / SEEDS[4].name)),
+        ("remove_one", lambda: (raw / SEEDS[0].name).unlink()),
+    ]:
+        change()
+        build = build_warehouse(raw, work)
+        outcome[label] = (build, published_state(build))
+    return outcome
+
+
+def test_every_run_succeeds(runs):
+    for label, (build, _) in runs.items():
+        assert build.result.success, (label, [e.description for e in build.failed_checks()])
+
+
+def test_a_rerun_over_unchanged_input_skips_dbt_and_publishing(runs):
+    full_build, full = runs["full"]
+    noop_build, noop = runs["noop"]
+    assert full_build.skipped_steps() == []
+    assert set(noop_build.skipped_steps()) == {"warehouse_dbt_models", "published__warehouse"}
+    assert noop["digest"] == full["digest"] and noop["publications"] == 1
+    # the extracted tables were still checked: their earlier results stand, pass or fail
+    evaluations = noop_build.result.get_asset_check_evaluations()
+    assert len(evaluations) == 8 and all(e.passed for e in evaluations)
+    assert all(e.metadata["reused_earlier_result"].value for e in evaluations)
+    assert noop["ledger"] == full["ledger"]
+
+
+def test_an_added_report_is_extracted_alone_and_published(runs):
+    _, noop = runs["noop"]
+    build, added = runs["add_one"]
+    new = SEEDS[4].name
+    assert build.skipped_steps() == []
+    assert added["publications"] == 2
+    assert new in added["reports"] and len(added["reports"]) == 5
+    assert added["ledger"][new][1] > max(at for _, at in noop["ledger"].values())
+    assert {n: v for n, v in added["ledger"].items() if n != new} == noop["ledger"]
+
+
+def test_a_removed_report_leaves_the_marts_and_the_ledger_says_so(runs):
+    _, added = runs["add_one"]
+    _, removed = runs["remove_one"]
+    gone = SEEDS[0].name
+    assert gone not in removed["reports"] and len(removed["reports"]) == 4
+    assert removed["ledger"][gone][0] == "removed"
+    assert removed["ledger"][gone][1] == added["ledger"][gone][1]
