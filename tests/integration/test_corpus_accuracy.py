@@ -12,7 +12,7 @@ from tests.support import build_warehouse
 
 pytestmark = pytest.mark.integration
 
-ACCURACY_FLOOR = 0.90
+ACCURACY_FLOOR = 0.94
 TYPES = {
     "sif": "sif_inspection", "sif_reinspection": "sif_inspection", "ilacs_standard": "ilacs_inspection",
     "ilacs_short": "ilacs_inspection", "focused_visit": "focused_visit",

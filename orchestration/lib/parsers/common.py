@@ -13,11 +13,12 @@ GRADES = (
     "requires improvement to be good", "requires improvement", "outstanding", "good", "adequate",
     "inadequate", "not judged",
 )
-GRADE_RE = r"(requires\s+improvement(?:\s+to\s+be\s+good)?|outstanding|good|adequate|inadequate|not\s+judged)"
+GRADE_RE = r"(requires?\s+improvement(?:\s+to\s+be\s+good)?|outstanding|good|adequate|inadequate|not\s+judged)"
 
 
 def normal_grade(word: str) -> str:
-    return collapse(word).lower()
+    # "...children in care require improvement to be good": the plural verb is the same grade
+    return re.sub(r"^require ", "requires ", collapse(word).lower())
 
 
 @dataclass
@@ -201,36 +202,42 @@ def items_to_texts(lines: list[Line]) -> list[tuple[str, int | None, str]]:
 _NUMBERED = re.compile(r"^\d{1,3}\.\s+(?=[A-Z])")
 
 
-def list_section(lines: list[Line], heading: int, *, intro_limit: int = 8) -> list[tuple[str, int | None, str]]:
+def list_section(
+    lines: list[Line], heading: int, *, end: int | None = None, intro_limit: int = 8
+) -> list[tuple[str, int | None, str]]:
     """The items of the list that follows a heading: bullets, or numbered paragraphs ("23. Ensure ...").
 
-    Lines before the first item (an introductory sentence) are skipped; the list ends at the first line
-    after a blank line that is neither an item nor the continuation of one."""
+    Lines before the first item (an introductory sentence) are skipped. The list ends at `end`, or at a
+    line that is not an item and opens a new sentence after a finished one (a heading or the next
+    paragraph), or, in a bulleted list, at the next numbered paragraph."""
     block: list[Line] = []
-    started = False
-    previous_blank = False
-    for offset, line in enumerate(lines[heading + 1:], start=1):
+    style = None  # "bullet" | "number": how this list marks its items
+    previous: Line | None = None
+    stop = len(lines) if end is None else min(end, len(lines))
+    for offset, line in enumerate(lines[heading + 1: stop], start=1):
         if line.is_blank:
-            previous_blank = True
-            if started:
+            if style:
                 block.append(line)
             continue
         numbered = bool(_NUMBERED.match(line.text))
-        is_item = line.mark == "bullet" or numbered
-        if not started:
-            if is_item:
-                started = True
+        if style is None:
+            if line.mark == "bullet" or numbered:
+                style = "bullet" if line.mark == "bullet" else "number"
             elif offset > intro_limit:
                 return []
             else:
-                previous_blank = False
                 continue
-        elif not is_item and previous_blank and not line.text[:1].islower():
+        is_item = (line.mark == "bullet") if style == "bullet" else numbered
+        if style == "bullet" and numbered:
             break
-        if numbered:
+        if not is_item and previous is not None and line.text[:1].isupper() and re.search(r"[.?!:]\s*$", previous.text):
+            break
+        if is_item and numbered:
             line = Line(line.page, _NUMBERED.sub("", line.text), True, False, "bullet")
+        elif not is_item and line.mark == "bullet":
+            line = Line(line.page, line.text, False, False, "")  # a sub-bullet continues its item
         block.append(line)
-        previous_blank = False
+        previous = line
     return items_to_texts(block)
 
 

@@ -109,28 +109,48 @@ def _area_of(label: str) -> str | None:
 
 
 def _recommendations(lines: list[Line], report: ParsedReport) -> None:
-    sections = [
+    """2013-15 reports ask "What does the Local Authority (or LSCB) need to improve?" with priority and
+    other areas beneath; from 2015 each section has a plain "Recommendations" list, the authority's first
+    and the board's second."""
+    sections = []
+    for pattern, addressed_to in (
         (r"^what does the local authority need to improve", "local_authority"),
         (r"^what does the (?:lscb|local safeguarding children board) need to improve", "lscb"),
-    ]
-    for heading_pattern, addressed_to in sections:
-        start = find_line(lines, heading_pattern)
-        while start >= 0 and lines[start].text.rstrip().split()[-1].isdigit():  # a contents line
-            start = find_line(lines, heading_pattern, start + 1)
-        if start < 0:
-            continue
+    ):
+        start = _heading(lines, pattern)
+        if start >= 0:
+            sections.append((start, addressed_to))
+    if not sections:
+        plain = [i for i, l in enumerate(lines) if not l.is_blank and re.fullmatch(r"recommendations", l.text.strip(), re.I)]
+        sections = list(zip(plain[:2], ("local_authority", "lscb")))
+    for start, addressed_to in sections:
         end = _section_end(lines, start)
+        subs = []
         for sub_heading, is_priority in ((r"^priority and immediate action", True), (r"^areas? for improvement", False)):
             sub = find_line(lines, sub_heading, start, end)
-            if sub < 0:
-                continue
-            for text, page, raw in list_section(lines[:end], sub):
+            if sub >= 0:
+                subs.append((sub, is_priority))
+        if not subs:
+            subs = [(start, False)]
+        subs.sort()
+        for index, (sub, is_priority) in enumerate(subs):
+            sub_end = subs[index + 1][0] if index + 1 < len(subs) else end
+            for text, page, raw in list_section(lines, sub, end=sub_end):
                 report.recommendations.append(
                     Recommendation(text=text, timescale=None, addressed_to=addressed_to,
                                    is_priority=is_priority, page=page, evidence=raw))
 
 
+def _heading(lines: list[Line], pattern: str) -> int:
+    """A heading's line in the body, skipping its entry in the contents (which ends in a page number)."""
+    start = find_line(lines, pattern)
+    while start >= 0 and re.search(r"\d\s*$", lines[start].text):
+        start = find_line(lines, pattern, start + 1)
+    return start
+
+
 def _section_end(lines: list[Line], start: int) -> int:
     end = find_line(lines, r"^(information about this|summary for children|inspection judgements about|"
-                    r"the experiences and progress|what the inspection judgements mean|section \d)", start + 1)
+                    r"the experiences and progress|what the inspection judgements mean|section \d|"
+                    r"inspection findings)", start + 1)
     return end if end >= 0 else len(lines)
