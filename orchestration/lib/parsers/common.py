@@ -6,8 +6,9 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from ..dates import find_date_expression, parse_windows
 from ..text import Line, collapse
-from .model import JudgementStatement
+from .model import JudgementStatement, ParsedReport
 
 GRADES = (
     "requires improvement to be good", "requires improvement", "outstanding", "good", "adequate",
@@ -284,3 +285,14 @@ def grade_table(lines: list[Line], start: int, label_start: re.Pattern, area_of)
         if area:
             statements.append(JudgementStatement(area, normal_grade(grade), "table", page, collapse(f"{label}: {grade}")))
     return statements
+
+
+def read_inspection_dates(head: list[Line], report: ParsedReport) -> None:
+    """'Inspection date(s): 19 November 2013 – 11 December 2013' on a front page, possibly wrapped."""
+    dates_at = find_line(head, r"^inspection dates?\s*:?")
+    if dates_at >= 0:
+        text = collapse(" ".join(l.text for l in head[dates_at:dates_at + 2] if not l.is_blank))
+        expression = find_date_expression(re.split(r"inspection dates?\s*:?", text, maxsplit=1, flags=re.I)[1])
+        if expression and parse_windows(expression):
+            report.windows = parse_windows(expression)
+            report.cite("inspection_dates", expression, head[dates_at].page, head[dates_at].text)

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import re
 
-from ..dates import find_date_expression, parse_windows
 from ..text import Line, collapse
-from .common import GRADE_RE, find_line, grade_table, list_section, normal_grade, split_people
+from .common import read_inspection_dates, GRADE_RE, find_line, grade_table, list_section, normal_grade, split_people
 from .model import JudgementStatement, ParsedReport, Recommendation
 
 # Order matters: the longer phrases first.
@@ -68,13 +67,7 @@ def parse(lines: list[Line], report: ParsedReport) -> ParsedReport:
 
 
 def _front_page(head: list[Line], report: ParsedReport) -> None:
-    dates_at = find_line(head, r"^inspection dates?\s*:?")
-    if dates_at >= 0:
-        text = collapse(" ".join(l.text for l in head[dates_at:dates_at + 2] if not l.is_blank))
-        expression = find_date_expression(re.split(r"inspection dates?\s*:?", text, maxsplit=1, flags=re.I)[1])
-        if expression and parse_windows(expression):
-            report.windows = parse_windows(expression)
-            report.cite("inspection_dates", expression, head[dates_at].page, head[dates_at].text)
+    read_inspection_dates(head, report)
     lead_at = find_line(head, r"^lead inspectors?\s*:?")
     if lead_at >= 0:
         following = [l.text for l in head[lead_at:lead_at + 3] if not l.is_blank]

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import re
 
-from ..dates import find_date_expression, parse_windows
 from ..text import Line, collapse
-from .common import GRADE_PIECE, GRADE_RE, Joined, find_line, grade_table, list_section, normal_grade, split_people
+from .common import read_inspection_dates, GRADE_PIECE, GRADE_RE, Joined, find_line, grade_table, list_section, normal_grade, split_people
 from .model import JudgementStatement, ParsedReport, Recommendation
 
 SIF_AREAS = [
@@ -57,13 +56,7 @@ def parse(lines: list[Line], report: ParsedReport) -> ParsedReport:
 
 
 def _dates_and_inspectors(head: list[Line], lines: list[Line], report: ParsedReport) -> None:
-    dates_at = find_line(head, r"^inspection dates?\s*:?")
-    if dates_at >= 0:
-        text = collapse(" ".join(l.text for l in head[dates_at:dates_at + 2] if not l.is_blank))
-        expression = find_date_expression(re.split(r"inspection dates?\s*:?", text, maxsplit=1, flags=re.I)[1])
-        if expression and parse_windows(expression):
-            report.windows = parse_windows(expression)
-            report.cite("inspection_dates", expression, head[dates_at].page, head[dates_at].text)
+    read_inspection_dates(head, report)
     # the SIF report names its lead inspector at the end, under the inspection team
     lead_at = find_line(lines, r"^lead inspectors?\s*:?")
     if lead_at >= 0:
