@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import re
 
-from ..dates import find_date_expression, parse_windows
 from ..text import Line, collapse
 from .common import (
+    read_inspection_dates,
     GRADE_RE,
     TIMESCALE_HEADINGS,
     TIMESCALE_RE,
@@ -88,15 +88,7 @@ def _last_heading(lines: list[Line], pattern: str) -> int:
 
 def _front_page(lines: list[Line], report: ParsedReport) -> None:
     head = lines[:120]
-    dates_at = find_line(head, r"inspection dates?\s*:?")
-    if dates_at >= 0:
-        text = collapse(" ".join(l.text for l in head[dates_at:dates_at + 3] if not l.is_blank))
-        after = re.split(r"inspection dates?\s*:?", text, maxsplit=1, flags=re.I)[1]
-        expression = find_date_expression(after)
-        windows = parse_windows(expression) if expression else []
-        if windows:
-            report.windows = windows
-            report.cite("inspection_dates", expression, head[dates_at].page, head[dates_at].text)
+    read_inspection_dates(head, report)
     lead_at = find_line(head, r"(?:lead|reporting) inspector")
     if lead_at >= 0:
         line = head[lead_at]
