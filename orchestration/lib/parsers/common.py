@@ -249,6 +249,9 @@ GRADE_PIECE = re.compile(
 )
 
 
+_GLUED_GRADE = re.compile(r"\s(Requires improvement(?: to be good)?|Outstanding|Good|Adequate|Inadequate)$")
+
+
 def grade_table(lines: list[Line], start: int, label_start: re.Pattern, area_of) -> list[JudgementStatement]:
     """A judgement table read as two streams, label text and grade text. Layouts differ (grade beside the
     first label line or the last, on a line of its own, split over two lines as "Requires" /
@@ -256,16 +259,26 @@ def grade_table(lines: list[Line], start: int, label_start: re.Pattern, area_of)
     table whose label and grade counts differ states nothing rather than something wrong."""
     labels: list[list] = []  # [text, page]
     grade_text: list[str] = []
+    after_blank = False
     for line in lines[start: start + 60]:
         if line.is_blank:
+            after_blank = True
             continue
-        left, tab, right = line.text.partition("\t")
-        left = left.strip()
+        # the grade is the last cell; a stray tab inside the label ("1.<tab>Leadership, ...") is a space
+        left, tab, right = line.text.rpartition("\t")
+        left = (left if tab else right).replace("\t", " ").strip()
+        right = right if tab else ""
+        follows_blank, after_blank = after_blank, False
         if not tab and GRADE_PIECE.match(left):
             grade_text.append(left)
             continue
+        if not tab and (glued := _GLUED_GRADE.search(left)):
+            # the grade column's first line run into the label's ("... who need help Requires improvement")
+            left, tab, right = left[: glued.start()].strip(), "\t", glued.group(1)
         if not tab and len(left) > 70 and not left[:1].islower():
             break  # prose below the table
+        if labels and follows_blank and not tab and not label_start.match(left) and re.match(r"^(?:the|it|this)\b", left, re.I):
+            break  # a sentence below the table ("The effectiveness of the LSCB is ...")
         if label_start.match(left):
             labels.append([left, line.page])
         elif labels and not tab and re.match(r"^\d", left):

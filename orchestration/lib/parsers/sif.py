@@ -71,7 +71,8 @@ def _judgements(lines: list[Line], joined: Joined, report: ParsedReport) -> None
     text = joined.text
     overall = re.search(
         rf"(?:the overall judgement is (?:that )?(?:children'?s services )?(?:are )?|"
-        rf"children'?s services in [\w ,'&.-]{{2,60}}? (?:are|is) ){GRADE_RE}", text, re.I)
+        rf"children'?s services in [\w ,'&.-]{{2,60}}? (?:are|is) |"
+        rf"children'?s services in [\w ,'&.-]{{2,60}}? (?=requires? improvement)){GRADE_RE}", text, re.I)
     if overall:
         report.statements.append(JudgementStatement(
             "overall_effectiveness", normal_grade(overall.group(1)), "summary",
