@@ -35,7 +35,7 @@ class Authority:
 def _key(name: str) -> str:
     name = name.lower().replace("’", "'").replace("&", " and ")
     name = re.sub(r"[^a-z0-9' -]", " ", name)
-    name = re.sub(r"\s*-\s*", "-", name)
+    name = re.sub(r"\s*-\s*", " ", name)  # "Kingston-upon-Hull" is "Kingston upon Hull"
     return re.sub(r"\s+", " ", name).strip(" '")
 
 

@@ -174,7 +174,8 @@ def test_monitoring_visit_letter():
     assert report.lead_inspectors == ["Anne Example"]
     assert visit.addressee == "Mr Sam Example"
     assert visit.addressee_role == "Director of Children's Services"
-    assert report.local_authority_as_written == "Sutton Council"
+    # the subject line names the authority (the address block is a fallback)
+    assert report.local_authority_as_written == "London Borough of Sutton"
     assert [text for text, _ in visit.focus_areas] == [
         "The quality of assessments",
         "Management oversight of practice",
@@ -217,3 +218,58 @@ def test_ofsted_document_of_another_kind_is_other():
 def test_date_windows(text, windows):
     got = parse_windows(find_date_expression(text))
     assert [(a.isoformat(), b.isoformat()) for a, b in got] == windows
+
+
+def test_visit_letter_takes_the_authority_from_its_subject_and_mends_a_slipped_year():
+    letter = (LETTER.replace("Sutton Council\nCivic Offices", "Town Hall\nDarlington\nCounty Durham")
+              .replace("Monitoring visit of the London Borough of Sutton", "Focused visit to Darlington")
+              .replace("19 and\n20 February 2019", "19 February 2018 to\n20 February 2019"))
+    [report] = parse_document([letter], paged=False)
+    assert report.local_authority_as_written == "Darlington"
+    assert report.windows == [(dt.date(2019, 2, 19), dt.date(2019, 2, 20))]
+
+
+SIF_FRONT = """Wirral Metropolitan Borough Council
+Inspection of services for children in need of help and
+protection, children looked after and care leavers
+
+Inspection date: 4 July 2016 ─ 28 July 2016
+
+Children's services in Wirral require improvement to be
+good
+
+1. Children who need help and protection Requires improvement
+
+2. Children looked after and achieving
+ Requires improvement
+ permanence
+
+ 2.1 Adoption performance\tGood
+
+Requires
+ 2.2 Experiences and progress of care leavers
+improvement
+
+1.\tLeadership, management and governance\tInadequate
+
+The effectiveness of the Local Safeguarding Children Board (LSCB) is
+inadequate
+
+Lead inspector: Karen Wareing (HMI)
+"""
+
+
+def test_sif_front_page_tables_as_pdfminer_prints_them():
+    [report] = parse_document([SIF_FRONT], paged=True)
+    grades = {s.area: s.grade for s in report.statements if s.kind in ("table", "summary")}
+    assert grades == {
+        "overall_effectiveness": "requires improvement to be good",
+        "help_and_protection": "requires improvement",
+        "children_in_care": "requires improvement",
+        "adoption": "good",
+        "care_leavers": "requires improvement",
+        "leadership_management_governance": "inadequate",
+        "lscb": "inadequate",
+    }
+    assert report.windows == [(dt.date(2016, 7, 4), dt.date(2016, 7, 28))]
+    assert report.lead_inspectors == ["Karen Wareing"]

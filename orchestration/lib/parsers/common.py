@@ -75,8 +75,8 @@ def next_text_line(lines: list[Line], index: int) -> int:
 
 
 _HONORIFICS = re.compile(
-    r",?\s*\b(?:(?:Her|His)\s+Majesty'?s\s+Inspectors?|HMI|Ofsted\s+Inspectors?|Senior\s+HMI|"
-    r"Social\s+Care\s+Regulatory\s+Inspectors?|Regulatory\s+Inspectors?|Additional\s+Inspectors?)\b\.?",
+    r",?\s*\(?\b(?:(?:Her|His)\s+Majesty'?s\s+Inspectors?|HMI|Ofsted\s+Inspectors?|Senior\s+HMI|"
+    r"Social\s+Care\s+Regulatory\s+Inspectors?|Regulatory\s+Inspectors?|Additional\s+Inspectors?)\b\.?\)?",
     re.I,
 )
 _NAME_RE = re.compile(r"^[A-Z][A-Za-z'\-]+(?:\s+(?:[A-Z][A-Za-z'\-]*\.?|de|van|von|du|le|la))*\s*$")

@@ -45,7 +45,11 @@ def parse(lines: list[Line], report: ParsedReport) -> ParsedReport:
             name = collapse(" ".join(l.text for l in block))
             report.local_authority_as_written = name
             report.cite("local_authority", name, block[0].page, name)
-    if re.search(r"re-?inspection", joined.text[:3000], re.I):
+    # A re-inspection says so on its front page, or its context names the previous single inspection
+    # (the framework inspected each authority once, so an earlier one means this is a re-inspection).
+    if re.search(r"re-?inspection", joined.text[:3000], re.I) or re.search(
+        r"previous single inspection|previous inspection of the local authority.{0,3}s services for children "
+        r"who need help and protection", joined.text, re.I):
         report.inspection_kind = "reinspection"
     else:
         report.inspection_kind = "standard"
@@ -87,8 +91,12 @@ def _judgements(lines: list[Line], joined: Joined, report: ParsedReport) -> None
     first = next((i for i, l in enumerate(lines[:300]) if not l.is_blank and _SIF_LABEL.match(l.text)), -1)
     if first >= 0:
         # a grade may be printed just above its label ("Requires" / "1. Children who need ..." / "improvement")
-        while first > 0 and (lines[first - 1].is_blank or GRADE_PIECE.match(lines[first - 1].text.strip())):
-            first -= 1
+        above = first - 1
+        while above > 0 and lines[above].is_blank:
+            above -= 1
+        # ...but not the end of a sentence above the table ("... require improvement to be" / "good")
+        if above >= 0 and GRADE_PIECE.match(lines[above].text.strip()) and (above == 0 or lines[above - 1].is_blank):
+            first = above
         report.statements.extend(grade_table(lines, first, _SIF_LABEL, _area_of))
 
 

@@ -38,11 +38,13 @@ def parse(lines: list[Line], report: ParsedReport, visit_type: str) -> ParsedRep
     subject = find_line(body, _SUBJECT_RE.pattern, 0, 12)
     if subject >= 0:
         report.title = body[subject].text
-        if report.local_authority_as_written is None:
-            named = re.sub(r"^(monitoring|focused) visit (?:of|to|at)\s+", "", body[subject].text, flags=re.I)
-            named = re.sub(r"\s+(?:local authority )?children's services.*$", "", named, flags=re.I)
-            report.local_authority_as_written = named.strip()
-            report.cite("local_authority", named.strip(), body[subject].page, body[subject].text)
+        # the subject names the authority; the address block is only a fallback, since its county line
+        # ("Darlington / County Durham") may name a different council
+        named = re.sub(r"^(monitoring|focused) visit (?:of|to|at)\s+(?:the\s+)?", "", body[subject].text, flags=re.I)
+        named = re.sub(r"\s+(?:local authority )?children'?s (?:social care )?services.*$", "", named, flags=re.I).strip()
+        if named and not re.search(r"\b(?:visit|letter)\b", named, re.I):
+            report.local_authority_as_written = named
+            report.cite("local_authority", named, body[subject].page, body[subject].text)
     joined = Joined.of(body[subject + 1:] if subject >= 0 else body)
     _first_paragraph(joined, report, visit)
     _focus_areas(body, visit)
@@ -83,12 +85,25 @@ def _letter_head(head: list[Line], report: ParsedReport, visit: Visit) -> None:
             break
 
 
+def _year_slip(start, end):
+    """A visit lasts days, not a year: "24 October 2022 to 25 October 2023" is a slip of the start's
+    year, so the start takes the end's year when that makes a window of a month or less."""
+    if (end - start).days > 31 and start.year != end.year:
+        try:
+            moved = start.replace(year=end.year)
+        except ValueError:  # 29 February
+            return start, end
+        if moved <= end and (end - moved).days <= 31:
+            return moved, end
+    return start, end
+
+
 def _first_paragraph(joined: Joined, report: ParsedReport, visit: Visit) -> None:
     text = joined.text[:2500]
     on_match = re.search(r"\b(?:on|between|from)\s+(\d{1,2}(?:st|nd|rd|th)?\s)", text)
     expression = find_date_expression(text[on_match.start(1):] if on_match else text)
     if expression:
-        windows = parse_windows(expression)
+        windows = [_year_slip(start, end) for start, end in parse_windows(expression)]
         if windows:
             report.windows = windows
             position = text.find(expression)
