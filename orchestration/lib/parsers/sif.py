@@ -120,6 +120,9 @@ def _recommendations(lines: list[Line], report: ParsedReport) -> None:
         (r"^what does the (?:lscb|local safeguarding children board) need to improve", "lscb"),
     ):
         start = _heading(lines, pattern)
+        if start < 0 and addressed_to == "lscb":
+            # 2014 reports put the board's areas straight under its section's title
+            start = _heading(lines, r"^section 2:? the effectiveness (?:of )?(?:the )?local safeguarding")
         if start >= 0:
             sections.append((start, addressed_to))
     if not sections:
@@ -154,5 +157,5 @@ def _heading(lines: list[Line], pattern: str) -> int:
 def _section_end(lines: list[Line], start: int) -> int:
     end = find_line(lines, r"^(information about this|summary for children|inspection judgements about|"
                     r"the experiences and progress|what the inspection judgements mean|section \d|"
-                    r"inspection findings)", start + 1)
+                    r"inspection findings|key strengths and weaknesses)", start + 1)
     return end if end >= 0 else len(lines)
