@@ -49,6 +49,9 @@ from pdfminer.layout import LAParams, LTChar, LTFigure, LTPage, LTTextBox, LTTex
 
 # Fraction of the page height treated as header / footer zone.
 EDGE_FRACTION = 0.10
+# A bare page number ("4", "Page 4 of 30") may sit a little further in from the edge (Leeds 2015 prints
+# it with its centre just above the bottom tenth of the page).
+PAGE_NUMBER_FRACTION = 0.15
 # Pieces on one row further apart than this many text heights are table cells, not words of a sentence.
 TAB_GAP_FACTOR = 1.5
 
@@ -197,9 +200,9 @@ def _first_char_is_foreign_glyph(line: LTTextLineHorizontal | None) -> bool:
 # Running headers and footers
 
 
-def _zone(piece: _Piece, bbox) -> str | None:
+def _zone(piece: _Piece, bbox, fraction: float = EDGE_FRACTION) -> str | None:
     _, y0, _, y1 = bbox
-    band = (y1 - y0) * EDGE_FRACTION
+    band = (y1 - y0) * fraction
     if piece.centre >= y1 - band:
         return "top"
     if piece.centre <= y0 + band:
@@ -227,10 +230,10 @@ def _running_keys(pages) -> set[tuple[str, str]]:
 
 
 def _is_edge_furniture(piece: _Piece, bbox, running: set[tuple[str, str]]) -> bool:
+    if _PAGE_NUMBER.match(piece.text) and _zone(piece, bbox, PAGE_NUMBER_FRACTION):
+        return True
     zone = _zone(piece, bbox)
-    if zone is None:
-        return False
-    return bool(_PAGE_NUMBER.match(piece.text)) or (zone, _key(piece.text)) in running
+    return zone is not None and (zone, _key(piece.text)) in running
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -232,7 +232,12 @@ def list_section(
         if style == "bullet" and numbered:
             break
         if not is_item and previous is not None and line.text[:1].isupper() and re.search(r"[.?!:]\s*$", previous.text):
-            break
+            if style == "number" and not lines[heading + offset - 1].is_blank:
+                pass  # the next sentence of the same numbered paragraph
+            elif style == "number" and _subheading_before_more(lines, heading + offset, stop):
+                continue  # "Help and protection" grouping the next numbered areas
+            else:
+                break
         if is_item and numbered:
             line = Line(line.page, _NUMBERED.sub("", line.text), True, False, "bullet")
         elif not is_item and line.mark == "bullet":
@@ -240,6 +245,27 @@ def list_section(
         block.append(line)
         previous = line
     return items_to_texts(block)
+
+
+# Verbs that open a recommendation ("Ensure that ...", "Further embed ...").
+_IMPERATIVE = re.compile(
+    r"^(?:ensure|improve|extend|develop|review|strengthen|establish|increase|reduce|provide|make|take|"
+    r"implement|monitor|evaluate|promote|embed|further|address|consider|undertake|analyse|give|audit|work|"
+    r"continue|enable|secure|put|raise|identify|use|agree|assess|clarify|complete|build|challenge|"
+    r"co-?ordinate|engage|introduce|maintain|prioritise|publish|record|support|tackle|understand|"
+    r"update|sharpen|focus|set|seek|revise|refine|collate|check|act|respond|demonstrate|measure)\b",
+    re.I,
+)
+
+
+def _subheading_before_more(lines: list[Line], at: int, stop: int) -> bool:
+    """A short line without a full stop, followed by a numbered recommendation."""
+    text = lines[at].text.strip()
+    if len(text) > 60 or re.search(r"[.:;]$", text):
+        return False
+    following = next((l for l in lines[at + 1: stop] if not l.is_blank), None)
+    return following is not None and bool(_NUMBERED.match(following.text)) and bool(
+        _IMPERATIVE.match(_NUMBERED.sub("", following.text)))
 
 
 GRADE_PIECE = re.compile(
