@@ -18,7 +18,8 @@ _PREFIXES = (
 _SUFFIXES = (
     " metropolitan borough council", " metropolitan district council", " county borough council",
     " borough council", " county council", " city council", " district council", " unitary authority",
-    " local authority", " children's services", " children's social care", " council", " borough",
+    " local authority", " local safeguarding children board", " safeguarding children board",
+    " safeguarding children partnership", " children's services", " children's social care", " council", " borough",
     " city", " county", " metropolitan",
 )
 

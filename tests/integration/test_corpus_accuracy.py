@@ -62,16 +62,19 @@ def test_corpus_accuracy(shared_dir, tmp_path_factory):
             score("start_date", str(got.get("start") or ""), row["inspection_start_date"])
             score("end_date", str(got.get("end") or ""), row["inspection_end_date"])
             score("lead_inspectors", got.get("lead"), "; ".join(p.strip() for p in row["lead_inspectors"].split(";")))
+            # a PDF may hold two reports (a SIF report and the board's review): the file's truth covers both
             grades = dict(con.execute(
-                "SELECT judgement_area, lower(grade) FROM marts.fct_judgements WHERE inspection_id = ?",
-                [got.get("report_id")],
+                """SELECT judgement_area, lower(grade) FROM marts.fct_judgements j
+                   JOIN marts.fct_inspections i USING (inspection_id) WHERE i.source_file = ?""",
+                [row["file"]],
             ).fetchall())
             if row["doc_type"] != "focused_visit":
                 for area in AREAS:
                     score(f"grade {area}", grades.get(area), row[area].lower() or None)
             counts = dict(con.execute(
-                "SELECT addressed_to, count(*) FROM marts.fct_recommendations WHERE report_id = ? GROUP BY 1",
-                [got.get("report_id")],
+                """SELECT addressed_to, count(*) FROM marts.fct_recommendations
+                   JOIN marts.dim_reports r USING (report_id) WHERE r.source_file = ? GROUP BY 1""",
+                [row["file"]],
             ).fetchall())
             score("recommendations (authority)", str(counts.get("local_authority", 0)), row["what_needs_to_improve_count"] or "0")
             if row["doc_type"].startswith("sif"):

@@ -18,7 +18,7 @@ _TITLES = [
     ("child_protection_inspection", r"inspection of local authority arrangements for the protection of children"),
     ("looked_after_children_inspection", r"inspection of looked after children'?s? services"),
     ("sif_inspection", r"inspection of services for children in need of help and protection"),
-    ("lscb_review", r"review of the effectiveness of the local safeguarding children board"),
+    ("lscb_review", r"(?:review|inspection) of the effectiveness of the local safeguarding children board"),
     ("ilacs_inspection", r"inspection of (?:the )?[\w ,'&.-]{0,60}?local authority children'?s (?:social care )?services"),
     ("ilacs_inspection", r"inspection of children'?s social care services"),
 ]
@@ -45,6 +45,30 @@ def detect_type(lines: list[Line]) -> str:
     )
 
 
+_BOARD_TITLE = re.compile(r"^(?:review|inspection) of the effectiveness of the local safeguarding\b", re.I)
+
+
+def _bundled_board_review(lines: list[Line]) -> int:
+    """Where a board review printed as a report of its own starts inside a SIF report's PDF: its title
+    line opens a new page (or follows Ofsted's closing copyright block), under the board's name. Returns
+    the index of the first line of the name, or -1."""
+    for index, line in enumerate(lines):
+        if index < 60 or line.is_blank or not _BOARD_TITLE.match(line.text) or re.search(r"\d\s*$", line.text):
+            continue
+        start = index
+        while start > 0 and lines[start - 1].is_blank:
+            start -= 1
+        while (start > 0 and not lines[start - 1].is_blank and lines[start - 1].page == line.page
+               and len(lines[start - 1].text) < 60 and not re.search(r"[.:]$", lines[start - 1].text)):
+            start -= 1  # the board's name above its title
+        start = next(i for i in range(start, index + 1) if not lines[i].is_blank)
+        new_page = lines[start].page is not None and lines[start - 1].page != lines[start].page
+        after_copyright = any(re.search(r"crown copyright", l.text, re.I) for l in lines[max(start - 30, 0): start])
+        if new_page or after_copyright:
+            return start
+    return -1
+
+
 def parse_document(pages: list[str], *, paged: bool) -> list[ParsedReport]:
     """Parse one document's page texts into the reports it holds."""
     lines = to_lines(pages, paged=paged)
@@ -62,6 +86,13 @@ def parse_document(pages: list[str], *, paged: bool) -> list[ParsedReport]:
     elif report_type == "looked_after_children_inspection":
         inspection_2012.parse(lines, report, inspection_2012.LOOKED_AFTER_AREAS)
     elif report_type in ("sif_inspection", "lscb_review"):
+        second = _bundled_board_review(lines) if report_type == "sif_inspection" else -1
+        if second > 0:
+            # two reports in one PDF: the authority's, then the board's with its own title page
+            board = ParsedReport(report_type="lscb_review")
+            sif.parse(lines[second:], board)
+            sif.parse(lines[:second], report)
+            return [report, board]
         sif.parse(lines, report)
     elif report_type == "ilacs_inspection":
         ilacs.parse(lines, report)

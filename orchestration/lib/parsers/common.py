@@ -6,7 +6,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from ..dates import find_date_expression, parse_windows
+from ..dates import SINGLE_DATE_RE, find_date_expression, parse_date, parse_windows
 from ..text import Line, collapse
 from .model import JudgementStatement, ParsedReport
 
@@ -234,8 +234,8 @@ def list_section(
         if not is_item and previous is not None and line.text[:1].isupper() and re.search(r"[.?!:]\s*$", previous.text):
             if style == "number" and not lines[heading + offset - 1].is_blank:
                 pass  # the next sentence of the same numbered paragraph
-            elif style == "number" and _subheading_before_more(lines, heading + offset, stop):
-                continue  # "Help and protection" grouping the next numbered areas
+            elif _subheading_before_more(lines, heading + offset, stop, style):
+                continue  # "Help and protection" grouping the next areas
             else:
                 break
         if is_item and numbered:
@@ -253,19 +253,23 @@ _IMPERATIVE = re.compile(
     r"implement|monitor|evaluate|promote|embed|further|address|consider|undertake|analyse|give|audit|work|"
     r"continue|enable|secure|put|raise|identify|use|agree|assess|clarify|complete|build|challenge|"
     r"co-?ordinate|engage|introduce|maintain|prioritise|publish|record|support|tackle|understand|"
-    r"update|sharpen|focus|set|seek|revise|refine|collate|check|act|respond|demonstrate|measure)\b",
+    r"update|sharpen|focus|set|seek|revise|refine|collate|check|act|respond|demonstrate|measure|hold|"
+    r"working|commission|share|listen|offer|scrutinise|accelerate|report|plan|align|deliver|increase)\b",
     re.I,
 )
 
 
-def _subheading_before_more(lines: list[Line], at: int, stop: int) -> bool:
-    """A short line without a full stop, followed by a numbered recommendation."""
+def _subheading_before_more(lines: list[Line], at: int, stop: int, style: str) -> bool:
+    """A short line without a full stop, followed by another item of the list that asks for something."""
     text = lines[at].text.strip()
     if len(text) > 60 or re.search(r"[.:;]$", text):
         return False
     following = next((l for l in lines[at + 1: stop] if not l.is_blank), None)
-    return following is not None and bool(_NUMBERED.match(following.text)) and bool(
-        _IMPERATIVE.match(_NUMBERED.sub("", following.text)))
+    if following is None:
+        return False
+    if style == "number":
+        return bool(_NUMBERED.match(following.text)) and bool(_IMPERATIVE.match(_NUMBERED.sub("", following.text)))
+    return following.mark == "bullet" and bool(_IMPERATIVE.match(following.text))
 
 
 GRADE_PIECE = re.compile(
@@ -335,3 +339,13 @@ def read_inspection_dates(head: list[Line], report: ParsedReport) -> None:
         if expression and parse_windows(expression):
             report.windows = parse_windows(expression)
             report.cite("inspection_dates", expression, head[dates_at].page, head[dates_at].text)
+
+
+def read_publication_date(head: list[Line], report: ParsedReport) -> None:
+    """'Report published: 3 February 2015' on a front page."""
+    at = find_line(head, r"^(?:report published|publication date|date published)\s*:")
+    if at >= 0:
+        found = SINGLE_DATE_RE.search(head[at].text)
+        if found and (published := parse_date(found.group(0))):
+            report.publication_date = published
+            report.cite("publication_date", published, head[at].page, head[at].text)

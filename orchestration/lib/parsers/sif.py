@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from ..text import Line, collapse
-from .common import read_inspection_dates, GRADE_PIECE, GRADE_RE, Joined, find_line, grade_table, list_section, normal_grade, split_people
+from .common import read_inspection_dates, read_publication_date, GRADE_PIECE, GRADE_RE, Joined, find_line, grade_table, list_section, normal_grade, split_people
 from .model import JudgementStatement, ParsedReport, Recommendation
 
 SIF_AREAS = [
@@ -32,7 +32,7 @@ SIF_AREAS = [
 def parse(lines: list[Line], report: ParsedReport) -> ParsedReport:
     joined = Joined.of(lines)
     head = lines[:80]
-    title_at = find_line(head, r"inspection of services for children in need|review of the effectiveness of the local safeguarding")
+    title_at = find_line(head, r"inspection of services for children in need|(?:review|inspection) of the effectiveness of the local safeguarding")
     if title_at > 0:
         # the authority's name sits above the title, sometimes wrapped over two lines
         block: list[Line] = []
@@ -54,6 +54,7 @@ def parse(lines: list[Line], report: ParsedReport) -> ParsedReport:
     else:
         report.inspection_kind = "standard"
     _dates_and_inspectors(head, lines, report)
+    read_publication_date(head, report)
     _judgements(lines, joined, report)
     _recommendations(lines, report)
     return report

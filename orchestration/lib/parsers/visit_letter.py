@@ -54,12 +54,15 @@ def parse(lines: list[Line], report: ParsedReport, visit_type: str) -> ParsedRep
         # letters list the lead inspector first when they do not say who led
         report.lead_inspectors = report.inspectors[:1]
         report.cite("lead_inspector", report.inspectors[0], None, "first inspector named in the letter")
-    for heading, is_priority in ((r"^areas? for priority action", True), (r"^what needs to improve", False)):
-        at = find_line(body, heading)
-        if at >= 0:
-            for text, page, raw in list_section(body, at):
-                report.recommendations.append(
-                    Recommendation(text=text, timescale=None, is_priority=is_priority, page=page, evidence=raw))
+    found = sorted((at, is_priority) for heading, is_priority in (
+        (r"^areas? for priority action", True), (r"^what needs to improve", False))
+        if (at := find_line(body, heading)) >= 0)
+    for index, (at, is_priority) in enumerate(found):
+        # each list ends where the next one's heading starts at the latest
+        end = found[index + 1][0] if index + 1 < len(found) else None
+        for text, page, raw in list_section(body, at, end=end):
+            report.recommendations.append(
+                Recommendation(text=text, timescale=None, is_priority=is_priority, page=page, evidence=raw))
     return report
 
 
