@@ -226,7 +226,14 @@ def _running_keys(pages) -> set[tuple[str, str]]:
                 seen[(zone, _key(p.text))].add(i)
     # At least two pages, so a one-off title at the top of page 1 of a two-page letter survives.
     need = max(2, math.ceil(n / 2))
-    return {k for k, where in seen.items() if len(where) >= need}
+    # A footer that carries the page number ("...children board: Hull 3") may run on only part of the
+    # document (the second of two reports in one PDF, on alternate pages): three pages are enough.
+    numbered_need = min(need, 3)
+    # (words and a number: a paragraph's own number, "22.", at the top of pages is not one)
+    return {
+        k for k, where in seen.items()
+        if len(where) >= (numbered_need if "#" in k[1] and re.search(r"[a-z]{3}", k[1], re.I) else need)
+    }
 
 
 def _is_edge_furniture(piece: _Piece, bbox, running: set[tuple[str, str]]) -> bool:

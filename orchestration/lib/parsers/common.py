@@ -231,7 +231,8 @@ def list_section(
         is_item = (line.mark == "bullet") if style == "bullet" else numbered
         if style == "bullet" and numbered:
             break
-        if not is_item and previous is not None and line.text[:1].isupper() and re.search(r"[.?!:]\s*$", previous.text):
+        # "... (enabler 2, national framework)" ends an item as a full stop does
+        if not is_item and previous is not None and line.text[:1].isupper() and re.search(r"(?:[.?!:]|\))\s*$", previous.text):
             if style == "number" and not lines[heading + offset - 1].is_blank:
                 pass  # the next sentence of the same numbered paragraph
             elif _subheading_before_more(lines, heading + offset, stop, style):
