@@ -12,7 +12,7 @@ from tests.support import build_warehouse
 
 pytestmark = pytest.mark.integration
 
-ACCURACY_FLOOR = 0.94
+ACCURACY_FLOOR = 1.0
 TYPES = {
     "sif": "sif_inspection", "sif_reinspection": "sif_inspection", "ilacs_standard": "ilacs_inspection",
     "ilacs_short": "ilacs_inspection", "focused_visit": "focused_visit",
@@ -61,6 +61,15 @@ def test_corpus_accuracy(shared_dir, tmp_path_factory):
             score("local_authority", got.get("authority"), row["local_authority"])
             score("start_date", str(got.get("start") or ""), row["inspection_start_date"])
             score("end_date", str(got.get("end") or ""), row["inspection_end_date"])
+            windows = con.execute(
+                """SELECT string_agg(window_start_date || '/' || window_end_date, ';' ORDER BY window_number)
+                   FROM marts.fct_date_windows WHERE report_id = ?""",
+                [got.get("report_id")],
+            ).fetchall()[0][0]
+            score("visit and inspection windows", windows, row["inspection_windows"])
+            if row["inspectors_named"]:
+                named = con.execute("SELECT inspectors FROM marts.fct_visits WHERE report_id = ?", [got.get("report_id")]).fetchall()
+                score("inspectors named (visits)", named[0][0] if named else None, row["inspectors_named"])
             score("lead_inspectors", got.get("lead"), "; ".join(p.strip() for p in row["lead_inspectors"].split(";")))
             # a PDF may hold two reports (a SIF report and the board's review): the file's truth covers both
             grades = dict(con.execute(

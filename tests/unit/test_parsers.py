@@ -174,8 +174,8 @@ def test_monitoring_visit_letter():
     assert report.lead_inspectors == ["Anne Example"]
     assert visit.addressee == "Mr Sam Example"
     assert visit.addressee_role == "Director of Children's Services"
-    # the subject line names the authority (the address block is a fallback)
-    assert report.local_authority_as_written == "London Borough of Sutton"
+    # the council's line in the address block names the authority
+    assert report.local_authority_as_written == "Sutton Council"
     assert [text for text, _ in visit.focus_areas] == [
         "The quality of assessments",
         "Management oversight of practice",
@@ -220,7 +220,7 @@ def test_date_windows(text, windows):
     assert [(a.isoformat(), b.isoformat()) for a, b in got] == windows
 
 
-def test_visit_letter_takes_the_authority_from_its_subject_and_mends_a_slipped_year():
+def test_visit_letter_names_the_authority_from_its_subject_under_a_postal_county_and_mends_a_slipped_year():
     letter = (LETTER.replace("Sutton Council\nCivic Offices", "Town Hall\nDarlington\nCounty Durham")
               .replace("Monitoring visit of the London Borough of Sutton", "Focused visit to Darlington")
               .replace("19 and\n20 February 2019", "19 February 2018 to\n20 February 2019"))

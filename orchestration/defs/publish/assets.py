@@ -14,7 +14,7 @@ from ..progress import reporter
 PUBLISHED_KEY = dg.AssetKey(["published", "warehouse"])
 MART_TABLES = [
     "dim_local_authorities", "dim_reports", "fct_inspections", "fct_judgements",
-    "fct_recommendations", "fct_visits", "fct_visit_focus_areas",
+    "fct_recommendations", "fct_visits", "fct_visit_focus_areas", "fct_date_windows",
 ]
 
 

@@ -38,11 +38,9 @@ def parse(lines: list[Line], report: ParsedReport, visit_type: str) -> ParsedRep
     subject = find_line(body, _SUBJECT_RE.pattern, 0, 12)
     if subject >= 0:
         report.title = body[subject].text
-        # the subject names the authority; the address block is only a fallback, since its county line
-        # ("Darlington / County Durham") may name a different council
         named = re.sub(r"^(monitoring|focused) visit (?:of|to|at)\s+(?:the\s+)?", "", body[subject].text, flags=re.I)
         named = re.sub(r"\s+(?:local authority )?children'?s (?:social care )?services.*$", "", named, flags=re.I).strip()
-        if named and not re.search(r"\b(?:visit|letter)\b", named, re.I):
+        if report.local_authority_as_written is None and named and not re.search(r"\b(?:visit|letter)\b", named, re.I):
             report.local_authority_as_written = named
             report.cite("local_authority", named, body[subject].page, body[subject].text)
     joined = Joined.of(body[subject + 1:] if subject >= 0 else body)
@@ -81,8 +79,11 @@ def _letter_head(head: list[Line], report: ParsedReport, visit: Visit) -> None:
         if len(address) > 1 and _ROLE_WORDS.search(address[1].text):
             visit.addressee_role = collapse(address[1].text)
             report.cite("addressee_role", visit.addressee_role, address[1].page, address[1].text)
+    # The council's own line ("Surrey County Council"); a postal county ("County Durham") is not one, and
+    # the letter's subject names the authority then.
     for line in address[1:]:
-        if re.search(r"\b(council|borough|county|city of)\b", line.text, re.I):
+        if re.search(r"\b(council|borough|city of)\b|\bcounty\b(?!\s+\w+\s*$)", line.text, re.I) and not re.match(
+                r"^county\s+\w+\s*,?$", line.text.strip(), re.I):
             report.local_authority_as_written = collapse(line.text).rstrip(",")
             report.cite("local_authority", report.local_authority_as_written, line.page, line.text)
             break
@@ -106,7 +107,10 @@ def _first_paragraph(joined: Joined, report: ParsedReport, visit: Visit) -> None
     on_match = re.search(r"\b(?:on|between|from)\s+(\d{1,2}(?:st|nd|rd|th)?\s)", text)
     expression = find_date_expression(text[on_match.start(1):] if on_match else text)
     if expression:
-        windows = [_year_slip(start, end) for start, end in parse_windows(expression)]
+        wording = expression
+        if on_match and on_match.group(0).lower().startswith("between") and len(re.findall(r"\band\b|,", expression)) == 1:
+            wording = re.sub(r"\band\b", "to", expression)  # "between 29 September and 1 October": one window
+        windows = [_year_slip(start, end) for start, end in parse_windows(wording)]
         if windows:
             report.windows = windows
             position = text.find(expression)
@@ -126,7 +130,7 @@ def _first_paragraph(joined: Joined, report: ParsedReport, visit: Visit) -> None
         report.cite("previous_inspection_year", visit.previous_inspection_year, joined.page_at(previous.start()), joined.sentence_at(previous.start(), previous.end()))
     team = re.search(
         r"\b(?:[Tt]he (?:inspectors|inspection team|visit was carried out by|lead inspector)|"
-        r"[Ii]nspectors for this visit)\s+(?:were|was|are|is)?\s*([^.]+)\.", text)
+        r"[Ii]nspectors for this visit|(?:Her|His) Majesty's Inspectors(?= were))\s+(?:were|was|are|is)?\s*([^.]+)\.", text)
     if team:
         people = split_people(team.group(1))
         if people:
