@@ -17,6 +17,8 @@ from orchestration.settings import REFERENCE_AUTHORITIES_CSV
         ("Royal Borough of Kensington and Chelsea", "E09000020"),
         ("Kingston upon Hull City Council", "E06000010"),
         ("Stockton-on-Tees Borough Council", "E06000004"),
+        ("Kingston-upon-Hull", "E06000010"),
+        ("Kingston upon Hull Safeguarding Children Board", "E06000010"),
     ],
 )
 def test_names_resolve_to_gss_codes(written, code):

@@ -1,12 +1,15 @@
 """Report parsers on small hand-written fixtures: each quirk of the renderings in its own test."""
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
 from orchestration.lib.dates import find_date_expression, parse_windows
 from orchestration.lib.parsers import NotAReport, parse_document
 from orchestration.lib.parsers.common import split_run_together
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 CP_TEMPLATE = """Inspection of local authority arrangements for the protection of children
 Exampleshire County Council
@@ -273,3 +276,43 @@ def test_sif_front_page_tables_as_pdfminer_prints_them():
     }
     assert report.windows == [(dt.date(2016, 7, 4), dt.date(2016, 7, 28))]
     assert report.lead_inspectors == ["Karen Wareing"]
+
+
+def test_looked_after_children_2013_template():
+    """The 2013 template: "Reporting inspector", grades written "Grade 3 (Adequate)", five judgements and
+    areas for improvement by timescale (a document written to the published template, not a real report)."""
+    text = (FIXTURES / "reports" / "looked_after_children_2013.txt").read_text(encoding="utf-8")
+    [report] = parse_document([text], paged=False)
+    assert report.report_type == "looked_after_children_inspection"
+    assert report.lead_inspectors == ["Jane Doe"]
+    assert report.windows == [(dt.date(2013, 3, 11), dt.date(2013, 3, 22))]
+    table = {s.area: s.grade for s in report.statements if s.kind == "main_findings"}
+    assert table == {
+        "overall_effectiveness": "adequate", "capacity_to_improve": "good",
+        "outcomes_for_looked_after_children": "adequate", "quality_of_provision": "adequate",
+        "leadership_and_management": "good",
+    }
+    assert [(r.timescale, r.text[:24]) for r in report.recommendations] == [
+        ("immediately", "ensure that all looked a"),
+        ("within_3_months", "ensure that pathway plan"),
+        ("within_3_months", "improve the timeliness o"),
+        ("within_6_months", "review the sufficiency s"),
+    ]
+
+
+def test_a_board_review_bundled_after_the_authority_report_is_a_second_report():
+    authority = SIF_FRONT + "\nWhat does the local authority need to improve?\n\nAreas for improvement\n\n" \
+        "1. Ensure that plans are reviewed.\n\n2. Improve supervision.\n\n" + "Filler paragraph.\n\n" * 30
+    board = ("Wirral Safeguarding\nChildren Board\n\nInspection of the effectiveness of the local safeguarding\n"
+             "children board\n\nInspection date: 4 July 2016 ─ 28 July 2016\n\nReport published: 20 September 2016\n\n"
+             "The Local Safeguarding Children Board is inadequate\n\nWhat does the LSCB need to improve?\n\n"
+             "Areas for improvement\n\n• Ensure that audits are completed.\n\n• Review the training offer.\n\n"
+             "Inspection judgement about the LSCB\n")
+    reports = parse_document([authority, board], paged=True)
+    assert [r.report_type for r in reports] == ["sif_inspection", "lscb_review"]
+    sif_report, review = reports
+    assert [r.addressed_to for r in sif_report.recommendations] == ["local_authority"] * 2
+    assert [r.text for r in review.recommendations] == ["Ensure that audits are completed", "Review the training offer"]
+    assert [(s.area, s.grade) for s in review.statements] == [("lscb", "inadequate")]
+    assert review.local_authority_as_written == "Wirral Safeguarding Children Board"
+    assert review.publication_date == dt.date(2016, 9, 20)
