@@ -19,7 +19,7 @@ _SUFFIXES = (
     " metropolitan borough council", " metropolitan district council", " county borough council",
     " borough council", " county council", " city council", " district council", " unitary authority",
     " local authority", " local safeguarding children board", " safeguarding children board",
-    " safeguarding children partnership", " children's services", " children's social care", " council", " borough",
+    " safeguarding children partnership", " children's services trust", " children's trust", " children's services", " children's social care", " council", " borough",
     " city", " county", " metropolitan",
 )
 

@@ -19,6 +19,8 @@ from orchestration.settings import REFERENCE_AUTHORITIES_CSV
         ("Stockton-on-Tees Borough Council", "E06000004"),
         ("Kingston-upon-Hull", "E06000010"),
         ("Kingston upon Hull Safeguarding Children Board", "E06000010"),
+        ("Sandwell Children's Trust", "E08000028"),
+        ("County Durham", "E06000047"),
     ],
 )
 def test_names_resolve_to_gss_codes(written, code):
