@@ -51,6 +51,10 @@ pull: $(STAMP)
 dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml manifest
 	@$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
+## dbt's documentation as one static page, docs/site/index.html: every model and column, lineage, exposures.
+docs: $(STAMP) manifest
+	@$(BIN)/python -m orchestration.docs
+
 lint: $(STAMP)
 	@$(BIN)/ruff check orchestration tests
 
