@@ -35,7 +35,7 @@ def install_old_duckdb(target: Path = OLD_DUCKDB_DIR) -> str | None:
         sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
         "--target", str(target), f"duckdb=={OLD_DUCKDB_VERSION}",
     ]
-    result = subprocess.run(command, capture_output=True, text=True)
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         shutil.rmtree(target, ignore_errors=True)
         return result.stderr.strip().splitlines()[-1] if result.stderr.strip() else "pip failed"

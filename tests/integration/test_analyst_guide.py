@@ -257,5 +257,5 @@ def test_every_mart_and_column_is_described_in_the_guide(seeds):
             "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'marts' AND table_name = ?", [table]
         ).fetchall()]
         assert columns
-        missing = [c for c in columns if not re.search(rf"^\| `{re.escape(c)}` \|", section, re.M)]
+        missing = [c for c in columns if not re.search(rf"^\| `{re.escape(c)}` \|", section, re.MULTILINE)]
         assert missing == [], f"{table}: {missing}"

@@ -60,6 +60,7 @@ def test_published_file_opens_in_duckdb_1_1_3_with_comments_and_the_guide_querie
         capture_output=True,
         text=True,
         timeout=300,
+        check=False,
     )
     assert child.returncode == 0, child.stderr
     seen = json.loads(child.stdout)
@@ -138,3 +139,26 @@ def test_dbt_docs_static_page_shows_the_marts_and_exposures(published_seed_wareh
                  "model.ofsted_warehouse.fct_recommendation_themes"]:
         assert name in html, name
     assert "seed.ofsted_warehouse.recommendation_theme_phrases" in html
+
+
+def test_superset_style_uri_carries_the_reader_settings(published_seed_warehouse):
+    """The form documented in docs/connecting.md: settings in the SQLAlchemy URI's query string."""
+    import sqlalchemy as sa
+
+    uri = (
+        f"duckdb:///{published_seed_warehouse.published_path}"
+        "?access_mode=read_only&enable_external_access=false&lock_configuration=true"
+    )
+    engine = sa.create_engine(uri)
+    try:
+        assert sorted(sa.inspect(engine).get_table_names(schema="marts")) == sorted(MART_TABLES)
+        with engine.connect() as connection:
+            settings = connection.execute(sa.text(
+                "SELECT current_setting('access_mode'), current_setting('enable_external_access'), "
+                "current_setting('lock_configuration')"
+            )).fetchall()
+            assert settings == [("read_only", False, True)]
+            with pytest.raises(sa.exc.DBAPIError):
+                connection.execute(sa.text("SET enable_external_access = true"))
+    finally:
+        engine.dispose()
