@@ -38,8 +38,15 @@ manifest: $(DBT_MANIFEST)
 run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml manifest
 	@$(BIN)/python -m orchestration.run
 
+# The oldest DuckDB the published file must open in (BI drivers bundle old releases), installed apart
+# from .venv for the test that opens the published file with it.
+OLD_DUCKDB := .cache/duckdb-1.1.3
+$(OLD_DUCKDB)/duckdb/__init__.py: | $(STAMP)
+	@$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --target $(OLD_DUCKDB) duckdb==1.1.3 \
+		> $(VENV)/old-duckdb.log 2>&1 || { cat $(VENV)/old-duckdb.log; exit 1; }
+
 ## Run every test (unit, dbt, integration). Tests that need ../shared skip with the reason when it is absent.
-test: $(STAMP) manifest
+test: $(STAMP) manifest $(OLD_DUCKDB)/duckdb/__init__.py
 	@$(BIN)/python -m pytest
 
 ## Download the reports listed in MANIFEST (CSV: url, optional local_authority, publication_date) into RAW_DIR.
@@ -50,6 +57,10 @@ pull: $(STAMP)
 ## Serve the Dagster UI on http://127.0.0.1:3000, with the RAW_DIR sensor on.
 dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml manifest
 	@$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+## dbt's documentation as one static page, docs/site/index.html: every model and column, lineage, exposures.
+docs: $(STAMP) manifest
+	@$(BIN)/python -m orchestration.docs
 
 lint: $(STAMP)
 	@$(BIN)/ruff check orchestration tests

@@ -37,7 +37,7 @@ def test_text_seeds_build_publish_and_match_gold(text_build):
     finally:
         con.close()
     parquet = sorted(p.name for p in text_build.parquet_dir.glob("*.parquet"))
-    assert "fct_judgements.parquet" in parquet and sorted(parquet) == sorted(f"{t}.parquet" for t in MART_TABLES)
+    assert parquet == sorted(f"{table}.parquet" for table in MART_TABLES)
 
 
 def test_monitoring_visit_is_linked_to_the_earlier_inspection(text_build):

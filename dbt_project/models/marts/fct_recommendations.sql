@@ -1,5 +1,6 @@
 -- One row per recommendation / area for improvement of any loaded report (inspections, LSCB reviews and
--- visit letters alike), numbered in document order within the report.
+-- visit letters alike), numbered in document order within the report, with the themes its text matches
+-- in the taxonomy (seeds/recommendation_theme_phrases.csv; one row per theme in fct_recommendation_themes).
 with
 
 reports as (
@@ -11,6 +12,18 @@ reports as (
 recommendations as (
 
     select * from {{ ref('stg_extracted__recommendations') }}
+
+),
+
+themes as (
+
+    select
+        report_id,
+        recommendation_number,
+        string_agg(theme, '; ' order by theme) as themes
+
+    from {{ ref('int_recommendation_themes_matched') }}
+    group by report_id, recommendation_number
 
 ),
 
@@ -30,11 +43,15 @@ final as (
         cast(recommendations.recommendation_text as varchar) as recommendation_text,
         cast(reports.report_type as varchar) as report_type,
         cast(recommendations.page_number as integer) as page_number,
-        cast(recommendations.evidence as varchar) as evidence
+        cast(recommendations.evidence as varchar) as evidence,
+        cast(themes.themes as varchar) as themes
 
     from recommendations
     inner join reports
         on recommendations.report_id = reports.report_id
+    left join themes
+        on recommendations.report_id = themes.report_id
+        and recommendations.recommendation_number = themes.recommendation_number
 
 )
 

@@ -14,7 +14,8 @@ from ..progress import reporter
 PUBLISHED_KEY = dg.AssetKey(["published", "warehouse"])
 MART_TABLES = [
     "dim_local_authorities", "dim_reports", "fct_inspections", "fct_judgements",
-    "fct_recommendations", "fct_visits", "fct_visit_focus_areas", "fct_date_windows",
+    "fct_recommendations", "fct_recommendation_themes", "dim_recommendation_theme_phrases",
+    "fct_visits", "fct_visit_focus_areas", "fct_date_windows",
 ]
 
 
