@@ -47,6 +47,7 @@ GRADE_STYLES = [
 ]
 GRADE_FILL = {grade: fill for grade, fill, _ in GRADE_STYLES}
 GRADE_INK = {grade: ink for grade, _, ink in GRADE_STYLES}
+SHORT_GRADES = {"Requires improvement to be good": "Requires improvement"}
 NEVER_GRADED = "No graded inspection loaded"
 NEVER_GRADED_FILL = "#ffffff"
 
@@ -278,7 +279,7 @@ def _legend(svg: _Svg, x: float, y: float, entries: list[tuple[str, str]], width
     """Swatches and labels, wrapping at `width`; returns the y below the legend."""
     cursor_x, cursor_y = x, y
     for label, fill in entries:
-        item_width = 22 + 6.6 * len(label)
+        item_width = 22 + 6.2 * len(label)
         if cursor_x > x and cursor_x + item_width > x + width:
             cursor_x, cursor_y = x, cursor_y + 18
         svg.rect(cursor_x, cursor_y, 12, 12, fill, mark=False, stroke="#555555")
@@ -333,7 +334,8 @@ def chart_judgements(data: ReportData) -> tuple[str, int]:
               for year in columns}
     top = max(totals.values())
 
-    left, plot_width, panel_height, gap = 250, max(480, 46 * len(columns)), 110, 26
+    left, plot_width, panel_height, gap = 300, max(480, 46 * len(columns)), 110, 26
+    bar_room = panel_height - 14  # headroom for the total above the tallest bar
     slot = plot_width / len(columns)
     bar = min(32.0, slot * 0.7)
     width = left + plot_width + 20
@@ -355,7 +357,8 @@ def chart_judgements(data: ReportData) -> tuple[str, int]:
         svg.text(left - 10, y + panel_height / 2, FRAMEWORKS.get(kind, kind), size=11, anchor="end", weight="bold")
         svg.line(left, base, left + plot_width, base, stroke="#555555")
         svg.line(left, y, left, base, stroke="#555555")
-        svg.text(left - 4, y + 9, str(top), size=9, anchor="end", fill="#666666")
+        svg.line(left - 3, base - bar_room, left, base - bar_room, stroke="#555555")
+        svg.text(left - 5, base - bar_room + 3, str(top), size=9, anchor="end", fill="#666666")
         svg.text(left - 4, base, "0", size=9, anchor="end", fill="#666666")
         for index, year in enumerate(columns):
             x = left + slot * index + (slot - bar) / 2
@@ -364,7 +367,7 @@ def chart_judgements(data: ReportData) -> tuple[str, int]:
                 n = counts[kind].get((year, grade), 0)
                 if not n:
                     continue
-                h = panel_height * n / top
+                h = bar_room * n / top
                 svg.rect(x, base - stacked - h, bar, h, GRADE_FILL[grade], stroke="#ffffff",
                          tip=f"{FRAMEWORKS.get(kind, kind)}, {year or UNDATED}: {_plural(n, 'inspection')} {grade}")
                 stacked += h
@@ -451,7 +454,7 @@ def chart_current_grades(data: ReportData) -> tuple[str, int]:
                 grade = _grade_key(event.grade)
                 fill, ink = GRADE_FILL[grade], GRADE_INK[grade]
                 when = event.date.year if event.date else "n.d."
-                detail = f"{event.grade} · {when}"
+                detail = f"{SHORT_GRADES.get(event.grade, event.grade)} · {when}"
                 tip = f"{name}: {event.grade}, {event.label}, {_fmt_date(event.date)}"
             svg.rect(x, top, cell_w, cell_h, fill, tip=tip, stroke="#888888",
                      extra=f' data-authority="{esc(authority.authority_id)}"')

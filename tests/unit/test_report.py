@@ -126,7 +126,7 @@ def test_report_draws_every_chart_and_escapes_the_data(tmp_path):
     assert "King&#x27;s Lynn &lt;&amp;&gt; &quot;West&quot;" in page
     assert "<&>" not in page
     # every SVG is well-formed XML, so no text from the data broke out of its element
-    for svg in re.findall(r"<svg .*?</svg>", page, flags=re.S):
+    for svg in re.findall(r"<svg .*?</svg>", page, flags=re.DOTALL):
         ET.fromstring(svg)
     assert "Built from the publication of 2025-01-02 03:04:05 UTC (run run-1)" in page
 
