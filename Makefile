@@ -54,6 +54,11 @@ pull: $(STAMP)
 	@test -n "$(MANIFEST)" || { echo "usage: make pull MANIFEST=reports.csv"; exit 2; }
 	@$(BIN)/python -m orchestration.pull "$(MANIFEST)"
 
+## Draw the HTML report (report/index.html beside PUBLISHED_DUCKDB_PATH) again from the published file.
+.PHONY: report
+report: $(STAMP)
+	@$(BIN)/python -m orchestration.report
+
 ## Serve the Dagster UI on http://127.0.0.1:3000, with the RAW_DIR sensor on.
 dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml manifest
 	@$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000

@@ -7,10 +7,11 @@ from .defs.ingest.assets import INGEST_ASSETS
 from .defs.ingest.sensors import daily_schedule, raw_dir_sensor
 from .defs.jobs import BUILD_JOB, INGEST_JOB, WAREHOUSE_JOB
 from .defs.publish.assets import published_warehouse
+from .defs.publish.report import published_report
 from .defs.transform.assets import dbt_resource, warehouse_dbt_models
 
 defs = dg.Definitions(
-    assets=[*INGEST_ASSETS, warehouse_dbt_models, published_warehouse],
+    assets=[*INGEST_ASSETS, warehouse_dbt_models, published_warehouse, published_report],
     jobs=[WAREHOUSE_JOB, INGEST_JOB, BUILD_JOB],
     sensors=[raw_dir_sensor],
     schedules=[daily_schedule],

@@ -1,4 +1,5 @@
-"""The short report that ends `make run`: files, marts, checks, where the published file is."""
+"""The short report that ends `make run`: files, marts, checks, where the published file and its HTML
+report are."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import duckdb
 
 from .lib.files import printable_name
 from .lib.publish import PUBLISHED_SCHEMAS  # noqa: F401  (documents what is published)
+from .lib.report import report_is_current
 from .lib.sql import identifier
 from .lib.warehouse import writer_lock
 from .settings import Settings
@@ -28,6 +30,29 @@ def unchanged_since(result) -> str | None:
         if observation.asset_key.path == ["published", "warehouse"] and "unchanged" in observation.metadata:
             return observation.metadata["published_at"].value
     return None
+
+
+def report_error(results: list) -> str | None:
+    """Why the HTML report was not rebuilt after this run's publication, if it was not."""
+    for result in results:
+        for event in result.all_events:
+            if event.event_type_value != "ASSET_OBSERVATION":
+                continue
+            observation = event.event_specific_data.asset_observation
+            if observation.asset_key.path == ["published", "report"] and "error" in observation.metadata:
+                return observation.metadata["error"].value
+    return None
+
+
+def _print_report(results: list, settings: Settings) -> None:
+    page = settings.report_dir / "index.html"
+    error = report_error(results)
+    if error:
+        print(f"  report:    NOT rebuilt ({error}); the published warehouse is not affected: `make report`")
+    elif report_is_current(settings.report_dir, settings.published_duckdb_path):
+        print(f"  report:    {page}")
+    else:
+        print(f"  report:    none for this publication yet: `make report` builds {page}")
 
 
 def _print_files_and_marts(con: duckdb.DuckDBPyConnection) -> None:
@@ -87,6 +112,7 @@ def print_summary(results: list, settings: Settings, seconds: float) -> int:
     if ok:
         print(f"  published: {settings.published_duckdb_path}{' (as it was)' if standing else ''}")
         print(f"  parquet:   {settings.parquet_dir}")
+        _print_report(results, settings)
     else:
         print(f"  not published: {settings.published_duckdb_path} was left as it was")
     print(f"  took {seconds:.1f} s; open the UI with `make dev` (http://127.0.0.1:3000)")

@@ -28,6 +28,6 @@ INGEST_JOB = dg.define_asset_job(
 BUILD_JOB = dg.define_asset_job(
     name="build_and_publish",
     selection=dg.AssetSelection.all() - INGEST_SELECTION,
-    description="dbt seeds, staging and marts with their tests, then publishing; the second half of "
-    "`make run`, run only when the extracted tables changed.",
+    description="dbt seeds, staging and marts with their tests, then publishing and the HTML report; the "
+    "second half of `make run`, run only when the extracted tables changed.",
 )

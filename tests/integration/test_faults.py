@@ -269,7 +269,8 @@ def test_the_next_run_recovers_on_its_own_and_publishes(faults):
         con.close()
     assert removed == [("removed",)]  # only the new file knows the report came and went
     assert "publish: tidied .ofsted.duckdb." in output
-    assert sorted(path.name for path in faults.published.parent.iterdir()) == ["ofsted.duckdb", "parquet"]
+    assert sorted(path.name for path in faults.published.parent.iterdir()) == ["ofsted.duckdb", "parquet", "report"]
+    assert [path.name for path in (faults.published.parent / "report").iterdir()] == ["index.html"]
 
 
 def test_an_analyst_holding_the_published_file_never_blocks_a_run_nor_sees_an_error(faults):

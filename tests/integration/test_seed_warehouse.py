@@ -14,11 +14,8 @@ SEEDS = sorted((REPO / "raw").glob("*.txt"))
 
 
 @pytest.fixture(scope="module")
-def text_build(tmp_path_factory):
-    work = tmp_path_factory.mktemp("text")
-    raw = work / "raw"
-    shutil.copytree(REPO / "raw", raw)
-    return build_warehouse(raw, work)
+def text_build(seed_text_build):
+    return seed_text_build
 
 
 def test_text_seeds_build_publish_and_match_gold(text_build):

@@ -1,0 +1,57 @@
+"""The HTML report beside the published file, drawn again after every publication.
+
+A report that cannot be built never undoes a publication: the published file and its Parquet copies are
+already in place when this step runs. The step then logs the error, records it as an observation (which
+`make run`'s summary prints) and leaves the asset unmaterialised; `make report` builds it again.
+"""
+
+import logging
+
+import dagster as dg
+
+from ... import settings as settings_module
+from ...lib.report import build_report
+from ..progress import reporter
+from .assets import PUBLISHED_KEY
+
+REPORT_KEY = dg.AssetKey(["published", "report"])
+_terminal = logging.getLogger("ofsted_warehouse.progress")
+
+
+@dg.asset(
+    key=REPORT_KEY,
+    deps=[PUBLISHED_KEY],
+    group_name="published",
+    kinds={"html", "svg"},
+    owners=["team:ofsted-warehouse"],
+    output_required=False,
+    description="report/index.html beside PUBLISHED_DUCKDB_PATH: one self-contained page (inline SVG, no "
+    "network) with overall effectiveness by framework and year, every authority's latest grade by region, "
+    "each authority's timeline of inspections and visits, and recommendations by timescale. Read from the "
+    "published file after each publication; a failure here leaves the publication standing.",
+)
+def published_report(context: dg.AssetExecutionContext):
+    settings = settings_module.load()
+    report = reporter(context)
+    report(f"report: drawing {settings.report_dir / 'index.html'}")
+    try:
+        result = build_report(settings.published_duckdb_path, settings.report_dir)
+    except Exception as error:  # noqa: BLE001  (whatever went wrong, the publication stands)
+        message = (
+            f"report not rebuilt: {type(error).__name__}: {error}. The published warehouse is not affected; "
+            "`make report` builds the report again"
+        )
+        context.log.error(message)
+        _terminal.error(message)
+        context.log_event(dg.AssetObservation(asset_key=REPORT_KEY, metadata={
+            "error": f"{type(error).__name__}: {error}",
+            "path": dg.MetadataValue.path(str(settings.report_dir / "index.html")),
+        }))
+        return
+    yield dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(result.path)),
+            "published_at": str(result.published_at) if result.published_at else "not recorded",
+            **{f"marks_{chart.replace('-', '_')}": count for chart, count in result.marks.items()},
+        }
+    )

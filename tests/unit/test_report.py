@@ -1,0 +1,266 @@
+"""The HTML report builder on small warehouses made here: escaping, nulls, empty marts, atomic writes, and
+reading the published file afresh after it was replaced."""
+
+import datetime as dt
+import os
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.lib.report import (
+    attach_published,
+    build_report,
+    read_report_data,
+    render_report,
+    report_is_current,
+)
+from orchestration.summary import report_error
+from tests.support import environment
+
+CHARTS = ["chart-judgements", "chart-current-grades", "chart-timelines", "chart-recommendations"]
+
+MARTS = """
+CREATE SCHEMA marts;
+CREATE SCHEMA audit;
+CREATE TABLE audit.publications (published_at TIMESTAMP, run_id VARCHAR, warehouse_fingerprint VARCHAR,
+                                 published_path VARCHAR);
+CREATE TABLE marts.dim_local_authorities (local_authority_id VARCHAR, local_authority_name VARCHAR,
+                                          ofsted_region VARCHAR, is_current BOOLEAN);
+CREATE TABLE marts.dim_reports (report_id VARCHAR, report_type VARCHAR);
+CREATE TABLE marts.fct_inspections (inspection_id VARCHAR, local_authority_id VARCHAR, report_type VARCHAR,
+                                    inspection_kind VARCHAR, inspection_start_date DATE,
+                                    inspection_end_date DATE, publication_date DATE,
+                                    overall_effectiveness VARCHAR);
+CREATE TABLE marts.fct_visits (visit_id VARCHAR, local_authority_id VARCHAR, visit_type VARCHAR,
+                               visit_start_date DATE, visit_end_date DATE, letter_date DATE,
+                               publication_date DATE, visit_number INTEGER);
+CREATE TABLE marts.fct_recommendations (recommendation_id VARCHAR, report_id VARCHAR, timescale VARCHAR,
+                                        report_type VARCHAR);
+"""
+
+
+def make_warehouse(path: Path, rows: bool = True) -> Path:
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(MARTS)
+        if rows:
+            con.execute(
+                """INSERT INTO audit.publications VALUES ('2025-01-02 03:04:05', 'run-1', 'f', 'p');
+                   INSERT INTO marts.dim_local_authorities VALUES
+                     ('E1', 'King''s Lynn <&> "West"', 'East of England', true),
+                     ('E2', 'Surrey', 'South East', true),
+                     ('E3', 'Never Inspected', NULL, true),
+                     ('E4', 'Old Shire', 'North West', false),
+                     ('E5', 'Quiet Former', 'North West', false);
+                   INSERT INTO marts.dim_reports VALUES ('r1', 'sif_inspection'), ('r2', 'ilacs_inspection'),
+                     ('r3', 'ilacs_inspection'), ('r4', 'sif_inspection'), ('r5', 'monitoring_visit'),
+                     ('r6', 'focused_visit'), ('r7', 'monitoring_visit');
+                   INSERT INTO marts.fct_inspections VALUES
+                     ('r1', 'E1', 'sif_inspection', 'standard', '2015-01-05', '2015-01-29', NULL, 'Inadequate'),
+                     ('r2', 'E1', 'ilacs_inspection', 'standard', NULL, NULL, '2021-03-01', 'Good'),
+                     ('r3', 'E2', 'ilacs_inspection', 'short', NULL, NULL, NULL, NULL),
+                     ('r4', 'E4', 'sif_inspection', NULL, NULL, '2016-06-30', NULL, 'Requires improvement to be good'),
+                     ('r8', 'E9', 'ilacs_inspection', NULL, NULL, '2019-05-01', NULL, 'Outstanding');
+                   INSERT INTO marts.fct_visits VALUES
+                     ('r5', 'E1', 'monitoring_visit', '2016-02-01', '2016-02-02', '2016-03-01', NULL, 2),
+                     ('r6', 'E2', 'focused_visit', NULL, NULL, NULL, NULL, NULL),
+                     ('r7', NULL, 'monitoring_visit', NULL, NULL, '2017-01-01', NULL, NULL);
+                   INSERT INTO marts.fct_recommendations VALUES
+                     ('a', 'r1', 'immediately', 'sif_inspection'), ('b', 'r1', 'within_3_months', 'sif_inspection'),
+                     ('c', 'r1', NULL, 'sif_inspection'), ('d', 'r2', NULL, 'ilacs_inspection');"""
+            )
+    finally:
+        con.close()
+    return path
+
+
+class Figures(HTMLParser):
+    """Per figure id: the SVG elements drawn in it, and whether it says it is empty."""
+
+    def __init__(self):
+        super().__init__()
+        self.figure = None
+        self.elements: dict[str, list[str]] = {}
+        self.empty: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "figure":
+            self.figure = attrs["id"]
+            self.elements[self.figure] = []
+        elif self.figure:
+            self.elements[self.figure].append(tag + ("." + attrs["class"] if "class" in attrs else ""))
+            if attrs.get("class") == "empty":
+                self.empty.add(self.figure)
+
+    def handle_endtag(self, tag):
+        if tag == "figure":
+            self.figure = None
+
+
+def figures_of(page: str) -> Figures:
+    parser = Figures()
+    parser.feed(page)
+    return parser
+
+
+def test_report_draws_every_chart_and_escapes_the_data(tmp_path):
+    published = make_warehouse(tmp_path / "ofsted.duckdb")
+    result = build_report(published, tmp_path / "report")
+    page = result.path.read_text(encoding="utf-8")
+
+    assert result.path == tmp_path / "report" / "index.html"
+    assert result.published_at == dt.datetime(2025, 1, 2, 3, 4, 5)
+    figures = figures_of(page)
+    assert list(figures.elements) == CHARTS
+    assert not figures.empty
+    for chart in CHARTS:
+        assert "svg.chart" in figures.elements[chart] and result.marks[chart] > 0, chart
+        assert f'id="{chart}-svg"' in page and f'id="{chart}-title"' in page and f'id="{chart}-desc"' in page
+    # the name reaches the page escaped, never as markup
+    assert "King&#x27;s Lynn &lt;&amp;&gt; &quot;West&quot;" in page
+    assert "<&>" not in page
+    # every SVG is well-formed XML, so no text from the data broke out of its element
+    for svg in re.findall(r"<svg .*?</svg>", page, flags=re.DOTALL):
+        ET.fromstring(svg)
+    assert "Built from the publication of 2025-01-02 03:04:05 UTC (run run-1)" in page
+
+
+def test_nulls_are_drawn_where_they_can_be_and_listed_where_not(tmp_path):
+    con = attach_published(make_warehouse(tmp_path / "ofsted.duckdb"))
+    try:
+        data = read_report_data(con)
+    finally:
+        con.close()
+    page, marks = render_report(data)
+    dates = {(e.authority_id, e.kind): (e.date, e.dated_by) for e in data.inspections + data.visits}
+    assert dates[("E1", "ilacs_inspection")] == (dt.date(2021, 3, 1), "publication")
+    assert dates[("E1", "monitoring_visit")] == (dt.date(2016, 2, 2), "last day")
+    assert dates[("E2", "focused_visit")] == (None, "date not stated")
+    # two reports without any date: counted in the year chart, listed, not placed on the timeline
+    assert "2 reports without any date: listed in the table, not drawn." in page
+    assert marks["chart-timelines"] == len(data.inspections) + len(data.visits) - 2
+    # E1's latest grade is the 2021 Good, not the 2015 Inadequate; E3 was never inspected; E5, a former
+    # authority without reports, is left out; E9, absent from the dimension, still appears
+    assert "King&#x27;s Lynn &lt;&amp;&gt; &quot;West&quot;: Good, ILACS (2018-) (standard), 2021-03-01" in page
+    assert "Never Inspected: no graded inspection loaded" in page
+    assert "Old Shire (former)" in page and "Quiet Former" not in page
+    assert 'data-authority="E9"' in page and "Region not known" in page
+    assert marks["chart-current-grades"] == 5  # E1, E2, E3, E4, E9
+    # a visit letter whose authority is not known still has a row
+    assert "Authority not identified" in page
+    # the recommendations: 1 immediately, 1 within 3 months, 2 without a timescale
+    assert "4 recommendations: 1 immediately, 1 within 3 months, 0 within 6 months, 2 no timescale given." in page
+
+
+def test_empty_marts_give_a_page_that_says_so(tmp_path):
+    published = make_warehouse(tmp_path / "ofsted.duckdb", rows=False)
+    result = build_report(published, tmp_path / "report")
+    page = result.path.read_text(encoding="utf-8")
+    figures = figures_of(page)
+    assert figures.empty == set(CHARTS)
+    assert all("svg.chart" not in elements for elements in figures.elements.values())
+    assert result.marks == dict.fromkeys(CHARTS, 0)
+    for message in ["No graded inspection is loaded.", "No local authority is loaded.",
+                    "No inspection or visit is loaded.", "No recommendation is loaded."]:
+        assert message in page
+    assert "no publication recorded" in page
+
+
+def test_the_page_is_replaced_whole_and_leaves_nothing_behind(tmp_path):
+    published = make_warehouse(tmp_path / "ofsted.duckdb")
+    report_dir = tmp_path / "report"
+    report_dir.mkdir()
+    (report_dir / "index.html").write_text("old page")
+    build_report(published, report_dir)
+    assert sorted(p.name for p in report_dir.iterdir()) == ["index.html"]
+    assert (report_dir / "index.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_a_replaced_published_file_is_read_afresh(tmp_path):
+    """A process still holding a connection to the old file (as the writer or a test may) does not make the
+    report show the replaced database."""
+    published = make_warehouse(tmp_path / "ofsted.duckdb", rows=False)
+    stale = duckdb.connect(str(published), read_only=True)
+    try:
+        assert stale.execute("SELECT count(*) FROM marts.fct_inspections").fetchall() == [(0,)]
+        os.replace(make_warehouse(tmp_path / "new.duckdb"), published)
+        result = build_report(published, tmp_path / "report")
+    finally:
+        stale.close()
+    assert result.marks["chart-judgements"] > 0
+
+
+def test_the_report_connection_cannot_read_other_files(tmp_path):
+    con = attach_published(make_warehouse(tmp_path / "ofsted.duckdb"))
+    try:
+        with pytest.raises(duckdb.Error):
+            con.execute("SELECT * FROM read_csv('/etc/passwd')").fetchall()
+        with pytest.raises(duckdb.Error):
+            con.execute("SET enable_external_access = true")
+    finally:
+        con.close()
+
+
+def test_missing_published_file_says_what_to_do(tmp_path):
+    with pytest.raises(FileNotFoundError, match="make run"):
+        build_report(tmp_path / "absent.duckdb", tmp_path / "report")
+    assert not (tmp_path / "report").exists()
+
+
+def test_report_is_current_only_when_written_after_the_publication(tmp_path):
+    published = make_warehouse(tmp_path / "ofsted.duckdb")
+    report_dir = tmp_path / "report"
+    assert not report_is_current(report_dir, published)
+    build_report(published, report_dir)
+    assert report_is_current(report_dir, published)
+    later = (report_dir / "index.html").stat().st_mtime + 10
+    os.utime(published, (later, later))
+    assert not report_is_current(report_dir, published)
+
+
+def test_the_cli_builds_beside_the_published_file_and_fails_in_words(tmp_path, capsys):
+    from orchestration.report import main
+
+    (tmp_path / "published").mkdir()
+    published = make_warehouse(tmp_path / "published" / "ofsted.duckdb")
+    assert main(["--published", str(published)]) == 0
+    assert (published.parent / "report" / "index.html").is_file()
+    assert "report: " in capsys.readouterr().out
+    assert main(["--published", str(tmp_path / "missing.duckdb")]) == 1
+    assert "report not built: FileNotFoundError" in capsys.readouterr().err
+
+
+def test_the_asset_leaves_the_publication_alone_when_the_report_fails(tmp_path):
+    from orchestration.defs.publish.report import published_report
+
+    published = tmp_path / "published" / "ofsted.duckdb"
+    published.parent.mkdir()
+    published.write_bytes(b"not a database")
+    with environment(PUBLISHED_DUCKDB_PATH=str(published)):
+        result = dg.materialize([published_report], raise_on_error=False)
+    # the step succeeds without materialising, and records why for the run's summary
+    assert result.success
+    assert result.get_asset_materialization_events() == []
+    assert "not a valid DuckDB database" in report_error([result])
+    assert published.read_bytes() == b"not a database"
+    assert not (published.parent / "report").exists()
+
+
+def test_the_asset_materialises_the_page_with_its_marks(tmp_path):
+    from orchestration.defs.publish.report import published_report
+
+    published = tmp_path / "published" / "ofsted.duckdb"
+    published.parent.mkdir()
+    make_warehouse(published)
+    with environment(PUBLISHED_DUCKDB_PATH=str(published)):
+        outputs = list(published_report(dg.build_asset_context()))
+    assert len(outputs) == 1
+    metadata = outputs[0].metadata
+    assert Path(metadata["path"].path) == published.parent / "report" / "index.html"
+    assert metadata["marks_chart_timelines"] > 0
