@@ -60,7 +60,7 @@ PAGES = {
     "looked_after_children_inspection": (12, 28),
     "lscb_review": (8, 16),
 }
-CHARS_PER_PAGE = 2900  # body text of a page in either layout, with paragraph spacing
+CHARS_PER_PAGE = 2450  # body text of a page in either layout, with paragraph spacing
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December"]
@@ -133,7 +133,7 @@ _ACTIONS = [
     "the support provided to young people who are homeless at 16 and 17 years old",
     "the quality assurance of practice, so that audits lead to lasting improvement",
 ]
-_OPENING_VERBS = ["ensure that", "improve", "strengthen", "review", "develop"]
+_OPENING_VERBS = ["improve", "strengthen", "review", "develop", "prioritise"]
 
 
 @dataclass
@@ -164,7 +164,8 @@ def load_authorities() -> list[tuple[str, str]]:
 
 
 class Generator:
-    def __init__(self, seed: int):
+    def __init__(self, seed: int, max_pages: int | None = None):
+        self.max_pages = max_pages
         self.rng = random.Random(seed)
         self.seed = seed
         from orchestration.lib.authorities import AuthorityResolver
@@ -241,6 +242,8 @@ class Generator:
 
     def make(self, family: str) -> Report:
         pages = self.rng.randint(*PAGES[family])
+        if self.max_pages:
+            pages = min(pages, self.max_pages)
         return getattr(self, f"_{family}")(pages)
 
     def _inspection_2012(self, pages: int, looked_after: bool) -> Report:
@@ -371,7 +374,9 @@ class Generator:
         budget = (pages - 2) * CHARS_PER_PAGE
         recommendations = []
         lines += ["Executive summary", ""]
-        paragraphs, _ = self.filler(budget // 6, None)
+        # executive summary, the authority's sections, the board's: shares of the report's length
+        shares = (1 / 3, 0, 2 / 3) if board_only else (1 / 6, 1 / 2, 1 / 3) if bundled else (1 / 6, 5 / 6, 0)
+        paragraphs, _ = self.filler(int(budget * shares[0]), None)
         lines += _paragraphs(paragraphs)
         if not board_only:
             lines += ["What does the Local Authority need to improve?", ""]
@@ -379,7 +384,7 @@ class Generator:
             lines += ["Information about this inspection", "",
                       "The inspection was carried out under section 136 of the Education and Inspections Act 2006.", ""]
             lines += [f"Lead inspector: {lead}", ""]
-            paragraphs, number = self.filler(budget // 2, 1)
+            paragraphs, number = self.filler(int(budget * shares[1]), 1)
             lines += ["Inspection judgements about the Local Authority", ""] + _paragraphs(paragraphs)
         if bundled:
             lines += ["What does the LSCB need to improve?", ""]
@@ -387,7 +392,7 @@ class Generator:
             lines += ["Information about this review", ""]
             if board_only:
                 lines += [f"Lead inspector: {lead}", ""]
-            paragraphs, _ = self.filler(budget // (3 if board_only else 5), None)
+            paragraphs, _ = self.filler(int(budget * shares[2]), None)
             lines += _paragraphs(paragraphs)
         truth = {
             "report_type": "lscb_review" if board_only else "sif_inspection",
@@ -596,12 +601,16 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
-def generate(n: int, out: Path, *, seed: int = 1, pdf_share: float = 0.5, truth_path: Path | None = None) -> dict:
+def generate(
+    n: int, out: Path, *, seed: int = 1, pdf_share: float = 0.5, truth_path: Path | None = None,
+    max_pages: int | None = None,
+) -> dict:
     """Write n reports into `out` and their truth to truth_path (default: <out>.truth.json beside it).
-    Returns the truth: {"about", "seed", "documents": {file name: fields}}."""
+    Returns the truth: {"about", "seed", "documents": {file name: fields}}. max_pages shortens the
+    reports (for quick tests); the first n reports include every family once when n allows."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    generator = Generator(seed)
+    generator = Generator(seed, max_pages)
     names, weights = zip(*FAMILIES)
     # every family at least once, then in proportion
     families = list(names)[:n] + generator.rng.choices(names, weights=weights, k=max(0, n - len(names)))
@@ -621,8 +630,7 @@ def generate(n: int, out: Path, *, seed: int = 1, pdf_share: float = 0.5, truth_
             "report_type": report.family,
             "local_authority": report.authority.name,
             "gss_code": report.authority.gss_code,
-            "local_authority_as_written": report.authority.as_written
-            if report.family not in ("monitoring_visit", "focused_visit") else report.authority.as_written,
+            "local_authority_as_written": report.authority.as_written,
             "media_kind": "pdf" if is_pdf else "text",
             "target_pages": report.pages if is_pdf else None,
             **report.truth,

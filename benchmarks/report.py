@@ -60,9 +60,9 @@ def write_markdown(results: dict, path: Path) -> None:
         lines.append(f"| {labels.get(key, key)} | {_fmt(target['measured'])} | {target['target']} | "
                      f"**{target['verdict']}** |")
     lines += ["", "## Corpora (medians of the repetitions)", "",
-              "| corpus | files (PDFs) | PDF pages | runs | pdfminer alone | pipeline | ratio | pages/s pdfminer | "
-              "pages/s pipeline | no-op rerun | peak memory | accuracy |",
-              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+              "| corpus | files (PDFs) | PDF pages | runs | pdfminer alone | pipeline | ratio | CPU s pdfminer / "
+              "pipeline (ratio) | pages/s pdfminer | pages/s pipeline | no-op rerun | peak memory | load | accuracy |",
+              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for name, corpus in results["corpora"].items():
         m = corpus["median"]
         acc = corpus.get("accuracy")
@@ -70,8 +70,10 @@ def write_markdown(results: dict, path: Path) -> None:
         lines.append(
             f"| {name} | {corpus['files']} ({corpus['pdfs']}) | {corpus['pages']} | {len(corpus['runs'])} | "
             f"{_fmt(m['reference_seconds'], ' s')} | {_fmt(m['full_seconds'], ' s')} | **{_fmt(m['ratio'])}** | "
+            f"{_fmt(m.get('reference_cpu_seconds'))} / {_fmt(m.get('full_cpu_seconds'))} ({_fmt(m.get('cpu_ratio'))}) | "
             f"{_fmt(m['reference_pages_per_second'])} | {_fmt(m['pages_per_second'])} | "
-            f"{_fmt(m['noop_seconds'], ' s')} | {_fmt(m['peak_rss_mb'], ' MB')} | {acc_text} |")
+            f"{_fmt(m['noop_seconds'], ' s')} | {_fmt(m['peak_rss_mb'], ' MB')} | {_fmt(m.get('load_average'))} | "
+            f"{acc_text} |")
     lines += ["", "Per repetition (reference and pipeline run back to back):", ""]
     for name, corpus in results["corpora"].items():
         ratios = ", ".join(f"{r['reference']['seconds']:.1f} s / {r['full']['seconds']:.1f} s = {r['ratio']}"

@@ -31,6 +31,7 @@ import datetime as dt
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -108,7 +109,9 @@ class Sampler(threading.Thread):
 
 
 def timed(command: list[str], env: dict[str, str]) -> dict:
-    sampler = None
+    """Wall seconds, CPU seconds (user + system, of the process and every descendant it waited for:
+    the figure that does not depend on what else the machine is doing) and peak memory of a command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     sampler = Sampler(process.pid)
@@ -116,8 +119,10 @@ def timed(command: list[str], env: dict[str, str]) -> dict:
     output = process.communicate()[0].decode("utf-8", "replace")
     seconds = time.monotonic() - started
     peak = sampler.stop()
-    return {"seconds": round(seconds, 2), "exit_code": process.returncode, "peak_rss_mb": round(peak / 2**20, 1),
-            "output": output}
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "exit_code": process.returncode,
+            "peak_rss_mb": round(peak / 2**20, 1), "output": output}
 
 
 # --- the reference ---------------------------------------------------------------------------------------
@@ -145,7 +150,8 @@ def reference(pdfs: list[Path]) -> dict:
         return {"seconds": 0.0, "pages": 0, "files": 0, "peak_rss_mb": 0.0}
     result = timed([sys.executable, "-c", REFERENCE_SCRIPT, *map(str, pdfs)], dict(os.environ))
     figures = json.loads(result["output"].strip().splitlines()[-1])
-    return {"seconds": result["seconds"], "extract_seconds": round(figures["extract_seconds"], 2),
+    return {"seconds": result["seconds"], "cpu_seconds": result["cpu_seconds"],
+            "extract_seconds": round(figures["extract_seconds"], 2),
             "pages": figures["pages"], "files": len(pdfs), "peak_rss_mb": result["peak_rss_mb"],
             "pages_per_second": round(figures["pages"] / result["seconds"], 1)}
 
@@ -230,17 +236,21 @@ def bench_corpus(name: str, raw: Path, runs: int, workers: int | None, truth: di
     for repetition in range(runs):
         work = scratch / f"{name}-{repetition}"
         env = environment(work, raw, workers)
+        load = os.getloadavg()[0]
         ref = reference(pdfs)
         full = pipeline(env)
         noop = pipeline(env)
         run = {"reference": ref, "full": full, "noop": noop,
                "ratio": round(full["seconds"] / ref["seconds"], 3) if ref["seconds"] else None,
+               "cpu_ratio": round(full["cpu_seconds"] / ref["cpu_seconds"], 3) if ref["cpu_seconds"] else None,
+               "load_average_before": round(load, 2),
                "pages_per_second": round(ref["pages"] / full["seconds"], 1) if ref["pages"] else None}
         if truth is not None and repetition == 0:
             figures["accuracy"] = accuracy(env, truth)
         figures["runs"].append(run)
-        print(f"  {name} #{repetition + 1}: reference {ref['seconds']:.1f} s ({ref['pages']} pages), "
-              f"pipeline {full['seconds']:.1f} s (exit {full['exit_code']}), ratio {run['ratio']}, "
+        print(f"  {name} #{repetition + 1}: reference {ref['seconds']:.1f} s ({ref['pages']} pages, "
+              f"{ref['cpu_seconds']:.0f} CPU s), pipeline {full['seconds']:.1f} s ({full['cpu_seconds']:.0f} CPU s, "
+              f"exit {full['exit_code']}), ratio {run['ratio']}, load {load:.1f}, "
               f"no-op {noop['seconds']:.1f} s, peak {full['peak_rss_mb']:.0f} MB", flush=True)
         shutil.rmtree(work, ignore_errors=True)
     figures["pages"] = figures["runs"][0]["reference"]["pages"]
@@ -261,6 +271,10 @@ def _medians(runs: list[dict]) -> dict:
         "reference_seconds": med([r["reference"]["seconds"] for r in runs]),
         "full_seconds": med([r["full"]["seconds"] for r in runs]),
         "ratio": med([r["ratio"] for r in runs]),
+        "reference_cpu_seconds": med([r["reference"]["cpu_seconds"] for r in runs]),
+        "full_cpu_seconds": med([r["full"]["cpu_seconds"] for r in runs]),
+        "cpu_ratio": med([r["cpu_ratio"] for r in runs]),
+        "load_average": med([r["load_average_before"] for r in runs]),
         "pages_per_second": med([r["pages_per_second"] for r in runs]),
         "reference_pages_per_second": med([r["reference"].get("pages_per_second") for r in runs]),
         "noop_seconds": med([r["noop"]["seconds"] for r in runs]),
