@@ -622,7 +622,7 @@ def generate(
         stem = f"{index:05d}_{_slug(report.authority.name)}_{family.replace('_', '-')}_{day}"
         if is_pdf:
             name = f"{stem}.pdf"
-            _render_pdf(report, out / name, layout="ab"[index % 2], seed=seed * 100003 + index)
+            _render_pdf(report, out / name, layout="ab"[index % 2])
         else:
             name = f"{stem}{generator.rng.choice(['.txt', '.md'])}"
             (out / name).write_text(report.text, encoding="utf-8")
@@ -647,19 +647,22 @@ def generate(
     return truth
 
 
-def _render_pdf(report: Report, path: Path, *, layout: str, seed: int) -> None:
+def _render_pdf(report: Report, path: Path, *, layout: str) -> None:
     """The PDF rendering, byte for byte the same for the same seed (reportlab stamps the time and a
     random document id otherwise)."""
     from reportlab import rl_config
 
     from tests.fixtures.pdf_render import render_text_report_to_pdf
 
-    rl_config.invariant = 1
+    invariant, rl_config.invariant = rl_config.invariant, 1
     # Printed reports keep a heading's grade together ("...: requires improvement to be good" never
     # breaks after "improvement"): non-breaking spaces, which the extractor reads back as spaces.
     text = report.text.replace("requires improvement to be good", "requires\u00a0improvement\u00a0to\u00a0be\u00a0good")
     header = report.authority.name if report.family not in ("sif_inspection", "lscb_review") else report.authority.as_written
-    render_text_report_to_pdf(text, path, layout=layout, title=report.title[:90], authority=header)
+    try:
+        render_text_report_to_pdf(text, path, layout=layout, title=report.title[:90], authority=header)
+    finally:
+        rl_config.invariant = invariant  # other PDFs this process writes keep their own dates and ids
 
 
 def corpus_digest(folder: Path) -> str:
