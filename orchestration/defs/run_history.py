@@ -18,7 +18,6 @@ import sqlite3
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-_MODES = {"OFF", "NORMAL", "FULL", "EXTRA"}
 _installed = False
 
 
@@ -29,7 +28,12 @@ def _on_connect(dbapi_connection, _record) -> None:
     try:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA synchronous={mode if mode in _MODES else 'OFF'}")
+        if mode == "FULL":
+            cursor.execute("PRAGMA synchronous=FULL")
+        elif mode == "NORMAL":
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        else:
+            cursor.execute("PRAGMA synchronous=OFF")
         cursor.close()
     except sqlite3.Error:
         pass  # another process holds the file in a mode that cannot change now: keep the defaults
