@@ -67,6 +67,12 @@ dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml manifest
 docs: $(STAMP) manifest
 	@$(BIN)/python -m orchestration.docs
 
+## Benchmark against plain pdfminer (BENCHMARKS.md, benchmarks/results/); options in BENCH_ARGS, e.g.
+## make bench BENCH_ARGS='--sizes 1000 --pdf-share 1 --runs 3 --no-corpus --add-one-sizes ""'
+BENCH_ARGS ?=
+bench: $(STAMP) manifest
+	@$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
 lint: $(STAMP)
 	@$(BIN)/ruff check orchestration tests
 

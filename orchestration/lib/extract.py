@@ -1,5 +1,7 @@
-"""Text of a document, page by page. PDFs are read in a child process with a memory cap and a timeout,
-so a hostile or broken PDF costs one quarantined file instead of the run; several run at once.
+"""Text of a document, page by page. PDFs are read by a pool of long-lived child processes (one per
+core by default), each with a memory cap and, per document, a timeout: a hostile or broken PDF costs one
+quarantined file and one fresh process instead of the run, and Python's start-up and pdfminer's import
+are paid once per process, not once per file.
 
 Every file is opened with `files.open_inside` and its bytes are checked against the hash the scan
 recorded, so what is extracted is exactly the content the ledger names, and never a file outside RAW_DIR.
@@ -12,12 +14,17 @@ import json
 import math
 import os
 import signal
+import socket
+import struct
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import pdfminer
 
@@ -55,8 +62,11 @@ def _failed(sha256: str, media_kind: str, error: str, failure_kind: str | None =
     return Extraction(sha256, media_kind, [], None, error, failure_kind)
 
 
-def extract_document(root: Path, source_file: str, sha256: str, media_kind: str, limits: Limits) -> Extraction:
-    """Text of RAW_DIR/source_file, provided its bytes still hash to sha256."""
+def extract_document(
+    root: Path, source_file: str, sha256: str, media_kind: str, limits: Limits, worker: PdfWorker | None = None
+) -> Extraction:
+    """Text of RAW_DIR/source_file, provided its bytes still hash to sha256. PDFs go to `worker` (a
+    worker of their own when None)."""
     try:
         handle = open_inside(root, source_file)
     except OSError as error:
@@ -67,7 +77,16 @@ def extract_document(root: Path, source_file: str, sha256: str, media_kind: str,
         if digest_and_head(handle)[0] != sha256:
             return _failed(sha256, media_kind, "the file changed while the run was reading it: run again", "changed")
         handle.seek(0)
-        return extract_pdf(handle.fileno(), sha256, limits)
+        if worker is None:
+            return extract_pdf(handle.fileno(), sha256, limits)
+        extraction = worker.extract(handle.fileno(), sha256)
+        if extraction.failure_kind == "memory" and worker.documents > 1:
+            # A process that had read other documents first may have been near its cap already: the
+            # document is charged only for what it needs in a fresh process.
+            handle.seek(0)
+            worker.close()
+            extraction = worker.extract(handle.fileno(), sha256)
+        return extraction
 
 
 def read_text(data: bytes, sha256: str) -> Extraction:
@@ -82,29 +101,133 @@ def read_text(data: bytes, sha256: str) -> Extraction:
     return Extraction(sha256, "text", [text], None, None)
 
 
+class PdfWorker:
+    """One long-lived extraction process (`extract_worker`) and the socket the PDFs go to it through.
+
+    The process is started on first use and after any document that ended it (timeout, memory, crash),
+    so a hostile PDF costs its own document and one process start, never the documents after it."""
+
+    def __init__(self, limits: Limits, *, max_documents: int = 200):
+        self.limits = limits
+        self.max_documents = max_documents  # a fresh process now and then: a long run's heap stays small
+        self.documents = 0  # extracted by the current process
+        self.started = 0  # processes started, over this worker's life
+        self._process: subprocess.Popen | None = None
+        self._channel: socket.socket | None = None
+        self._stderr = None
+
+    def _start(self) -> None:
+        # The CPU cap only matters once the parent is gone; it never fires before the parent's timeout.
+        cpu_seconds = math.ceil(self.limits.timeout_seconds) + 1
+        parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        stderr = tempfile.TemporaryFile()
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "orchestration.lib.extract_worker", str(child_end.fileno()),
+                 str(self.limits.memory_mb), str(cpu_seconds)],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
+                pass_fds=(child_end.fileno(),), cwd=_PACKAGE_ROOT,
+                env={**os.environ, "PYTHONHASHSEED": "0"},
+            )
+        except BaseException:
+            parent_end.close()
+            stderr.close()
+            raise
+        finally:
+            child_end.close()
+        self._channel, self._stderr = parent_end, stderr
+        self.documents = 0
+        self.started += 1
+
+    def extract(self, descriptor: int, sha256: str) -> Extraction:
+        """Text of the PDF open at descriptor, or why it could not be read."""
+        if self._process is None or self.documents >= self.max_documents:
+            self.close()
+            self._start()
+        self.documents += 1
+        deadline = time.monotonic() + self.limits.timeout_seconds
+        try:
+            socket.send_fds(self._channel, [b"pdf"], [descriptor])
+            reply = self._receive(deadline)
+        except TimeoutError:
+            self._kill()
+            return _timed_out(sha256, self.limits)
+        except (ConnectionError, OSError):
+            reply = None
+        if reply is None:  # the process ended in the middle of this document
+            return self._ended(sha256, deadline)
+        if "error" in reply:
+            return _failed(sha256, "pdf", reply["error"])
+        return Extraction(sha256, "pdf", reply["pages"], len(reply["pages"]), None)
+
+    def _receive(self, deadline: float) -> dict | None:
+        header = self._read(4, deadline)
+        if header is None:
+            return None
+        body = self._read(struct.unpack(">I", header)[0], deadline)
+        return None if body is None else json.loads(body)
+
+    def _read(self, size: int, deadline: float) -> bytes | None:
+        chunks, remaining = [], size
+        while remaining:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            self._channel.settimeout(left)
+            chunk = self._channel.recv(min(remaining, 1 << 20))  # TimeoutError when the time is up
+            if not chunk:
+                return None
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+
+    def _ended(self, sha256: str, deadline: float) -> Extraction:
+        process = self._process
+        try:
+            returncode = process.wait(max(deadline - time.monotonic(), 5))
+        except subprocess.TimeoutExpired:
+            self._kill()
+            return _timed_out(sha256, self.limits)
+        self._stderr.seek(0)
+        stderr = self._stderr.read().decode("utf-8", "replace")
+        self._discard()
+        return _worker_failure(sha256, self.limits, returncode, stderr)
+
+    def _kill(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+        self._discard()
+
+    def _discard(self) -> None:
+        for resource_ in (self._channel, self._stderr):
+            if resource_ is not None:
+                resource_.close()
+        self._process = self._channel = self._stderr = None
+
+    def close(self) -> None:
+        """Tell the process it is done and wait for it; kill it if it does not go."""
+        if self._process is None:
+            return
+        try:
+            self._channel.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        try:
+            self._process.wait(10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._discard()
+
+
 def extract_pdf(descriptor: int, sha256: str, limits: Limits) -> Extraction:
-    # The CPU cap only matters once the parent is gone; it never fires before the parent's timeout.
-    cpu_seconds = math.ceil(limits.timeout_seconds) + 1
-    command = [
-        sys.executable, "-m", "orchestration.lib.extract_worker", str(descriptor), str(limits.memory_mb),
-        str(cpu_seconds),
-    ]
+    """One PDF in a worker of its own."""
+    worker = PdfWorker(limits)
     try:
-        completed = subprocess.run(
-            command,
-            capture_output=True,
-            timeout=limits.timeout_seconds,
-            pass_fds=(descriptor,),
-            cwd=_PACKAGE_ROOT,
-            check=False,
-            env={**os.environ, "PYTHONHASHSEED": "0"},
-        )
-    except subprocess.TimeoutExpired:
-        return _timed_out(sha256, limits)
-    if completed.returncode == 0:
-        pages = json.loads(completed.stdout)["pages"]
-        return Extraction(sha256, "pdf", pages, len(pages), None)
-    return _worker_failure(sha256, limits, completed.returncode, completed.stderr.decode("utf-8", "replace"))
+        return worker.extract(descriptor, sha256)
+    finally:
+        worker.close()
 
 
 def _timed_out(sha256: str, limits: Limits) -> Extraction:
@@ -145,6 +268,13 @@ def _worker_failure(sha256: str, limits: Limits, returncode: int, stderr: str) -
     return _failed(sha256, "pdf", f"the extraction process failed (exit code {returncode}): {last or 'no message'}")
 
 
+def default_workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 def extract_many(
     root: Path,
     jobs: Iterable[tuple[str, str, str]],
@@ -153,22 +283,48 @@ def extract_many(
     workers: int | None = None,
     on_done: Callable[[Extraction], None] | None = None,
 ) -> list[Extraction]:
-    """Extract (source_file, sha256, media_kind) jobs under root, PDFs in parallel child processes.
-    on_done runs in the calling thread, in job order."""
+    """Extract (source_file, sha256, media_kind) jobs under root: PDFs by `workers` long-lived child
+    processes (default one per core), largest file first so that no long document is left for the end.
+    on_done runs in the calling thread as each document finishes; the list returned is in job order."""
     jobs = list(jobs)
-    workers = workers or os.cpu_count() or 1
-    results: list[Extraction] = []
+    workers = max(1, workers or default_workers())
+    by_thread = threading.local()
+    started: list[PdfWorker] = []
+    lock = threading.Lock()
+
+    def worker_of_this_thread() -> PdfWorker:
+        worker = getattr(by_thread, "worker", None)
+        if worker is None:
+            worker = by_thread.worker = PdfWorker(limits)
+            with lock:
+                started.append(worker)
+        return worker
 
     def run(job: tuple[str, str, str]) -> Extraction:
         source_file, sha256, media_kind = job
         try:
-            return extract_document(root, source_file, sha256, media_kind, limits)
+            worker = worker_of_this_thread() if media_kind == "pdf" else None
+            return extract_document(root, source_file, sha256, media_kind, limits, worker)
         except Exception as error:  # e.g. no process could be started: this file waits for the next run
             return _failed(sha256, media_kind, f"extraction failed ({type(error).__name__}: {error}): run again", "changed")
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for extraction in pool.map(run, jobs):
-            results.append(extraction)
-            if on_done:
-                on_done(extraction)
+    order = sorted(range(len(jobs)), key=lambda index: -_size_of(root, jobs[index][0]))
+    results: list[Extraction | None] = [None] * len(jobs)
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(run, jobs[index]): index for index in order}
+            for future in as_completed(futures):
+                extraction = results[futures[future]] = future.result()
+                if on_done:
+                    on_done(extraction)
+    finally:
+        for worker in started:
+            worker.close()
     return results
+
+
+def _size_of(root: Path, source_file: str) -> int:
+    try:
+        return (root / source_file).stat().st_size
+    except OSError:
+        return 0

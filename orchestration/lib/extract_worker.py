@@ -1,18 +1,29 @@
-"""Child process that prints one PDF's page texts as JSON. Run by `extract.extract_pdf`.
+"""Child process that extracts PDFs' page texts. Started by `extract.PdfWorker`.
 
-Usage: python -m orchestration.lib.extract_worker <fd> <memory_mb> <cpu_seconds>
+Usage: python -m orchestration.lib.extract_worker <socket_fd> <memory_mb> <cpu_seconds>
 
-The PDF comes as an open file descriptor, so the child reads exactly the file the parent checked. The
-child caps its own memory and CPU time before importing pdfminer: a parent running threads cannot safely
-do it between fork and exec. Why a PDF could not be read goes to stderr as one line, and the exit code
-tells the parent which kind of failure it was.
+One process extracts many documents, one after the other, so Python's start-up and pdfminer's import
+are paid once per worker rather than once per file. The parent sends each PDF as an open file
+descriptor over a Unix socket (SCM_RIGHTS), so the child reads exactly the file the parent checked and
+never opens a path; an empty message (or the parent going away) ends the process.
+
+Each reply is a 4-byte big-endian length and a JSON object: {"pages": [...]} or, for a PDF pdfminer
+cannot read, {"error": "why, in words a person can act on"}. The child caps its own address space
+(RLIMIT_AS) before importing pdfminer: a parent running threads cannot safely do it between fork and
+exec. Running out of memory ends the process with EXIT_OUT_OF_MEMORY (or a signal, when a C extension
+cannot allocate), so the parent knows which document did it and starts a fresh worker for the rest.
+Before each document the CPU-time cap (RLIMIT_CPU) is moved to `cpu_seconds` past what the process has
+used so far: a backstop for a worker orphaned in the middle of a document by a killed run.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import resource
+import socket
+import struct
 import sys
 
 EXIT_UNREADABLE = 3
@@ -20,11 +31,20 @@ EXIT_OUT_OF_MEMORY = 4
 EXIT_CANNOT_START = 5
 
 
-def apply_limits(memory_mb: int, cpu_seconds: int) -> None:
+def apply_memory_limit(memory_mb: int) -> None:
     address_space = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
-    # A backstop for a child orphaned by a killed run: the parent's timeout is gone with the parent.
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+
+
+def allow_cpu_seconds(cpu_seconds: int) -> None:
+    """Let the process use cpu_seconds more CPU time from now on, and no more."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    used = math.ceil(usage.ru_utime + usage.ru_stime)
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    soft = used + cpu_seconds
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
 
 
 def describe(error: Exception) -> str:
@@ -45,25 +65,52 @@ def describe(error: Exception) -> str:
 
 def _say(line: str) -> None:
     sys.stderr.write(line.replace("\n", " ") + "\n")
+    sys.stderr.flush()
+
+
+def _reply(channel: socket.socket, message: dict) -> None:
+    body = json.dumps(message).encode("utf-8")
+    channel.sendall(struct.pack(">I", len(body)) + body)
+
+
+def serve(channel: socket.socket, cpu_seconds: int, extract_pdf_pages) -> int:
+    while True:
+        try:
+            message, descriptors, _, _ = socket.recv_fds(channel, 16, 1)
+        except (ConnectionError, OSError):
+            return 0
+        if not message or not descriptors:
+            for descriptor in descriptors:
+                os.close(descriptor)
+            return 0  # the parent is done with this worker, or gone
+        allow_cpu_seconds(cpu_seconds)
+        try:
+            with os.fdopen(descriptors[0], "rb") as handle:
+                reply = {"pages": extract_pdf_pages(handle)}
+        except MemoryError:
+            os._exit(EXIT_OUT_OF_MEMORY)  # no room left even to answer: the exit code says it
+        except Exception as error:  # reported to the parent, which quarantines the file
+            reply = {"error": describe(error)}
+        try:
+            _reply(channel, reply)
+        except MemoryError:
+            os._exit(EXIT_OUT_OF_MEMORY)
+        except (ConnectionError, OSError):
+            return 0
 
 
 def main(argv: list[str]) -> int:
     descriptor, memory_mb, cpu_seconds = (int(value) for value in argv[1:4])
     try:
-        apply_limits(memory_mb, cpu_seconds)
+        apply_memory_limit(memory_mb)
+        allow_cpu_seconds(cpu_seconds)
+        channel = socket.socket(fileno=descriptor)
         from orchestration.lib.pdf_text import extract_pdf_pages
     except (MemoryError, ImportError, OSError) as error:  # the cap leaves too little even to start
         _say(f"{type(error).__name__}: {error}")
         return EXIT_CANNOT_START
-    try:
-        with os.fdopen(descriptor, "rb") as handle:
-            sys.stdout.write(json.dumps({"pages": extract_pdf_pages(handle)}))
-    except MemoryError:
-        return EXIT_OUT_OF_MEMORY
-    except Exception as error:  # reported to the parent, which quarantines the file
-        _say(describe(error))
-        return EXIT_UNREADABLE
-    return 0
+    with channel:
+        return serve(channel, cpu_seconds, extract_pdf_pages)
 
 
 if __name__ == "__main__":

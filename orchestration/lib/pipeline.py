@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import traceback
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -106,10 +107,14 @@ def extract(
     memory_mb: int,
     workers: int | None = None,
     progress: Callable[[str], None] = lambda message: None,
+    warm_up: Callable[[], None] | None = None,
 ) -> ExtractSummary:
     """Extract the text of every present, readable content not yet extracted by the current extractor
     version for its kind, retrying those that failed only for a limit since raised or because the file
-    changed under the run; then give every ledger row the time its content was extracted."""
+    changed under the run; then give every ledger row the time its content was extracted.
+
+    warm_up, when PDFs are to be extracted, runs in a thread of this process meanwhile: the steps after
+    extraction can load what they need (imports) while this process mostly waits on its workers."""
     limits = Limits(timeout_seconds, memory_mb)
     pending = _pending_extractions(con, limits)
     total_present = con.execute(
@@ -131,7 +136,15 @@ def extract(
         if done % 10 == 0 or done == len(pending):
             progress(f"extract: {done}/{len(pending)} documents, {summary.pages} pages")
 
-    extract_many(raw_dir.resolve(), pending, limits, workers=workers, on_done=record)
+    warming = None
+    if warm_up is not None and any(kind == "pdf" for _, _, kind in pending):
+        warming = threading.Thread(target=warm_up, name="warm-up", daemon=True)
+        warming.start()
+    try:
+        extract_many(raw_dir.resolve(), pending, limits, workers=workers, on_done=record)
+    finally:
+        if warming is not None:
+            warming.join()
     _sync_extracted_at(con)
     return summary
 

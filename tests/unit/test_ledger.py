@@ -210,7 +210,7 @@ def test_a_child_process_that_cannot_start_costs_one_file_until_the_next_run(raw
     def no_process(*args, **kwargs):
         raise OSError(12, "Cannot allocate memory")
 
-    monkeypatch.setattr("orchestration.lib.extract.subprocess.run", no_process)
+    monkeypatch.setattr("orchestration.lib.extract.subprocess.Popen", no_process)
     db = tmp_path / "w.duckdb"
     first = run_once(raw, db)
     assert first["surrey.txt"][0] == "loaded"
@@ -233,11 +233,16 @@ def test_a_child_process_that_cannot_start_costs_one_file_until_the_next_run(raw
 def test_a_child_killed_by_a_signal_gets_a_reason_naming_the_limit(tmp_path, monkeypatch, returncode, words):
     from orchestration.lib import extract
 
-    def killed(command, **kwargs):
-        return subprocess.CompletedProcess(command, returncode, b"", b"")
+    real_popen = subprocess.Popen
 
-    monkeypatch.setattr("orchestration.lib.extract.subprocess.run", killed)
-    result = extract.extract_pdf(0, "sha", extract.Limits(30, 512))
+    def dies_by_signal(command, **kwargs):
+        # the worker process, replaced by one that dies of the signal before it answers
+        return real_popen([command[0], "-c", f"import os; os.kill(os.getpid(), {-returncode})"], **kwargs)
+
+    monkeypatch.setattr("orchestration.lib.extract.subprocess.Popen", dies_by_signal)
+    pdf = bad_files.not_a_report_pdf(tmp_path / "recipe.pdf")
+    with open(pdf, "rb") as handle:
+        result = extract.extract_pdf(handle.fileno(), "sha", extract.Limits(30, 512))
     assert result.failure_kind in ("memory", "timeout") and words in result.error
 
 

@@ -3,6 +3,7 @@
 
 
 import datetime as dt
+import logging
 from pathlib import Path
 
 import dagster as dg
@@ -19,6 +20,8 @@ from .. import markdown
 from ..progress import reporter
 from ..publish.assets import PUBLISHED_KEY
 from ..quality.gx_checks import CHECK_NAME, gx_check_results, gx_check_specs
+
+log = logging.getLogger("ofsted_warehouse")
 
 OWNER = ["team:ofsted-warehouse"]
 
@@ -126,6 +129,7 @@ def pages(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             memory_mb=settings.extract_memory_mb,
             workers=settings.extract_workers,
             progress=report,
+            warm_up=_load_what_follows,
         )
         total_pages = con.execute("SELECT count(*) FROM raw.pages").fetchall()[0][0]
     return dg.MaterializeResult(
@@ -137,6 +141,17 @@ def pages(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             "pages_total": total_pages,
         }
     )
+
+
+def _load_what_follows() -> None:
+    """Imports the checks and the dbt step will need (Great Expectations alone takes seconds), done
+    while PDFs are being extracted rather than after."""
+    try:
+        import great_expectations  # noqa: F401
+
+        import orchestration.definitions  # noqa: F401  (dbt's manifest, for the build that follows)
+    except Exception:  # noqa: BLE001  the step that needs it will import it again and report the error
+        log.debug("warm-up import failed", exc_info=True)
 
 
 EXTRACTED_SPECS = [
