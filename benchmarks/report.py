@@ -43,6 +43,9 @@ def write_markdown(results: dict, path: Path) -> None:
         f"{machine.get('memory_gb', '?')} GB, Python {machine['python']}, pdfminer.six {machine.get('pdfminer')}; "
         f"load average {machine['load_average_at_start']} when the run started (the cores are shared with other "
         "work, so absolute times are noisy; ratios are measured within one repetition).",
+        *([f"Merged into it: the runs of {', '.join(r['measured_at'] for r in results['merged_runs'])} "
+           f"(settings {'; '.join(' '.join(f'{k}={v}' for k, v in r['settings'].items() if k in ('sizes', 'pdf_share', 'runs', 'large_runs')) for r in results['merged_runs'])})."]
+          if results.get("merged_runs") else []),
         "",
         "## Targets",
         "",

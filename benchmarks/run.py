@@ -354,6 +354,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--scratch", type=Path, default=None, help="where to build (default a temporary folder)")
     parser.add_argument("--no-markdown", action="store_true", help="do not rewrite BENCHMARKS.md")
+    parser.add_argument("--merge-into", type=Path, default=None,
+                        help="an earlier results file: this run's corpora and add_one figures are added to it "
+                             "(replacing those of the same name) and the whole is written again")
     args = parser.parse_args(argv)
 
     subprocess.run(["make", "-s", "manifest"], cwd=REPO, check=True)
@@ -386,6 +389,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.scratch is None:
             shutil.rmtree(scratch, ignore_errors=True)
     results["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    if args.merge_into:
+        earlier = json.loads(args.merge_into.read_text(encoding="utf-8"))
+        earlier.setdefault("merged_runs", []).append(
+            {key: results[key] for key in ("measured_at", "finished_at", "commit", "machine", "settings")})
+        earlier["corpora"].update(results["corpora"])
+        if "add_one" in results:
+            earlier["add_one"] = results["add_one"]
+        results = earlier
     results["targets"] = targets(results)
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"bench-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
