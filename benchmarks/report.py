@@ -12,11 +12,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 STEP_NAMES = {
-    "run:ingest": "ingest job (scan, extract, parse, GX checks)",
-    "file_ledger": "scan",
-    "pages": "extract",
-    "parse_reports": "parse + GX checks",
-    "run:build_and_publish": "build_and_publish job (dbt, publish)",
+    "run:ingest": "ingest job, all of it",
+    "raw__downloads": "pull (no manifest: nothing to download)",
+    "audit__file_ledger": "scan (ledger, hashes)",
+    "raw__pages": "extract",
+    "parse_reports": "parse + Great Expectations checks",
+    "run:build_and_publish": "build_and_publish job, all of it",
+    "warehouse_dbt_models": "dbt build (seeds, models, tests)",
+    "published__warehouse": "publish",
 }
 
 

@@ -365,7 +365,8 @@ def main(argv: list[str] | None = None) -> int:
         "measured_at": started.isoformat(timespec="seconds"),
         "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
                                  text=True, check=False).stdout.strip(),
-        "machine": machine(), "settings": vars(args) | {"scratch": str(args.scratch)}, "corpora": {},
+        "machine": machine(), "settings": {key: str(value) if isinstance(value, Path) else value for key, value in vars(args).items()},
+        "corpora": {},
     }
     print(f"benchmark on {results['machine']['cpus']} cores, load {results['machine']['load_average_at_start']}")
     scratch = Path(args.scratch or tempfile.mkdtemp(prefix="ofsted-bench-"))
