@@ -120,8 +120,10 @@ def write_markdown(results: dict, path: Path) -> None:
               "```sh",
               "make bench                                   # defaults: real corpus + 100 generated, 3 runs each;"
               " add-one at 100 and 1,000",
-              "make bench BENCH_ARGS='--sizes 1000 --pdf-share 1 --runs 3 --no-corpus --add-one-sizes \"\"'"
+              "make bench BENCH_ARGS='--sizes 1000 --large-runs 3 --no-corpus --add-one-sizes \"\"'"
               "   # the 1,000-report target",
+              "make bench BENCH_ARGS='--sizes 1000 --runs 1 --no-corpus --add-one-sizes \"\" "
+              "--merge-into benchmarks/results/latest.json'   # added to the latest figures",
               "make bench BENCH_ARGS='--sizes 300,1000,3000 --runs 1'   # bigger corpora",
               ".venv/bin/python benchmarks/generate.py --n 500 --seed 7 --out /tmp/corpus   # a corpus on its own",
               "```", ""]

@@ -20,7 +20,7 @@ real corpus in ../shared/corpus/pdf when present. Results go to benchmarks/resul
 (and latest.json), and BENCHMARKS.md is rewritten from them. Timings only: nothing here asserts.
 
     .venv/bin/python benchmarks/run.py                                  # the defaults of `make bench`
-    .venv/bin/python benchmarks/run.py --sizes 1000 --pdf-share 1 --runs 3 --no-corpus   # the 1,000 target
+    .venv/bin/python benchmarks/run.py --sizes 1000 --large-runs 3 --no-corpus --add-one-sizes ""  # 1,000
     .venv/bin/python benchmarks/run.py --sizes 3000 --runs 1 --add-one-sizes ""           # a big one
 """
 
