@@ -68,7 +68,7 @@ docs: $(STAMP) manifest
 	@$(BIN)/python -m orchestration.docs
 
 ## Benchmark against plain pdfminer (BENCHMARKS.md, benchmarks/results/); options in BENCH_ARGS, e.g.
-## make bench BENCH_ARGS='--sizes 1000 --pdf-share 1 --runs 3 --no-corpus --add-one-sizes ""'
+## make bench BENCH_ARGS='--sizes 1000 --large-runs 3 --no-corpus --add-one-sizes ""'
 BENCH_ARGS ?=
 bench: $(STAMP) manifest
 	@$(BIN)/python benchmarks/run.py $(BENCH_ARGS)

@@ -12,11 +12,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 STEP_NAMES = {
-    "run:ingest": "ingest job (scan, extract, parse, GX checks)",
-    "file_ledger": "scan",
-    "pages": "extract",
-    "parse_reports": "parse + GX checks",
-    "run:build_and_publish": "build_and_publish job (dbt, publish)",
+    "run:ingest": "ingest job, all of it",
+    "raw__downloads": "pull (no manifest: nothing to download)",
+    "audit__file_ledger": "scan (ledger, hashes)",
+    "raw__pages": "extract",
+    "parse_reports": "parse + Great Expectations checks",
+    "run:build_and_publish": "build_and_publish job, all of it",
+    "warehouse_dbt_models": "dbt build (seeds, models, tests)",
+    "published__warehouse": "publish",
 }
 
 
@@ -43,6 +46,9 @@ def write_markdown(results: dict, path: Path) -> None:
         f"{machine.get('memory_gb', '?')} GB, Python {machine['python']}, pdfminer.six {machine.get('pdfminer')}; "
         f"load average {machine['load_average_at_start']} when the run started (the cores are shared with other "
         "work, so absolute times are noisy; ratios are measured within one repetition).",
+        *([f"Merged into it: the runs of {', '.join(r['measured_at'] for r in results['merged_runs'])} "
+           f"(settings {'; '.join(' '.join(f'{k}={v}' for k, v in r['settings'].items() if k in ('sizes', 'pdf_share', 'runs', 'large_runs')) for r in results['merged_runs'])})."]
+          if results.get("merged_runs") else []),
         "",
         "## Targets",
         "",
@@ -114,8 +120,10 @@ def write_markdown(results: dict, path: Path) -> None:
               "```sh",
               "make bench                                   # defaults: real corpus + 100 generated, 3 runs each;"
               " add-one at 100 and 1,000",
-              "make bench BENCH_ARGS='--sizes 1000 --pdf-share 1 --runs 3 --no-corpus --add-one-sizes \"\"'"
+              "make bench BENCH_ARGS='--sizes 1000 --large-runs 3 --no-corpus --add-one-sizes \"\"'"
               "   # the 1,000-report target",
+              "make bench BENCH_ARGS='--sizes 1000 --runs 1 --no-corpus --add-one-sizes \"\" "
+              "--merge-into benchmarks/results/latest.json'   # added to the latest figures",
               "make bench BENCH_ARGS='--sizes 300,1000,3000 --runs 1'   # bigger corpora",
               ".venv/bin/python benchmarks/generate.py --n 500 --seed 7 --out /tmp/corpus   # a corpus on its own",
               "```", ""]

@@ -20,7 +20,7 @@ real corpus in ../shared/corpus/pdf when present. Results go to benchmarks/resul
 (and latest.json), and BENCHMARKS.md is rewritten from them. Timings only: nothing here asserts.
 
     .venv/bin/python benchmarks/run.py                                  # the defaults of `make bench`
-    .venv/bin/python benchmarks/run.py --sizes 1000 --pdf-share 1 --runs 3 --no-corpus   # the 1,000 target
+    .venv/bin/python benchmarks/run.py --sizes 1000 --large-runs 3 --no-corpus --add-one-sizes ""  # 1,000
     .venv/bin/python benchmarks/run.py --sizes 3000 --runs 1 --add-one-sizes ""           # a big one
 """
 
@@ -354,6 +354,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--scratch", type=Path, default=None, help="where to build (default a temporary folder)")
     parser.add_argument("--no-markdown", action="store_true", help="do not rewrite BENCHMARKS.md")
+    parser.add_argument("--merge-into", type=Path, default=None,
+                        help="an earlier results file: this run's corpora and add_one figures are added to it "
+                             "(replacing those of the same name) and the whole is written again")
     args = parser.parse_args(argv)
 
     subprocess.run(["make", "-s", "manifest"], cwd=REPO, check=True)
@@ -362,7 +365,8 @@ def main(argv: list[str] | None = None) -> int:
         "measured_at": started.isoformat(timespec="seconds"),
         "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
                                  text=True, check=False).stdout.strip(),
-        "machine": machine(), "settings": vars(args) | {"scratch": str(args.scratch)}, "corpora": {},
+        "machine": machine(), "settings": {key: str(value) if isinstance(value, Path) else value for key, value in vars(args).items()},
+        "corpora": {},
     }
     print(f"benchmark on {results['machine']['cpus']} cores, load {results['machine']['load_average_at_start']}")
     scratch = Path(args.scratch or tempfile.mkdtemp(prefix="ofsted-bench-"))
@@ -386,6 +390,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.scratch is None:
             shutil.rmtree(scratch, ignore_errors=True)
     results["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    if args.merge_into:
+        earlier = json.loads(args.merge_into.read_text(encoding="utf-8"))
+        earlier.setdefault("merged_runs", []).append(
+            {key: results[key] for key in ("measured_at", "finished_at", "commit", "machine", "settings")})
+        earlier["corpora"].update(results["corpora"])
+        if "add_one" in results:
+            earlier["add_one"] = results["add_one"]
+        results = earlier
     results["targets"] = targets(results)
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"bench-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
