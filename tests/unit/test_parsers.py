@@ -316,3 +316,12 @@ def test_a_board_review_bundled_after_the_authority_report_is_a_second_report():
     assert [(s.area, s.grade) for s in review.statements] == [("lscb", "inadequate")]
     assert review.local_authority_as_written == "Wirral Safeguarding Children Board"
     assert review.publication_date == dt.date(2016, 9, 20)
+
+
+def test_ilacs_section_heading_wrapped_before_to_be_good():
+    text = ("Inspection of Example local authority children's services\n\nInspection dates: 6 to 10 February 2023\n\n"
+            "The experiences and progress of children who need help and protection: requires improvement\n"
+            "to be good\n\nChildren are seen.\n")
+    [report] = parse_document([text], paged=False)
+    assert [(s.area, s.grade) for s in report.statements if s.kind == "section_heading"] == [
+        ("help_and_protection", "requires improvement to be good")]

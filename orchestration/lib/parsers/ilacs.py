@@ -104,7 +104,10 @@ def _headings(lines: list[Line], report: ParsedReport) -> None:
             continue
         candidate = line.text
         for following in text_lines[index + 1: index + 3]:
-            if _HEADING_RE.match(candidate):
+            # "...: requires improvement" may wrap before "to be good"
+            if _HEADING_RE.match(candidate) and not (
+                    re.search(r"requires? improvement\s*$", candidate, re.I)
+                    and re.match(r"to be good\b", following.text.strip(), re.I)):
                 break
             candidate = f"{candidate} {following.text}"
         match = _HEADING_RE.match(candidate)
