@@ -7,7 +7,7 @@ import json
 import os
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -86,107 +86,136 @@ def load_gold() -> dict:
     return json.loads(GOLD_SEEDS.read_text())["documents"]
 
 
+@dataclass
+class Accuracy:
+    """Fields compared, fields right, and a readable line for each one wrong."""
+
+    fields: int = 0
+    matched: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def share(self) -> float:
+        return self.matched / self.fields if self.fields else 1.0
+
+
+def compare_with_truth(
+    con: duckdb.DuckDBPyConnection, documents: dict, name_of=lambda source_file: source_file, source: str = "truth"
+) -> Accuracy:
+    """Every field a truth file states (gold_seeds.json, or a generated corpus's truth) against the marts.
+    Text compares with `norm`, everything else exactly; a field the truth does not state is not compared."""
+    result = Accuracy()
+    reports = {
+        name_of(row[0]): row[1:]
+        for row in con.execute(
+            """SELECT r.source_file, r.report_id, r.report_type, r.local_authority_id, r.local_authority_as_written,
+                      a.local_authority_name
+               FROM marts.dim_reports r LEFT JOIN marts.dim_local_authorities a USING (local_authority_id)"""
+        ).fetchall()
+    }
+    for document, want in documents.items():
+
+        def check(name, got, expected, document=document):
+            result.fields += 1
+            if isinstance(expected, str) or isinstance(got, str):
+                same = norm(got) == norm(expected)
+            else:
+                same = got == expected
+            if same:
+                result.matched += 1
+            else:
+                result.problems.append(f"{document}: {name} is {got!r}, {source} says {expected!r}")
+
+        if document not in reports:
+            check("in marts.dim_reports", False, True)
+            continue
+        report_id, report_type, authority_id, as_written, authority_name = reports[document]
+        check("report_type", report_type, want["report_type"])
+        check("gss_code", authority_id, want["gss_code"])
+        check("local_authority", authority_name, want["local_authority"])
+        check("local_authority_as_written", as_written, want["local_authority_as_written"])
+        if want["report_type"] in ("monitoring_visit", "focused_visit"):
+            _compare_visit(con, report_id, want, check)
+        else:
+            _compare_inspection(con, report_id, want, check)
+        if "recommendations" in want:
+            _compare_recommendations(con, report_id, want["recommendations"], check)
+    return result
+
+
 def compare_with_gold(
     con: duckdb.DuckDBPyConnection, gold: dict, name_of=lambda source_file: source_file
 ) -> list[str]:
     """Every field of gold that the marts get wrong, as readable lines (empty when exact)."""
-    problems: list[str] = []
-    reports = {
-        name_of(row[0]): row
-        for row in con.execute(
-            """SELECT source_file, report_id, report_type, local_authority_id, local_authority_as_written
-               FROM marts.dim_reports"""
-        ).fetchall()
-    }
-    for document, truth in gold.items():
-        if document not in reports:
-            problems.append(f"{document}: not in marts.dim_reports")
-            continue
-        _, report_id, report_type, authority_id, as_written = reports[document]
+    return compare_with_truth(con, gold, name_of, source="gold").problems
 
-        def check(field, got, want):
-            if isinstance(want, str) or isinstance(got, str):
-                same = norm(got) == norm(want)
-            else:
-                same = got == want
-            if not same:
-                problems.append(f"{document}: {field} is {got!r}, gold says {want!r}")
 
-        check("report_type", report_type, truth["report_type"])
-        check("gss_code", authority_id, truth["gss_code"])
-        check("local_authority_as_written", as_written, truth["local_authority_as_written"])
-        name = con.execute(
-            "SELECT local_authority_name FROM marts.dim_local_authorities WHERE local_authority_id = ?",
-            [authority_id],
-        ).fetchall()
-        check("local_authority", name[0][0] if name else None, truth["local_authority"])
-        if truth["report_type"] == "monitoring_visit":
-            row = con.execute(
-                """SELECT letter_date, visit_start_date, visit_end_date, visit_number, lead_inspector, inspectors,
-                          addressee, addressee_role, previous_inspection_year, progress_summary, visit_id
-                   FROM marts.fct_visits WHERE report_id = ?""",
-                [report_id],
-            ).fetchall()
-            if not row:
-                problems.append(f"{document}: no fct_visits row")
-                continue
-            (letter, start, end, number, lead, inspectors, addressee, role, previous, summary, visit_id) = (
-                row[0]
-            )
-            check("letter_date", _iso(letter), truth["letter_date"])
-            check("visit_start_date", _iso(start), truth["visit_start_date"])
-            check("visit_end_date", _iso(end), truth["visit_end_date"])
-            check("visit_number", number, truth["visit_number"])
-            check("lead_inspector", lead, truth["lead_inspector"])
-            check("inspectors", inspectors, "; ".join(truth["inspectors"]))
-            check("addressee", addressee, truth["addressee"])
-            check("addressee_role", role, truth["addressee_role"])
-            check("previous_inspection_year", previous, truth["previous_inspection_year"])
-            check("progress_summary", summary, truth["progress_summary"])
-            areas = [
-                r[0]
-                for r in con.execute(
-                    "SELECT area_text FROM marts.fct_visit_focus_areas WHERE visit_id = ? ORDER BY area_number",
-                    [visit_id],
-                ).fetchall()
-            ]
-            check("areas_covered count", len(areas), len(truth["areas_covered"]))
-            for index, (got, want) in enumerate(zip(areas, truth["areas_covered"]), start=1):
-                check(f"areas_covered[{index}]", got, want)
-            continue
-        row = con.execute(
-            """SELECT inspection_start_date, inspection_end_date, lead_inspector, inspection_id
-               FROM marts.fct_inspections WHERE report_id = ?""",
-            [report_id],
-        ).fetchall()
-        if not row:
-            problems.append(f"{document}: no fct_inspections row")
-            continue
-        start, end, lead, inspection_id = row[0]
-        check("inspection_start_date", _iso(start), truth["inspection_start_date"])
-        check("inspection_end_date", _iso(end), truth["inspection_end_date"])
-        check("lead_inspector", lead, truth["lead_inspector"])
-        judgements = dict(
-            con.execute(
-                "SELECT judgement_area, grade FROM marts.fct_judgements WHERE inspection_id = ?",
-                [inspection_id],
-            ).fetchall()
-        )
-        for area, grade in truth["judgements"].items():
-            check(f"judgement {area}", judgements.get(area), grade)
-        extra = set(judgements) - set(truth["judgements"])
-        if extra:
-            problems.append(f"{document}: judgements not in gold: {sorted(extra)}")
-        recommendations = con.execute(
-            """SELECT recommendation_number, timescale, recommendation_text FROM marts.fct_recommendations
-               WHERE report_id = ? ORDER BY recommendation_number""",
-            [report_id],
-        ).fetchall()
-        check("recommendation count", len(recommendations), len(truth["recommendations"]))
-        for (number, timescale, text), want in zip(recommendations, truth["recommendations"]):
-            check(f"recommendation {number} timescale", timescale, want["timescale"])
-            check(f"recommendation {number} text", text, want["text"])
-    return problems
+def _compare_visit(con, report_id, want, check) -> None:
+    rows = con.execute(
+        """SELECT visit_type, letter_date, visit_start_date, visit_end_date, visit_number, lead_inspector,
+                  inspectors, addressee, addressee_role, previous_inspection_year, progress_summary, visit_id
+           FROM marts.fct_visits WHERE report_id = ?""",
+        [report_id],
+    ).fetchall()
+    check("fct_visits rows", len(rows), 1)
+    if not rows:
+        return
+    visit_type, letter, start, end, number, lead, inspectors, addressee, role, previous, summary, visit_id = rows[0]
+    check("visit_type", visit_type, want["report_type"])
+    check("letter_date", _iso(letter), want["letter_date"])
+    check("visit_start_date", _iso(start), want["visit_start_date"])
+    check("visit_end_date", _iso(end), want["visit_end_date"])
+    check("visit_number", number, want["visit_number"])
+    check("lead_inspector", lead, want["lead_inspector"])
+    check("inspectors", inspectors, "; ".join(want["inspectors"]))
+    check("addressee", addressee, want["addressee"])
+    check("addressee_role", role, want["addressee_role"])
+    check("previous_inspection_year", previous, want["previous_inspection_year"])
+    check("progress_summary", summary, want["progress_summary"])
+    areas = [row[0] for row in con.execute(
+        "SELECT area_text FROM marts.fct_visit_focus_areas WHERE visit_id = ? ORDER BY area_number", [visit_id]
+    ).fetchall()]
+    check("areas_covered count", len(areas), len(want["areas_covered"]))
+    for index, (got, expected) in enumerate(zip(areas, want["areas_covered"]), start=1):
+        check(f"areas_covered[{index}]", got, expected)
+
+
+def _compare_inspection(con, report_id, want, check) -> None:
+    rows = con.execute(
+        """SELECT inspection_start_date, inspection_end_date, lead_inspector, inspection_kind, inspection_id
+           FROM marts.fct_inspections WHERE report_id = ?""",
+        [report_id],
+    ).fetchall()
+    check("fct_inspections rows", len(rows), 1)
+    if not rows:
+        return
+    start, end, lead, kind, inspection_id = rows[0]
+    check("inspection_start_date", _iso(start), want["inspection_start_date"])
+    check("inspection_end_date", _iso(end), want["inspection_end_date"])
+    check("lead_inspector", lead, want["lead_inspector"])
+    if "inspection_kind" in want:
+        check("inspection_kind", kind, want["inspection_kind"])
+    judgements = dict(con.execute(
+        "SELECT judgement_area, grade FROM marts.fct_judgements WHERE inspection_id = ?", [inspection_id]
+    ).fetchall())
+    for area, grade in want["judgements"].items():
+        check(f"judgement {area}", judgements.get(area), grade)
+    check("judgement areas", sorted(judgements), sorted(want["judgements"]))
+
+
+def _compare_recommendations(con, report_id, wanted: list[dict], check) -> None:
+    rows = con.execute(
+        """SELECT recommendation_number, timescale, addressed_to, is_priority, recommendation_text
+           FROM marts.fct_recommendations WHERE report_id = ? ORDER BY recommendation_number""",
+        [report_id],
+    ).fetchall()
+    check("recommendation count", len(rows), len(wanted))
+    for (number, timescale, addressed_to, is_priority, text), expected in zip(rows, wanted):
+        check(f"recommendation {number} timescale", timescale, expected["timescale"])
+        for name, got in (("addressed_to", addressed_to), ("is_priority", is_priority)):
+            if name in expected:
+                check(f"recommendation {number} {name}", got, expected[name])
+        check(f"recommendation {number} text", text, expected["text"])
 
 
 def _iso(value):
