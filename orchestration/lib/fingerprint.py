@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from .publish import attach_published
 from .schema import EXTRACTED_TABLES, column_names
 from .sql import identifier
 
@@ -91,20 +92,17 @@ class Publication:
 
 def latest_publication(published_path: Path) -> Publication | None:
     """The publication recorded in the published file itself; None when there is no file, it predates
-    fingerprints, or it cannot be opened (then publishing again is the safe answer).
-
-    The file is attached to a fresh in-memory database rather than opened with `duckdb.connect(path)`:
-    DuckDB hands a process that already holds a connection to a path (a reader in the UI's process, a
-    test) that same cached database again, which after a publish is the replaced file. Attached this
-    way, the file is opened anew each time, and closed with the connection."""
+    fingerprints, or it cannot be opened (then publishing again is the safe answer). Read through
+    `attach_published`, so a replaced file is never seen through DuckDB's cache."""
     if not published_path.is_file():
         return None
-    con = duckdb.connect()
     try:
-        con.execute("ATTACH ? AS published (READ_ONLY)", [str(published_path)])
-        con.execute("SET enable_external_access = false")
+        con = attach_published(published_path)
+    except duckdb.Error:
+        return None
+    try:
         rows = con.execute(
-            """SELECT published_at, warehouse_fingerprint FROM published.audit.publications
+            """SELECT published_at, warehouse_fingerprint FROM audit.publications
                ORDER BY published_at DESC LIMIT 1"""
         ).fetchall()
     except duckdb.Error:

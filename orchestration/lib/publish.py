@@ -200,3 +200,24 @@ def open_published(path: Path) -> duckdb.DuckDBPyConnection:
         read_only=True,
         config={"enable_external_access": False, "lock_configuration": True},
     )
+
+
+def attach_published(published_path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only, locked-down connection whose default catalog is the published file, opened anew.
+
+    The file is attached to a fresh in-memory database rather than opened with `duckdb.connect(path)`:
+    DuckDB hands a process that already holds a connection to a path (a reader in the UI's process, a
+    test) that same cached database again, which after a publish is the replaced file. Attached this
+    way, the file is opened anew each time, and closed with the connection."""
+    if not published_path.is_file():
+        raise FileNotFoundError(f"no published warehouse at {published_path}: run `make run` first")
+    con = duckdb.connect()
+    try:
+        con.execute("ATTACH ? AS published (READ_ONLY)", [str(published_path)])
+        con.execute("USE published")
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import duckdb
 
+from .publish import attach_published
+
 REPORT_FILE = "index.html"
 
 NO_GRADE = "No overall grade"
@@ -121,22 +123,6 @@ class ReportResult:
 
 
 # ---------------------------------------------------------------------------------------------- reading
-
-
-def attach_published(published_path: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only, locked-down connection whose default catalog is the published file, opened anew."""
-    if not published_path.is_file():
-        raise FileNotFoundError(f"no published warehouse at {published_path}: run `make run` first")
-    con = duckdb.connect()
-    try:
-        con.execute("ATTACH ? AS published (READ_ONLY)", [str(published_path)])
-        con.execute("USE published")
-        con.execute("SET enable_external_access = false")
-        con.execute("SET lock_configuration = true")
-    except BaseException:
-        con.close()
-        raise
-    return con
 
 
 def _best_date(*candidates: tuple[str, dt.date | None]) -> tuple[dt.date | None, str]:
