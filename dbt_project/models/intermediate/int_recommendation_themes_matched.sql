@@ -1,6 +1,9 @@
 -- One row per recommendation and theme of the taxonomy (seeds/recommendation_theme_phrases.csv) that
 -- one or more of the theme's phrases match in the recommendation's text, with the phrases that matched.
 -- A recommendation that no phrase matches gets the single theme 'other', with no phrase.
+-- A table, not a view: three models and a test read it, and matching is the costly part of the build.
+{{ config(materialized='table') }}
+
 with
 
 recommendations as (
@@ -19,23 +22,43 @@ phrases as (
     select
         trim(theme) as theme,
         trim(phrase) as phrase,
-        {{ theme_phrase_pattern('trim(phrase)') }} as phrase_pattern
+        {{ theme_phrase_pattern('trim(phrase)') }} as phrase_pattern,
+        -- the phrase up to its first '*': text that any match contains, tested before the pattern
+        split_part({{ theme_match_text('trim(phrase)') }}, '*', 1) as phrase_literal
 
     from {{ ref('recommendation_theme_phrases') }}
+
+),
+
+-- Pairs whose text contains the phrase's literal part: a cheap test that narrows some 165,000 pairs to
+-- about 2,000 before each is tried against its pattern (a pattern compiles once per pair). Materialised
+-- so that the pattern test is not merged into the join and run on every pair.
+candidates as materialized (
+
+    select
+        recommendations.report_id,
+        recommendations.recommendation_number,
+        recommendations.match_text,
+        phrases.theme,
+        phrases.phrase,
+        phrases.phrase_pattern
+
+    from recommendations
+    inner join phrases
+        on contains(recommendations.match_text, phrases.phrase_literal)
 
 ),
 
 phrase_matches as (
 
     select
-        recommendations.report_id,
-        recommendations.recommendation_number,
-        phrases.theme,
-        phrases.phrase
+        report_id,
+        recommendation_number,
+        theme,
+        phrase
 
-    from recommendations
-    inner join phrases
-        on regexp_matches(recommendations.match_text, phrases.phrase_pattern)
+    from candidates
+    where regexp_matches(match_text, phrase_pattern)
 
 ),
 
