@@ -6,7 +6,7 @@
 --   * every other graded inspection: overall_effectiveness.
 -- Warn rather than error: a missing headline points at an extraction gap worth a look, but the rest of the
 -- report's data is still right and should be published.
-{{ config(severity='warn') }}
+{{ config(severity='warn', meta={'dagster': {'ref': {'name': 'fct_inspections'}}}) }}
 
 with
 

@@ -1,4 +1,4 @@
-{{ config(meta={'dagster': {'asset_key': ['marts', 'fct_visits']}}) }}
+{{ config(meta={'dagster': {'ref': {'name': 'fct_visits'}}}) }}
 -- A visit letter's visit_type (from extracted.visits) must agree with its report's report_type.
 select
     fct_visits.visit_id,
