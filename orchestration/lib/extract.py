@@ -282,10 +282,13 @@ def extract_many(
     *,
     workers: int | None = None,
     on_done: Callable[[Extraction], None] | None = None,
+    on_drain: Callable[[], None] | None = None,
 ) -> list[Extraction]:
     """Extract (source_file, sha256, media_kind) jobs under root: PDFs by `workers` long-lived child
     processes (default one per core), largest file first so that no long document is left for the end.
-    on_done runs in the calling thread as each document finishes; the list returned is in job order."""
+    on_done runs in the calling thread as each document finishes; the list returned is in job order.
+    on_drain runs once, in a worker thread, as soon as every job has been taken and a worker has nothing
+    left to do: from then on a core is free while the last documents finish."""
     jobs = list(jobs)
     workers = max(1, workers or default_workers())
     by_thread = threading.local()
@@ -300,13 +303,30 @@ def extract_many(
                 started.append(worker)
         return worker
 
+    taken = [0]
+    drained = [on_drain is None]
+
     def run(job: tuple[str, str, str]) -> Extraction:
         source_file, sha256, media_kind = job
+        with lock:
+            taken[0] += 1
         try:
             worker = worker_of_this_thread() if media_kind == "pdf" else None
             return extract_document(root, source_file, sha256, media_kind, limits, worker)
         except Exception as error:  # e.g. no process could be started: this file waits for the next run
             return _failed(sha256, media_kind, f"extraction failed ({type(error).__name__}: {error}): run again", "changed")
+        finally:
+            _drain_once()
+
+    def _drain_once() -> None:
+        with lock:
+            if drained[0] or taken[0] < len(jobs):
+                return
+            drained[0] = True
+        try:
+            on_drain()
+        except Exception:  # noqa: BLE001  a head start only: what it prepares is done later anyway
+            pass
 
     order = sorted(range(len(jobs)), key=lambda index: -_size_of(root, jobs[index][0]))
     results: list[Extraction | None] = [None] * len(jobs)

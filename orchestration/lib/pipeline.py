@@ -108,13 +108,16 @@ def extract(
     workers: int | None = None,
     progress: Callable[[str], None] = lambda message: None,
     warm_up: Callable[[], None] | None = None,
+    on_drain: Callable[[], None] | None = None,
 ) -> ExtractSummary:
     """Extract the text of every present, readable content not yet extracted by the current extractor
     version for its kind, retrying those that failed only for a limit since raised or because the file
     changed under the run; then give every ledger row the time its content was extracted.
 
     warm_up, when PDFs are to be extracted, runs in a thread of this process meanwhile: the steps after
-    extraction can load what they need (imports) while this process mostly waits on its workers."""
+    extraction can load what they need (imports) while this process mostly waits on its workers.
+    on_drain runs once every document has been handed to a worker and one worker is idle
+    (`extract_many`)."""
     limits = Limits(timeout_seconds, memory_mb)
     pending = _pending_extractions(con, limits)
     total_present = con.execute(
@@ -141,7 +144,7 @@ def extract(
         warming = threading.Thread(target=warm_up, name="warm-up", daemon=True)
         warming.start()
     try:
-        extract_many(raw_dir.resolve(), pending, limits, workers=workers, on_done=record)
+        extract_many(raw_dir.resolve(), pending, limits, workers=workers, on_done=record, on_drain=on_drain)
     finally:
         if warming is not None:
             warming.join()

@@ -10,7 +10,7 @@ import dagster as dg
 from pydantic import Field
 
 from ... import settings as settings_module
-from ...lib import pipeline, warehouse
+from ...lib import dbt_warm, pipeline, warehouse
 from ...lib.files import printable_name
 from ...lib.fingerprint import Publication, latest_publication, warehouse_fingerprint
 from ...lib.publish import recover_interrupted_publish
@@ -116,7 +116,8 @@ def file_ledger(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     kinds={"pdfminer", "duckdb"},
     owners=OWNER,
     description="Text of every document, page by page, keyed by content hash. Only new or changed "
-    "contents are extracted; PDFs are read in child processes with a memory cap and a timeout.",
+    "contents are extracted; PDFs are read in child processes with a memory cap and a timeout. As the "
+    "last documents are read, a dbt process is readied for the build that follows (lib/dbt_warm.py).",
 )
 def pages(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = settings_module.load()
@@ -130,6 +131,7 @@ def pages(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             workers=settings.extract_workers,
             progress=report,
             warm_up=_load_what_follows,
+            on_drain=lambda: dbt_warm.start(settings_module.DBT_PROJECT_DIR, settings.duckdb_path),
         )
         total_pages = con.execute("SELECT count(*) FROM raw.pages").fetchall()[0][0]
     return dg.MaterializeResult(

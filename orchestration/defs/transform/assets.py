@@ -2,7 +2,6 @@
 
 
 import contextlib
-import hashlib
 import io
 import os
 import shutil
@@ -25,7 +24,7 @@ from dagster_dbt import (
 from packaging import version
 
 from ... import settings as settings_module
-from ...lib import warehouse
+from ...lib import dbt_warm, warehouse
 from ...lib.sql import identifier
 from ..progress import reporter
 
@@ -133,22 +132,9 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb_path: 
     report(f"dbt: {built} models and seeds built, {failed} tests failed")
 
 
-WAREHOUSE_MARKER = "warehouse_path.txt"
-
-
 def target_path_for(duckdb_path: Path) -> Path:
-    """One dbt target folder per warehouse file, reused run after run: dbt's partial parse then skips
-    re-reading an unchanged project, and the folder does not grow by one copy per run. Folders of
-    warehouse files that no longer exist (a test's temporary one, say) are removed."""
-    digest = hashlib.sha256(str(duckdb_path).encode()).hexdigest()[:10]
-    target = DBT_PROJECT.project_dir / "target" / f"run-{digest}"
-    target.mkdir(parents=True, exist_ok=True)
-    (target / WAREHOUSE_MARKER).write_text(str(duckdb_path), encoding="utf-8")
-    for folder in target.parent.glob("run-*"):
-        marker = folder / WAREHOUSE_MARKER
-        if folder != target and marker.is_file() and not Path(marker.read_text(encoding="utf-8")).exists():
-            shutil.rmtree(folder, ignore_errors=True)
-    return target
+    """The dbt target folder of a warehouse file (lib/dbt_warm.target_path_for)."""
+    return dbt_warm.target_path_for(settings_module.DBT_PROJECT_DIR, duckdb_path)
 
 
 def _row_counts(context: dg.AssetExecutionContext, duckdb_path: Path, events: list) -> dict[str, int]:
@@ -184,8 +170,11 @@ class WarehouseDbtCliResource(DbtCliResource):
 
 
 def dbt_resource() -> DbtCliResource:
+    # `ofsted-dbt` hands the build to the dbt process readied during extraction (lib/dbt_warm.py), or
+    # runs dbt itself when there is none
+    warm = Path(sys.executable).parent / "ofsted-dbt"
     return WarehouseDbtCliResource(
         project_dir=DBT_PROJECT,
         profiles_dir=str(settings_module.DBT_PROJECT_DIR),
-        dbt_executable=dbt_executable(),
+        dbt_executable=str(warm) if warm.exists() else dbt_executable(),
     )
