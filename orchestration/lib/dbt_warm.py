@@ -10,8 +10,8 @@ returns dbt's exit code. Dagster reads the same JSON log lines either way.
 
 When no server is waiting for this warehouse (a dbt step run on its own from the UI, a server that
 failed to start), the client runs the real `dbt` in its place, so the warm server only ever saves time.
-A server serves one build and then exits; it also exits when the process that started it ends, or when
-no build came within WAIT_SECONDS.
+A server serves one build and then exits; it also exits when the process that started it ends, when
+that process readies another warehouse file, or when no build came within WAIT_SECONDS.
 
 The manifest is parsed when the server starts; the dbt project is not expected to change during a run.
 """
@@ -33,6 +33,7 @@ from pathlib import Path
 WAIT_SECONDS = 3600
 WAREHOUSE_MARKER = "warehouse_path.txt"
 _servers: dict[str, subprocess.Popen] = {}
+_stop_registered = False
 
 
 def target_path_for(project_dir: Path, duckdb_path: Path) -> Path:
@@ -60,17 +61,21 @@ def start(project_dir: Path, duckdb_path: Path) -> None:
     """Start a server for the warehouse at duckdb_path, unless one is already waiting for it."""
     target = target_path_for(project_dir, duckdb_path)
     key = os.fspath(target)
-    running = _servers.get(key)
+    running = _servers.pop(key, None)
     if running is not None and running.poll() is None:
+        _servers[key] = running
         return
+    stop()  # one waiting server per process: one for another warehouse file was not used
     env = {**os.environ, "DUCKDB_PATH": str(duckdb_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     _servers[key] = subprocess.Popen(
         [sys.executable, "-m", "orchestration.lib.dbt_warm", key, str(project_dir), str(os.getpid())],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         cwd=project_dir, env=env,
     )
-    if len(_servers) == 1:
+    global _stop_registered
+    if not _stop_registered:
         atexit.register(stop)
+        _stop_registered = True
 
 
 def stop() -> None:
