@@ -98,3 +98,18 @@ def test_failed_check_withholds_publication(tmp_path):
     assert "contradicting_report.txt" in failed[0].description
     assert hashlib.sha256(first.published_path.read_bytes()).hexdigest() == before
     assert {p.name: p.read_bytes() for p in first.parquet_dir.iterdir()} == parquet_before
+
+
+def test_each_dbt_model_and_seed_materialisation_carries_its_row_count(text_build):
+    """Row counts come from dbt's log while it runs (macros/log_row_count.sql), one per built relation."""
+    import duckdb
+
+    counts = {}
+    for event in text_build.result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        if materialization.asset_key.path[0] in ("staging", "intermediate", "marts", "reference"):
+            counts[tuple(materialization.asset_key.path)] = materialization.metadata["dagster/row_count"].value
+    assert ("marts", "fct_judgements") in counts and ("reference", "local_authorities") in counts
+    with duckdb.connect(str(text_build.duckdb_path), read_only=True) as con:
+        for (schema, name), rows in counts.items():
+            assert con.execute(f'SELECT count(*) FROM "{schema}"."{name}"').fetchall()[0][0] == rows, (schema, name)

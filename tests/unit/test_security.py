@@ -79,9 +79,6 @@ SQL_PIECES = {
     ("orchestration/lib/fingerprint.py", "table_digest", "qualified"),
     # a table of EXTRACTED_TABLES, quoted with sql.identifier
     ("orchestration/lib/checks.py", "validate", "identifier(table)"),
-    # the schema and name of a dbt model's asset key, quoted with sql.identifier
-    ("orchestration/defs/transform/assets.py", "_row_counts", "identifier(schema)"),
-    ("orchestration/defs/transform/assets.py", "_row_counts", "identifier(name)"),
     # names from DuckDB's catalog of the project's own tables, quoted with sql.identifier
     ("orchestration/lib/publish.py", "_write_staging", "identifier(schema)"),
     ("orchestration/lib/publish.py", "_write_staging", "source"),

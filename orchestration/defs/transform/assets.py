@@ -4,6 +4,7 @@
 import contextlib
 import io
 import os
+import re
 import shutil
 import sys
 from collections.abc import Mapping
@@ -13,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import duckdb
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -25,7 +25,6 @@ from packaging import version
 
 from ... import settings as settings_module
 from ...lib import dbt_warm, warehouse
-from ...lib.sql import identifier
 from ..progress import reporter
 
 # Schema of a dbt node -> Dagster group: the UI's graph reads raw -> staging -> marts -> published.
@@ -86,44 +85,47 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource)
     # profiles.yml reads DUCKDB_PATH; pass the resolved absolute path of this run
     os.environ["DUCKDB_PATH"] = str(settings.duckdb_path)
     report = reporter(context)
-    events: list = []
-    failure: Exception | None = None
     with warehouse.writer_lock(settings.duckdb_path, on_wait=report):
         report("dbt: building staging and marts, running dbt tests")
-        try:
-            _build(context, dbt, settings.duckdb_path, report, events)
-        except Exception as error:  # what dbt reported before failing is still yielded, then the failure
-            failure = error
-        # Row counts are read once dbt has exited: while it runs it holds the file, and dagster-dbt's own
-        # fetch_row_counts() asks for the catalog named at parse time, which is not this file's.
-        counts = {} if failure else _row_counts(context, settings.duckdb_path, events)
-    yield from _with_row_counts(events, counts)
-    if failure is not None:
-        raise failure
+        yield from _build(context, dbt, settings.duckdb_path, report)
 
 
-def _with_row_counts(events: list, counts: dict[str, int]):
-    for event in events:
-        if isinstance(event, dg.Output) and event.output_name in counts:
-            event = event.with_metadata({**event.metadata, "dagster/row_count": counts[event.output_name]})
-        yield event
+# What the post-hook `log_row_count` (dbt_project/macros/log_row_count.sql) prints after each model and seed.
+_ROW_COUNT = re.compile(r"^rows in \S+: (\d+)$")
 
 
-def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb_path: Path, report, events: list) -> None:
-    """Run `dbt build`, collecting its events into `events` (kept by the caller when dbt fails)."""
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb_path: Path, report):
+    """Run `dbt build` and yield its events as dbt reports them, so that Dagster records each while dbt
+    goes on with the next model. Each model's row count comes from dbt's own log (the post-hook counts
+    the relation it has just built): the warehouse file cannot be read while dbt holds it."""
     # `make run` shows progress lines, not dbt's own log; the UI keeps the full log either way
     quiet = os.environ.get("OFSTED_TERMINAL_PROGRESS") == "1"
     captured = io.StringIO()
     built = failed = 0
+    rows: dict[str, int] = {}
     try:
         with contextlib.redirect_stdout(captured) if quiet else contextlib.nullcontext():
-            for event in dbt.cli(["build"], context=context, target_path=target_path_for(duckdb_path)).stream():
-                if isinstance(event, (dg.Output, dg.AssetMaterialization)):
-                    built += 1
-                elif isinstance(event, dg.AssetCheckResult) and not event.passed:
-                    failed += 1
-                    report(f"dbt: test failed: {event.check_name} on {event.asset_key.to_user_string()}")
-                events.append(event)
+            invocation = dbt.cli(["build"], context=context, target_path=target_path_for(duckdb_path))
+            for message in invocation.stream_raw_events():
+                node = message.raw_event.get("data", {}).get("node_info", {}).get("unique_id")
+                logged = _ROW_COUNT.match(message.raw_event.get("info", {}).get("msg") or "")
+                if logged and node and message.raw_event["info"].get("name") == "JinjaLogInfo":
+                    rows[node] = int(logged.group(1))
+                for event in message.to_default_asset_events(
+                    manifest=invocation.manifest,
+                    dagster_dbt_translator=invocation.dagster_dbt_translator,
+                    context=context,
+                    target_path=invocation.target_path,
+                    project=invocation.project,
+                ):
+                    if isinstance(event, dg.Output) and node in rows:
+                        event = event.with_metadata({**event.metadata, "dagster/row_count": rows[node]})
+                    if isinstance(event, (dg.Output, dg.AssetMaterialization)):
+                        built += 1
+                    elif isinstance(event, dg.AssetCheckResult) and not event.passed:
+                        failed += 1
+                        report(f"dbt: test failed: {event.check_name} on {event.asset_key.to_user_string()}")
+                    yield event
     except Exception:
         for line in captured.getvalue().splitlines():
             if "ERROR" in line or "FAIL" in line or "Error" in line:
@@ -135,22 +137,6 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb_path: 
 def target_path_for(duckdb_path: Path) -> Path:
     """The dbt target folder of a warehouse file (lib/dbt_warm.target_path_for)."""
     return dbt_warm.target_path_for(settings_module.DBT_PROJECT_DIR, duckdb_path)
-
-
-def _row_counts(context: dg.AssetExecutionContext, duckdb_path: Path, events: list) -> dict[str, int]:
-    """Output name -> rows in the relation dbt built for it (tables, views and seeds alike)."""
-    outputs = [event.output_name for event in events if isinstance(event, dg.Output)]
-    counts: dict[str, int] = {}
-    if not outputs:
-        return counts
-    with warehouse.connect(duckdb_path) as con:
-        for output_name in outputs:
-            schema, name = context.asset_key_for_output(output_name).path[-2:]
-            try:
-                counts[output_name] = con.execute(f"SELECT count(*) FROM {identifier(schema)}.{identifier(name)}").fetchall()[0][0]
-            except duckdb.Error:
-                continue  # an output that is not a relation (an ephemeral model) has no count
-    return counts
 
 
 class WarehouseDbtCliResource(DbtCliResource):
