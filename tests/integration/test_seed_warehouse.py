@@ -113,3 +113,31 @@ def test_each_dbt_model_and_seed_materialisation_carries_its_row_count(text_buil
     with duckdb.connect(str(text_build.duckdb_path), read_only=True) as con:
         for (schema, name), rows in counts.items():
             assert con.execute(f'SELECT count(*) FROM "{schema}"."{name}"').fetchall()[0][0] == rows, (schema, name)
+
+
+def test_dbt_unit_tests_pass_on_the_built_warehouse(text_build, tmp_path):
+    """The build leaves dbt's unit tests out (transform/assets.BUILD_ARGS); here every one of them runs."""
+    import json
+    import os
+    import subprocess
+
+    from orchestration.defs.transform.assets import BUILD_ARGS, DBT_PROJECT, dbt_executable, target_path_for
+
+    assert "unit_test" in BUILD_ARGS
+    manifest = json.loads(DBT_PROJECT.manifest_path.read_text(encoding="utf-8"))
+    declared = {uid for uid in manifest.get("unit_tests", {})}
+    assert len(declared) >= 3
+    build_results = target_path_for(text_build.duckdb_path) / "run_results.json"
+    ran = {r["unique_id"] for r in json.loads(build_results.read_text(encoding="utf-8"))["results"]}
+    assert any(uid.startswith("model.") for uid in ran) and not ran & declared  # the build ran no unit test
+
+    target = tmp_path / "target"
+    result = subprocess.run(
+        [dbt_executable(), "test", "--select", "test_type:unit", "--project-dir", str(DBT_PROJECT.project_dir),
+         "--profiles-dir", str(DBT_PROJECT.project_dir), "--target-path", str(target)],
+        env={**os.environ, "DUCKDB_PATH": str(text_build.duckdb_path)}, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    outcomes = {r["unique_id"]: r["status"] for r in json.loads((target / "run_results.json").read_text())["results"]}
+    assert set(outcomes) == declared
+    assert set(outcomes.values()) == {"pass"}
