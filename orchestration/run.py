@@ -17,6 +17,8 @@ import sys
 import time
 
 from . import settings as settings_module
+from .lib import head_start
+from .lib.extract import Limits
 
 
 def _prepare_dagster_home() -> None:
@@ -49,6 +51,7 @@ def main() -> int:
     settings = settings_module.load()
     started = time.monotonic()
     print(f"Ofsted warehouse: reading {settings.raw_dir}", flush=True)
+    _begin_extracting(settings)
 
     import dagster as dg
 
@@ -58,7 +61,10 @@ def main() -> int:
 
     instance = dg.DagsterInstance.get()
     ingest = dg.Definitions(assets=INGEST_ASSETS, jobs=[INGEST_JOB], executor=dg.in_process_executor)
-    results = [_execute(ingest, INGEST_JOB.name, instance)]
+    try:
+        results = [_execute(ingest, INGEST_JOB.name, instance)]
+    finally:
+        head_start.end()  # what the extract step did not take (it stopped early, or wanted none)
     if results[0].success and unchanged_since(results[0]) is None:
         from .definitions import defs  # loads dbt's manifest: only when there is something to build
 
@@ -66,6 +72,21 @@ def main() -> int:
     elif results[0].success:
         _refresh_stale_report(settings)
     return print_summary(results, settings, time.monotonic() - started)
+
+
+def _begin_extracting(settings) -> None:
+    """New PDFs start extracting now, while Dagster and the asset graph load (about 2 s on one core);
+    the extract step takes them over (lib/head_start.py)."""
+    limits = Limits(settings.extract_timeout_seconds, settings.extract_memory_mb)
+    try:
+        expected = head_start.expected_pdfs(
+            settings.raw_dir, settings.duckdb_path, limits, max_file_mb=settings.max_file_mb
+        )
+    except OSError:  # RAW_DIR missing: the scan says so
+        return
+    if expected:
+        head_start.begin(settings.raw_dir.resolve(), limits, expected, workers=settings.extract_workers)
+        print(f"  extract: starting on {len(expected)} PDFs while the pipeline loads", flush=True)
 
 
 def _refresh_stale_report(settings) -> None:

@@ -21,15 +21,19 @@ import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 import pdfminer
 
 from . import extract_worker
 from .files import digest_and_head, open_inside
+
+if TYPE_CHECKING:
+    from .head_start import HeadStart
 
 # A content is extracted again when the version of the extractor for its kind changes, and only then:
 # upgrading pdfminer.six (or changing how its output is cleaned, the suffix) re-reads every PDF and no
@@ -65,8 +69,8 @@ def _failed(sha256: str, media_kind: str, error: str, failure_kind: str | None =
 def extract_document(
     root: Path, source_file: str, sha256: str, media_kind: str, limits: Limits, worker: PdfWorker | None = None
 ) -> Extraction:
-    """Text of RAW_DIR/source_file, provided its bytes still hash to sha256. PDFs go to `worker` (a
-    worker of their own when None)."""
+    """Text of RAW_DIR/source_file, provided its bytes still hash to sha256 (or, when sha256 is None,
+    of whatever bytes it holds, under their hash). PDFs go to `worker` (a worker of their own when None)."""
     try:
         handle = open_inside(root, source_file)
     except OSError as error:
@@ -74,8 +78,10 @@ def extract_document(
     with handle:
         if media_kind == "text":
             return read_text(handle.read(), sha256)
-        if digest_and_head(handle)[0] != sha256:
+        digest = digest_and_head(handle)[0]
+        if sha256 is not None and digest != sha256:
             return _failed(sha256, media_kind, "the file changed while the run was reading it: run again", "changed")
+        sha256 = digest
         handle.seek(0)
         if worker is None:
             return extract_pdf(handle.fileno(), sha256, limits)
@@ -89,8 +95,10 @@ def extract_document(
         return extraction
 
 
-def read_text(data: bytes, sha256: str) -> Extraction:
-    if hashlib.sha256(data).hexdigest() != sha256:
+def read_text(data: bytes, sha256: str | None) -> Extraction:
+    if sha256 is None:
+        sha256 = hashlib.sha256(data).hexdigest()
+    elif hashlib.sha256(data).hexdigest() != sha256:
         return _failed(sha256, "text", "the file changed while the run was reading it: run again", "changed")
     try:
         text = data.decode("utf-8-sig")
@@ -268,11 +276,105 @@ def _worker_failure(sha256: str, limits: Limits, returncode: int, stderr: str) -
     return _failed(sha256, "pdf", f"the extraction process failed (exit code {returncode}): {last or 'no message'}")
 
 
+def settled_contents(con, limits: Limits) -> set[tuple[str, str]]:
+    """(sha256, media_kind) of each content whose stored text needs no new extraction: made by the
+    current extractor version for its kind, and not a failure worth another try (`worth_retrying`)."""
+    return {
+        (sha256, kind)
+        for sha256, kind, version, failure_kind, timeout, memory in con.execute(
+            "SELECT source_sha256, media_kind, extractor_version, failure_kind, timeout_seconds, memory_mb FROM raw.documents"
+        ).fetchall()
+        if version == EXTRACTOR_VERSIONS.get(kind) and not worth_retrying(failure_kind, timeout, memory, limits)
+    }
+
+
+def worth_retrying(failure_kind: str | None, timeout: float | None, memory: int | None, limits: Limits) -> bool:
+    """A failure for a limit is retried only once that limit is raised (the same limit would fail the
+    same way, and a bomb must not cost every run); a file that changed under the run, on the next run."""
+    if failure_kind == "timeout":
+        return timeout is None or timeout < limits.timeout_seconds
+    if failure_kind == "memory":
+        return memory is None or memory < limits.memory_mb
+    return failure_kind == "changed"
+
+
 def default_workers() -> int:
     try:
         return len(os.sched_getaffinity(0)) or 1
     except AttributeError:  # not Linux
         return os.cpu_count() or 1
+
+
+class ExtractionPool:
+    """`workers` threads, each driving one `PdfWorker` (started on its first PDF), that extract the jobs
+    submitted to them in order. Shared by a head start (`begin_head_start`) and the extract step."""
+
+    def __init__(self, root: Path, limits: Limits, workers: int | None = None):
+        self.root, self.limits = root, limits
+        self.workers = max(1, workers or default_workers())
+        self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="extract")
+        self._by_thread = threading.local()
+        self._started: list[PdfWorker] = []
+        self._lock = threading.Lock()
+        self._queued = self._busy = 0
+        self._on_idle: Callable[[], None] | None = None
+
+    def submit(self, source_file: str, sha256: str | None, media_kind: str) -> Future:
+        """A Future of the Extraction of one file (sha256 None: whatever it holds now)."""
+        with self._lock:
+            self._queued += 1
+        return self._executor.submit(self._run, source_file, sha256, media_kind)
+
+    def cancel(self, future: Future) -> None:
+        if future.cancel():
+            with self._lock:
+                self._queued -= 1
+
+    def when_idle(self, callback: Callable[[], None]) -> None:
+        """Run callback once, as soon as no job is waiting and a worker has nothing to do."""
+        with self._lock:
+            self._on_idle = callback
+        self._idle_now()
+
+    def _run(self, source_file: str, sha256: str | None, media_kind: str) -> Extraction:
+        with self._lock:
+            self._queued -= 1
+            self._busy += 1
+        try:
+            worker = self._worker_of_this_thread() if media_kind == "pdf" else None
+            return extract_document(self.root, source_file, sha256, media_kind, self.limits, worker)
+        except Exception as error:  # noqa: BLE001  e.g. no process could be started: the file waits for the next run
+            return _failed(sha256, media_kind, f"extraction failed ({type(error).__name__}: {error}): run again", "changed")
+        finally:
+            with self._lock:
+                self._busy -= 1
+            self._idle_now()
+
+    def _idle_now(self) -> None:
+        with self._lock:
+            if self._on_idle is None or self._queued or self._busy >= self.workers:
+                return
+            callback, self._on_idle = self._on_idle, None
+        try:
+            callback()
+        except Exception:  # noqa: BLE001, S110  a head start only: what it prepares is done later anyway
+            pass
+
+    def _worker_of_this_thread(self) -> PdfWorker:
+        worker = getattr(self._by_thread, "worker", None)
+        if worker is None:
+            worker = self._by_thread.worker = PdfWorker(self.limits)
+            with self._lock:
+                self._started.append(worker)
+        return worker
+
+    def close(self) -> None:
+        """Drop the jobs not started, wait for those running, and end every worker process."""
+        self._executor.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            started, self._started = self._started, []
+        for worker in started:
+            worker.close()
 
 
 def extract_many(
@@ -283,63 +385,44 @@ def extract_many(
     workers: int | None = None,
     on_done: Callable[[Extraction], None] | None = None,
     on_drain: Callable[[], None] | None = None,
+    head_start: HeadStart | None = None,
 ) -> list[Extraction]:
     """Extract (source_file, sha256, media_kind) jobs under root: PDFs by `workers` long-lived child
     processes (default one per core), largest file first so that no long document is left for the end.
     on_done runs in the calling thread as each document finishes; the list returned is in job order.
     on_drain runs once, in a worker thread, as soon as every job has been taken and a worker has nothing
-    left to do: from then on a core is free while the last documents finish."""
+    left to do: from then on a core is free while the last documents finish.
+
+    With a head start, the jobs it already has are taken from it (when it read the bytes the job names)
+    and the others go to its workers; the head start is ended with the call."""
     jobs = list(jobs)
-    workers = max(1, workers or default_workers())
-    by_thread = threading.local()
-    started: list[PdfWorker] = []
-    lock = threading.Lock()
-
-    def worker_of_this_thread() -> PdfWorker:
-        worker = getattr(by_thread, "worker", None)
-        if worker is None:
-            worker = by_thread.worker = PdfWorker(limits)
-            with lock:
-                started.append(worker)
-        return worker
-
-    taken = [0]
-    drained = [on_drain is None]
-
-    def run(job: tuple[str, str, str]) -> Extraction:
-        source_file, sha256, media_kind = job
-        with lock:
-            taken[0] += 1
-        try:
-            worker = worker_of_this_thread() if media_kind == "pdf" else None
-            return extract_document(root, source_file, sha256, media_kind, limits, worker)
-        except Exception as error:  # e.g. no process could be started: this file waits for the next run
-            return _failed(sha256, media_kind, f"extraction failed ({type(error).__name__}: {error}): run again", "changed")
-        finally:
-            _drain_once()
-
-    def _drain_once() -> None:
-        with lock:
-            if drained[0] or taken[0] < len(jobs):
-                return
-            drained[0] = True
-        try:
-            on_drain()
-        except Exception:  # noqa: BLE001  a head start only: what it prepares is done later anyway
-            pass
-
-    order = sorted(range(len(jobs)), key=lambda index: -_size_of(root, jobs[index][0]))
-    results: list[Extraction | None] = [None] * len(jobs)
+    pool = head_start.pool if head_start is not None else ExtractionPool(root, limits, workers)
     try:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(run, jobs[index]): index for index in order}
-            for future in as_completed(futures):
-                extraction = results[futures[future]] = future.result()
+        futures: dict[Future, int] = {}
+        for index in sorted(range(len(jobs)), key=lambda index: -_size_of(root, jobs[index][0])):
+            claimed = head_start.claim(jobs[index][0]) if head_start is not None else None
+            futures[claimed or pool.submit(*jobs[index])] = index
+        if head_start is not None:
+            head_start.drop_unclaimed()
+        if on_drain is not None:
+            pool.when_idle(on_drain)
+        results: list[Extraction | None] = [None] * len(jobs)
+        waiting = set(futures)
+        while waiting:
+            finished, waiting = wait(waiting, return_when=FIRST_COMPLETED)
+            for future in finished:
+                index = futures.pop(future)
+                extraction = future.result()
+                if extraction.sha256 != jobs[index][1]:  # a head start read other bytes: the file changed since
+                    again = pool.submit(*jobs[index])
+                    futures[again] = index
+                    waiting.add(again)
+                    continue
+                results[index] = extraction
                 if on_done:
                     on_done(extraction)
     finally:
-        for worker in started:
-            worker.close()
+        pool.close()
     return results
 
 

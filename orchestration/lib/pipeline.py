@@ -20,7 +20,8 @@ from typing import Callable
 import duckdb
 
 from .authorities import resolver_for
-from .extract import EXTRACTOR_VERSIONS, Extraction, Limits, extract_many
+from . import head_start as head_starts
+from .extract import EXTRACTOR_VERSIONS, Extraction, Limits, extract_many, settled_contents
 from .files import discover
 from .parsers import PARSER_VERSION, NotAReport, NoText, parse_document
 from .parsers.model import ParsedReport
@@ -119,12 +120,16 @@ def extract(
     on_drain runs once every document has been handed to a worker and one worker is idle
     (`extract_many`)."""
     limits = Limits(timeout_seconds, memory_mb)
+    root = raw_dir.resolve()
+    head_start = head_starts.take(root, limits)
     pending = _pending_extractions(con, limits)
     total_present = con.execute(
         "SELECT count(DISTINCT source_sha256) FROM audit.file_ledger WHERE is_present AND media_kind IS NOT NULL"
     ).fetchall()[0][0]
     summary = ExtractSummary(reused=total_present - len(pending))
     if not pending:
+        if head_start is not None:
+            head_start.close()
         progress(f"extract: nothing new ({summary.reused} documents unchanged)")
         _sync_extracted_at(con)
         return summary
@@ -144,7 +149,7 @@ def extract(
         warming = threading.Thread(target=warm_up, name="warm-up", daemon=True)
         warming.start()
     try:
-        extract_many(raw_dir.resolve(), pending, limits, workers=workers, on_done=record, on_drain=on_drain)
+        extract_many(root, pending, limits, workers=workers, on_done=record, on_drain=on_drain, head_start=head_start)
     finally:
         if warming is not None:
             warming.join()
@@ -156,29 +161,13 @@ def _pending_extractions(con: duckdb.DuckDBPyConnection, limits: Limits) -> list
     """(source_file, sha256, media_kind) of each present content whose stored text is missing, was made
     by another version of the extractor for its kind, or failed in a way worth another try; one row per
     content, under its first name."""
-    settled = {
-        (sha256, kind)
-        for sha256, kind, version, failure_kind, timeout, memory in con.execute(
-            "SELECT source_sha256, media_kind, extractor_version, failure_kind, timeout_seconds, memory_mb FROM raw.documents"
-        ).fetchall()
-        if version == EXTRACTOR_VERSIONS.get(kind) and not _worth_retrying(failure_kind, timeout, memory, limits)
-    }
+    settled = settled_contents(con, limits)
     present = con.execute(
         """SELECT min(source_file), source_sha256, any_value(media_kind) FROM audit.file_ledger
            WHERE is_present AND media_kind IS NOT NULL AND source_sha256 IS NOT NULL
            GROUP BY source_sha256 ORDER BY 1"""
     ).fetchall()
     return [row for row in present if (row[1], row[2]) not in settled]
-
-
-def _worth_retrying(failure_kind: str | None, timeout: float | None, memory: int | None, limits: Limits) -> bool:
-    """A failure for a limit is retried only once that limit is raised (the same limit would fail the
-    same way, and a bomb must not cost every run); a file that changed under the run, on the next run."""
-    if failure_kind == "timeout":
-        return timeout is None or timeout < limits.timeout_seconds
-    if failure_kind == "memory":
-        return memory is None or memory < limits.memory_mb
-    return failure_kind == "changed"
 
 
 def _record_extraction(con: duckdb.DuckDBPyConnection, extraction: Extraction, limits: Limits) -> None:

@@ -151,7 +151,10 @@ def _load_what_follows() -> None:
     try:
         import great_expectations  # noqa: F401
 
-        import orchestration.definitions  # noqa: F401  (dbt's manifest, for the build that follows)
+        from orchestration.definitions import defs  # dbt's manifest, for the build that follows
+        from orchestration.defs.jobs import BUILD_JOB
+
+        defs.resolve_job_def(BUILD_JOB.name)  # the asset graph, built once and cached
     except Exception:  # noqa: BLE001  the step that needs it will import it again and report the error
         log.debug("warm-up import failed", exc_info=True)
 
