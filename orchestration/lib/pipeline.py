@@ -2,13 +2,15 @@
 
 1. `scan`: every file under RAW_DIR gets its ledger row (hash, size, whether it can be read);
 2. `extract`: text of each new or changed content, once per hash (incremental by content);
-3. `parse`: every loaded document is parsed into the `extracted` tables, and the ledger records what
-   each file became: loaded, quarantined (with the reason) or duplicate.
+3. `parse`: each new or changed document is parsed into the `extracted` tables (the rows of unchanged
+   ones stay), and the ledger records what each file became: loaded, quarantined (with the reason) or
+   duplicate.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import threading
 import traceback
@@ -18,16 +20,21 @@ from pathlib import Path
 from typing import Callable
 
 import duckdb
+import pandas as pd
 
 from .authorities import resolver_for
 from . import head_start as head_starts
 from .extract import EXTRACTOR_VERSIONS, Extraction, Limits, extract_many, settled_contents
 from .files import discover
+from .fingerprint import files_digest
 from .parsers import PARSER_VERSION, NotAReport, NoText, parse_document
 from .parsers.model import ParsedReport
-from .warehouse import insert_rows, replace_rows, transaction, utc_now
+from .schema import EXTRACTED_TABLES
+from .warehouse import insert_rows, transaction, utc_now
 
 log = logging.getLogger("ofsted_warehouse")
+
+LIB_DIR = Path(__file__).resolve().parent
 
 
 @dataclass
@@ -207,6 +214,8 @@ class ParseSummary:
     loaded: int = 0
     quarantined: int = 0
     duplicate: int = 0
+    parsed: int = 0  # documents parsed by this run
+    kept: int = 0  # documents whose rows from an earlier run still hold
     reports_by_type: Counter = field(default_factory=Counter)
     rows: dict[str, int] = field(default_factory=dict)
 
@@ -215,8 +224,32 @@ def report_id_for(sha256: str, part_number: int) -> str:
     return sha256[:16] if part_number == 1 else f"{sha256[:16]}-{part_number}"
 
 
+def parse_key(reference_csv: Path) -> str:
+    """What a content's parsed rows depend on besides its text: the parser version, the warehouse's
+    library code (parsers, text and date handling, the row shapes below) and the reference list that
+    resolves authority names. A change to any of them parses every document again."""
+    digest = hashlib.sha256(f"{PARSER_VERSION}\0".encode())
+    digest.update(files_digest([p for p in LIB_DIR.rglob("*.py") if "__pycache__" not in p.parts], LIB_DIR).encode())
+    digest.update(hashlib.sha256(reference_csv.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    source_file: str
+    parse_key: str
+    extracted_at: dt.datetime | None
+    status: str
+    reason: str | None
+
+
 def parse(con: duckdb.DuckDBPyConnection, reference_csv: Path) -> ParseSummary:
-    resolver = resolver_for(reference_csv)
+    """Bring the `extracted` tables and the ledger's outcomes up to date with the present files.
+
+    Only contents that are new, changed name, have new text or a new parse key are parsed; the rows of
+    every other content stay as they are, so adding one report to a large warehouse parses one report.
+    Rows of contents no longer present (or about to be parsed again) are deleted first."""
+    key = parse_key(reference_csv)
     ledger = con.execute(
         """SELECT source_file, source_sha256 FROM audit.file_ledger
            WHERE is_present AND media_kind IS NOT NULL AND source_sha256 IS NOT NULL
@@ -224,40 +257,96 @@ def parse(con: duckdb.DuckDBPyConnection, reference_csv: Path) -> ParseSummary:
     ).fetchall()
     documents = {
         row[0]: row[1:]
-        for row in con.execute("SELECT source_sha256, media_kind, page_count, error FROM raw.documents").fetchall()
+        for row in con.execute(
+            "SELECT source_sha256, media_kind, page_count, error, extracted_at FROM raw.documents"
+        ).fetchall()
     }
-    pages_by_sha: dict[str, list[str]] = defaultdict(list)
-    for sha256, text in con.execute(
-        "SELECT source_sha256, page_text FROM raw.pages ORDER BY source_sha256, page_number"
-    ).fetchall():
-        pages_by_sha[sha256].append(text or "")
+    earlier = {
+        row[0]: _Parsed(*row[1:])
+        for row in con.execute(
+            "SELECT source_sha256, source_file, parse_key, extracted_at, status, status_reason FROM pipeline.parsed_contents"
+        ).fetchall()
+    }
+    with_rows = {row[0] for row in con.execute("SELECT DISTINCT source_sha256 FROM extracted.reports").fetchall()}
 
-    rows: dict[str, list[dict]] = defaultdict(list)
-    outcome: dict[str, tuple[str, str | None, str | None]] = {}  # source_file -> (status, reason, report_id)
     canonical: dict[str, str] = {}  # the first-seen name of each content is the one loaded
-    summary = ParseSummary()
+    kept: dict[str, _Parsed] = {}
+    to_parse: list[tuple[str, str]] = []
     for source_file, sha256 in ledger:
         if sha256 in canonical:
-            outcome[source_file] = _duplicate_of(canonical[sha256], outcome[canonical[sha256]][0])
             continue
         canonical[sha256] = source_file
-        reports, reason = _read_document(source_file, documents.get(sha256), pages_by_sha[sha256])
-        if reports is None:
-            outcome[source_file] = ("quarantined", reason, None)
-            continue
-        page_count = documents[sha256][1]
-        for part_number, report in enumerate(reports, start=1):
-            report_id = report_id_for(sha256, part_number)
-            _report_rows(rows, report, report_id, part_number, source_file, sha256, page_count, resolver)
-            summary.reports_by_type[report.report_type] += 1
-        outcome[source_file] = ("loaded", None, report_id_for(sha256, 1))
+        before = earlier.get(sha256)
+        document = documents.get(sha256)
+        current = before is not None and (
+            before.source_file == source_file
+            and before.parse_key == key
+            and before.extracted_at == (document[3] if document else None)
+            and (before.status == "loaded") == (sha256 in with_rows)
+        )
+        if current:
+            kept[sha256] = before
+        else:
+            to_parse.append((source_file, sha256))
+
+    rows: dict[str, list[dict]] = defaultdict(list)
+    parsed: dict[str, _Parsed] = {}
+    if to_parse:
+        resolver = resolver_for(reference_csv)
+        pages_by_sha = _pages_of(con, [sha256 for _, sha256 in to_parse])
+        for source_file, sha256 in to_parse:
+            document = documents.get(sha256)
+            reports, reason = _read_document(source_file, document and document[:3], pages_by_sha.get(sha256, []))
+            parsed[sha256] = _Parsed(
+                source_file, key, document[3] if document else None,
+                "loaded" if reports is not None else "quarantined", reason,
+            )
+            for part_number, report in enumerate(reports or [], start=1):
+                report_id = report_id_for(sha256, part_number)
+                _report_rows(rows, report, report_id, part_number, source_file, sha256, document[1], resolver)
+
+    outcome: dict[str, tuple[str, str | None, str | None]] = {}  # source_file -> (status, reason, report_id)
+    for source_file, sha256 in ledger:
+        first = canonical[sha256]
+        result = kept.get(sha256) or parsed[sha256]
+        if source_file != first:
+            outcome[source_file] = _duplicate_of(first, result.status)
+        elif result.status == "loaded":
+            outcome[source_file] = ("loaded", None, report_id_for(sha256, 1))
+        else:
+            outcome[source_file] = ("quarantined", result.reason, None)
 
     with transaction(con):
-        _write_parsed(con, rows, outcome, summary)
-    summary.quarantined += con.execute(
+        _write_parsed(con, rows, set(kept), parsed)
+        _record_outcomes(con, outcome)
+    summary = ParseSummary(parsed=len(parsed), kept=len(kept))
+    statuses = Counter(status for status, _, _ in outcome.values())
+    summary.loaded, summary.duplicate = statuses["loaded"], statuses["duplicate"]
+    summary.quarantined = statuses["quarantined"] + con.execute(
         "SELECT count(*) FROM audit.file_ledger WHERE is_present AND media_kind IS NULL"
     ).fetchall()[0][0]
+    summary.reports_by_type.update(
+        dict(con.execute("SELECT report_type, count(*) FROM extracted.reports GROUP BY 1").fetchall())
+    )
+    for table in EXTRACTED_TABLES:
+        summary.rows[table] = con.execute(f"SELECT count(*) FROM extracted.{table}").fetchall()[0][0]
     return summary
+
+
+def _pages_of(con: duckdb.DuckDBPyConnection, shas: list[str]) -> dict[str, list[str]]:
+    wanted = pd.DataFrame({"source_sha256": shas})
+    con.register("wanted_contents", wanted)
+    try:
+        found = con.execute(
+            """SELECT p.source_sha256, p.page_text FROM raw.pages p
+               JOIN wanted_contents w USING (source_sha256) ORDER BY p.source_sha256, p.page_number"""
+        ).fetchall()
+    finally:
+        con.unregister("wanted_contents")
+    pages: dict[str, list[str]] = defaultdict(list)
+    for sha256, text in found:
+        pages[sha256].append(text or "")
+    return pages
 
 
 def _duplicate_of(canonical: str, canonical_status: str) -> tuple[str, str, None]:
@@ -284,22 +373,57 @@ def _read_document(source_file: str, document: tuple | None, pages: list[str]):
         return None, f"the parser failed ({type(error).__name__}: {error}); please report this file"
 
 
-def _write_parsed(con, rows: dict[str, list[dict]], outcome: dict, summary: ParseSummary) -> None:
-    for table in ("reports", "date_windows", "judgements", "judgement_statements", "recommendations",
-                  "visits", "visit_focus_areas", "evidence"):
-        replace_rows(con, f"extracted.{table}", rows[table])
-        summary.rows[table] = len(rows[table])
-    for source_file, (status, reason, report_id) in outcome.items():
+def _write_parsed(con, rows: dict[str, list[dict]], kept: set[str], parsed: dict[str, _Parsed]) -> None:
+    """Delete the rows of every content not kept (gone, or parsed again just now), append the new ones,
+    and remember what each parsed content became."""
+    con.register("kept_contents", pd.DataFrame({"source_sha256": sorted(kept)}, dtype=object))
+    try:
+        stale_reports = """SELECT report_id FROM extracted.reports
+                           WHERE source_sha256 NOT IN (SELECT source_sha256 FROM kept_contents)"""
+        for table in EXTRACTED_TABLES:
+            if table != "reports":
+                con.execute(f"DELETE FROM extracted.{table} WHERE report_id IN ({stale_reports})")
+        con.execute(f"DELETE FROM extracted.reports WHERE report_id IN ({stale_reports})")
         con.execute(
-            "UPDATE audit.file_ledger SET status = ?, status_reason = ?, report_id = ? WHERE source_file = ?",
-            [status, reason, report_id, source_file],
+            "DELETE FROM pipeline.parsed_contents WHERE source_sha256 NOT IN (SELECT source_sha256 FROM kept_contents)"
         )
-        if status == "loaded":
-            summary.loaded += 1
-        elif status == "duplicate":
-            summary.duplicate += 1
-        else:
-            summary.quarantined += 1
+    finally:
+        con.unregister("kept_contents")
+    for table in EXTRACTED_TABLES:
+        insert_rows(con, f"extracted.{table}", rows[table])
+    now = utc_now()
+    insert_rows(con, "pipeline.parsed_contents", [
+        {"source_sha256": sha256, "source_file": p.source_file, "parse_key": p.parse_key,
+         "extracted_at": p.extracted_at, "status": p.status, "status_reason": p.reason, "parsed_at": now}
+        for sha256, p in parsed.items()
+    ])
+
+
+def _record_outcomes(con, outcome: dict[str, tuple[str, str | None, str | None]]) -> None:
+    """Each present file's status, reason and report id, written only where they changed."""
+    if not outcome:
+        return
+    names = list(outcome)
+    frame = pd.DataFrame({
+        "source_file": names,
+        "status": [outcome[n][0] for n in names],
+        "status_reason": [outcome[n][1] for n in names],
+        "report_id": [outcome[n][2] for n in names],
+    }, dtype=object)
+    con.register("parse_outcomes", frame)
+    try:
+        con.execute(
+            """UPDATE audit.file_ledger
+               SET status = o.status::VARCHAR, status_reason = o.status_reason::VARCHAR,
+                   report_id = o.report_id::VARCHAR
+               FROM parse_outcomes o
+               WHERE file_ledger.source_file = o.source_file
+                 AND (file_ledger.status IS DISTINCT FROM o.status::VARCHAR
+                      OR file_ledger.status_reason IS DISTINCT FROM o.status_reason::VARCHAR
+                      OR file_ledger.report_id IS DISTINCT FROM o.report_id::VARCHAR)"""
+        )
+    finally:
+        con.unregister("parse_outcomes")
 
 
 def _report_rows(rows, report: ParsedReport, report_id, part_number, source_file, sha256, page_count, resolver):

@@ -143,6 +143,17 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("page_number", "INTEGER"),
         ("evidence", "VARCHAR"),
     ],
+    # What each content parsed into, under the parsing code and reference list of the time: a content
+    # whose name, text and parse key are unchanged keeps its `extracted` rows and is not parsed again.
+    "pipeline.parsed_contents": [
+        ("source_sha256", "VARCHAR"),
+        ("source_file", "VARCHAR"),  # the name it was loaded under (the first seen of its copies)
+        ("parse_key", "VARCHAR"),  # digest of the parser version, the parsing code and the reference list
+        ("extracted_at", "TIMESTAMP"),  # of the text it was parsed from; null when there was none yet
+        ("status", "VARCHAR"),  # loaded | quarantined
+        ("status_reason", "VARCHAR"),
+        ("parsed_at", "TIMESTAMP"),
+    ],
     # A Great Expectations result per (table, content, suite and code): an unchanged table is not validated
     # again, and its earlier result, pass or fail, is reported.
     "pipeline.check_results": [

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from orchestration.lib import checks, extract, fingerprint, pipeline, warehouse
+from orchestration.lib import checks, extract, fingerprint, pipeline, schema, warehouse
 from orchestration.settings import REFERENCE_AUTHORITIES_CSV
 from tests.support import REPO
 
@@ -127,6 +127,71 @@ def test_a_new_parser_version_re_parses_without_re_extracting(raw, tmp_path, mon
         # what the marts are built from changed, so the next run builds and publishes them again
         assert fingerprint.warehouse_fingerprint(con) != old_fingerprint
     assert versions == {"next"}
+
+
+def parse_again(raw, db, reference=REFERENCE_AUTHORITIES_CSV):
+    """Scan, extract and parse; returns the parse summary."""
+    with warehouse.connect(db) as con:
+        pipeline.scan(con, raw, max_file_mb=5)
+        pipeline.extract(con, raw, timeout_seconds=60, memory_mb=1024)
+        return pipeline.parse(con, reference)
+
+
+def extracted_rows(db) -> dict[str, list[tuple]]:
+    with warehouse.connect(db) as con:
+        return {
+            table: sorted(con.execute(f"SELECT * FROM extracted.{table}").fetchall(), key=repr)
+            for table in schema.EXTRACTED_TABLES
+        }
+
+
+def test_only_new_or_renamed_contents_are_parsed_and_the_rows_equal_a_parse_from_scratch(raw, tmp_path):
+    db = tmp_path / "w.duckdb"
+    first = parse_again(raw, db)
+    assert (first.parsed, first.kept, first.loaded) == (3, 0, 3)
+    again = parse_again(raw, db)
+    assert (again.parsed, again.kept, again.loaded) == (0, 3, 3)
+
+    shutil.copy(SEEDS[3], raw / SEEDS[3].name)
+    added = parse_again(raw, db)
+    assert (added.parsed, added.kept, added.loaded) == (1, 3, 4)
+
+    # the first-seen name of a content is the one loaded: when it goes, its copy is loaded in its place
+    shutil.copy(raw / SEEDS[0].name, raw / "copy.txt")
+    assert parse_again(raw, db).duplicate == 1
+    (raw / SEEDS[0].name).unlink()
+    renamed = parse_again(raw, db)
+    assert (renamed.parsed, renamed.kept, renamed.loaded, renamed.duplicate) == (1, 3, 4, 0)
+    (raw / SEEDS[1].name).unlink()
+    removed = parse_again(raw, db)
+    assert (removed.parsed, removed.kept, removed.loaded) == (0, 3, 3)
+
+    kept_rows = extracted_rows(db)
+    with warehouse.connect(db) as con:
+        con.execute("DELETE FROM pipeline.parsed_contents")  # forget every earlier parse
+    scratch = parse_again(raw, db)
+    assert (scratch.parsed, scratch.kept) == (3, 0)
+    assert extracted_rows(db) == kept_rows
+    files = {row[1] for row in kept_rows["reports"]}
+    assert files == {"copy.txt", SEEDS[2].name, SEEDS[3].name}
+    assert scratch.rows == {table: len(rows) for table, rows in kept_rows.items()}
+
+
+def test_a_new_reference_list_re_parses_every_document(raw, tmp_path):
+    db = tmp_path / "w.duckdb"
+    parse_again(raw, db)
+    reference = tmp_path / "authorities.csv"
+    reference.write_text(REFERENCE_AUTHORITIES_CSV.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    again = parse_again(raw, db, reference)
+    assert (again.parsed, again.kept) == (3, 0)
+
+
+def test_re_extracted_text_is_parsed_again(raw, tmp_path, monkeypatch):
+    db = tmp_path / "w.duckdb"
+    parse_again(raw, db)
+    monkeypatch.setitem(extract.EXTRACTOR_VERSIONS, "text", extract.EXTRACTOR_VERSIONS["text"] + "-next")
+    again = parse_again(raw, db)
+    assert (again.parsed, again.kept, again.loaded) == (3, 0, 3)
 
 
 def test_the_warehouse_fingerprint_follows_content_not_scan_times(raw, tmp_path):

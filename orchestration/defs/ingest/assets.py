@@ -188,8 +188,9 @@ def parse_reports(context: dg.AssetExecutionContext):
     with warehouse.connect(settings.duckdb_path, on_wait=report) as con:
         summary = pipeline.parse(con, settings_module.REFERENCE_AUTHORITIES_CSV)
         report(
-            f"parse: {summary.loaded} files loaded, {summary.quarantined} quarantined, "
-            f"{summary.duplicate} duplicate; reports by type {dict(summary.reports_by_type)}"
+            f"parse: {summary.parsed} documents parsed, {summary.kept} unchanged kept their rows; "
+            f"{summary.loaded} files loaded, {summary.quarantined} quarantined, {summary.duplicate} duplicate; "
+            f"reports by type {dict(summary.reports_by_type)}"
         )
         quarantined = con.execute(
             """SELECT source_file, status_reason FROM audit.file_ledger
@@ -241,6 +242,8 @@ def _table_metadata(spec: dg.AssetSpec, summary: pipeline.ParseSummary, quaranti
             files_loaded=summary.loaded,
             files_quarantined=summary.quarantined,
             files_duplicate=summary.duplicate,
+            documents_parsed=summary.parsed,
+            documents_kept=summary.kept,
             quarantined_files=dg.MetadataValue.md(
                 markdown.table(
                     ["file", "reason"],
