@@ -16,18 +16,24 @@ BULLET_GLYPHS = "•●▪◦▫■□◼◾➢➤►▶✓✔\uf0b7\uf0a7\uf076
 _BULLET_RE = re.compile(
     r"^\s*(?:\(cid:\d+\)|[" + re.escape(BULLET_GLYPHS) + r"]|[-–*](?=\s))\s*"
 )
-_QUOTES = str.maketrans({"‘": "'", "’": "'", "‛": "'", "“": '"', "”": '"', "\u00a0": " ", "\u2009": " "})
+_REPLACEMENTS = (
+    ("‘", "'"), ("’", "'"), ("‛", "'"), ("“", '"'), ("”", '"'), ("\u00a0", " "), ("\u2009", " "),
+    ("\u200b", ""), ("\ufeff", ""), ("**", ""),
+)
 
 
 def normalise(text: str) -> str:
     """NFKC (ligatures to letters), straight quotes, no Markdown emphasis, no zero-width characters."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
-    text = text.replace("\u200b", "").replace("\ufeff", "").replace("**", "")
+    text = unicodedata.normalize("NFKC", text)
+    for old, new in _REPLACEMENTS:  # str.replace: many times faster than str.translate with a table
+        if old in text:
+            text = text.replace(old, new)
     return text
 
 
 def collapse(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+    """Runs of whitespace as one space, none at either end (str.split's whitespace is regex \\s)."""
+    return " ".join(text.split())
 
 
 @dataclass(frozen=True)

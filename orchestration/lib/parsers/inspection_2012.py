@@ -121,12 +121,15 @@ def _summary_statements(joined: Joined, report: ParsedReport) -> None:
 
 def _match_label(lines: list[Line], index: int, areas: dict[str, list[str]]) -> tuple[str, int] | None:
     """An area label starting at line `index` (possibly wrapped over up to four lines): (area, last line)."""
-    window: list[int] = []
+    longest = max((len(label) for labels in areas.values() for label in labels), default=0)
+    window: list[str] = []
     position = index
     while position < len(lines) and len(window) < 4:
         if not lines[position].is_blank:
-            window.append(position)
-            text = collapse(" ".join(lines[i].text for i in window)).lower().rstrip(" :")
+            window.append(lines[position].text)
+            text = collapse(" ".join(window)).lower().rstrip(" :")
+            if len(text) > longest + 1:  # already longer than any label: more lines cannot make one
+                return None
             for area, labels in areas.items():
                 if text in labels:
                     return area, position
@@ -135,14 +138,15 @@ def _match_label(lines: list[Line], index: int, areas: dict[str, list[str]]) -> 
 
 
 def _section_heading_statements(lines, report, areas, stop: int) -> None:
+    lines = lines[:stop]
     for index in range(stop):
         if lines[index].is_blank:
             continue
-        label = _match_label(lines[:stop], index, areas)
+        label = _match_label(lines, index, areas)
         if not label:
             continue
         area, last = label
-        following = next_text_line(lines[:stop], last)
+        following = next_text_line(lines, last)
         if following >= 0:
             grade = _GRADE_WORD.match(lines[following].text)
             if grade:
