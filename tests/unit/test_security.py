@@ -72,6 +72,9 @@ SQL_PIECES = {
     ("orchestration/lib/warehouse.py", "insert_rows", "casts"),
     ("orchestration/lib/warehouse.py", "replace_rows", "table"),
     ("orchestration/lib/warehouse.py", "read_table", "table"),
+    ("orchestration/lib/pipeline.py", "parse", "table"),  # from schema.EXTRACTED_TABLES
+    ("orchestration/lib/pipeline.py", "_write_parsed", "table"),
+    ("orchestration/lib/pipeline.py", "_write_parsed", "stale_reports"),  # a fixed subquery
     # schema.create_statements(): CREATE statements built from schema.TABLES
     ("orchestration/lib/warehouse.py", "connect", "statement"),
     # names from schema.TABLES and their columns, quoted with sql.identifier
