@@ -239,3 +239,26 @@ def test_a_second_writer_waits_for_the_first(tmp_path):
     free = subprocess.run(other_writer, cwd=REPO, check=False, timeout=60)
     assert blocked.returncode == 7
     assert free.returncode == 0
+
+
+def test_extracted_documents_are_written_a_batch_at_a_time_each_with_its_pages(tmp_path, monkeypatch):
+    monkeypatch.setattr(pipeline._Batch, "MAX_SECONDS", 3600.0)
+
+    def document(i):
+        return extract.Extraction(f"{i:064x}", "pdf", [f"page {n} of {i}" for n in range(1, 4)], 3, None, None)
+
+    def stored(con):
+        return con.execute(
+            "SELECT count(DISTINCT d.source_sha256), count(p.page_number) FROM raw.documents d JOIN raw.pages p USING (source_sha256)"
+        ).fetchall()[0]
+
+    with warehouse.connect(tmp_path / "w.duckdb") as con:
+        batch = pipeline._Batch(con, extract.Limits(60, 1024))
+        for i in range(pipeline._Batch.MAX_DOCUMENTS - 1):
+            batch.add(document(i))
+        assert stored(con) == (0, 0)
+        batch.add(document(99))
+        assert stored(con) == (pipeline._Batch.MAX_DOCUMENTS, 3 * pipeline._Batch.MAX_DOCUMENTS)
+        batch.add(document(99))  # the same content read again replaces its earlier text
+        batch.flush()
+        assert stored(con) == (pipeline._Batch.MAX_DOCUMENTS, 3 * pipeline._Batch.MAX_DOCUMENTS)

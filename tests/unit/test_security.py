@@ -75,6 +75,7 @@ SQL_PIECES = {
     ("orchestration/lib/pipeline.py", "parse", "table"),  # from schema.EXTRACTED_TABLES
     ("orchestration/lib/pipeline.py", "_write_parsed", "table"),
     ("orchestration/lib/pipeline.py", "_write_parsed", "stale_reports"),  # a fixed subquery
+    ("orchestration/lib/pipeline.py", "_record_extractions", "table"),  # raw.pages, raw.documents
     # schema.create_statements(): CREATE statements built from schema.TABLES
     ("orchestration/lib/warehouse.py", "connect", "statement"),
     # names from schema.TABLES and their columns, quoted with sql.identifier
