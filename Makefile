@@ -74,7 +74,7 @@ bench: $(STAMP) manifest
 	@$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 lint: $(STAMP)
-	@$(BIN)/ruff check orchestration tests
+	@$(BIN)/ruff check orchestration tests benchmarks
 
 clean:
 	rm -rf data .dagster_home dbt_project/target dbt_project/logs

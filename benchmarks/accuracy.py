@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from tests.support import Accuracy, compare_with_truth
+from tests.support import Accuracy, compare_with_truth  # noqa: E402  (after the path is set)
 
 
 def compare(con: duckdb.DuckDBPyConnection, truth: dict) -> Accuracy:

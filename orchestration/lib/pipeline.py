@@ -23,8 +23,8 @@ from typing import Callable
 import duckdb
 import pandas as pd
 
-from .authorities import resolver_for
 from . import head_start as head_starts
+from .authorities import resolver_for
 from .extract import EXTRACTOR_VERSIONS, Extraction, Limits, extract_many, settled_contents
 from .files import discover
 from .fingerprint import files_digest

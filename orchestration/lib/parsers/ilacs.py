@@ -16,7 +16,15 @@ from __future__ import annotations
 import re
 
 from ..text import Line, collapse
-from .common import read_inspection_dates, GRADE_RE, find_line, grade_table, list_section, normal_grade, split_people
+from .common import (
+    GRADE_RE,
+    find_line,
+    grade_table,
+    list_section,
+    normal_grade,
+    read_inspection_dates,
+    split_people,
+)
 from .model import JudgementStatement, ParsedReport, Recommendation
 
 # Order matters: the longer phrases first.

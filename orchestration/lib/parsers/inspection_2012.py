@@ -18,7 +18,6 @@ import re
 
 from ..text import Line, collapse
 from .common import (
-    read_inspection_dates,
     GRADE_RE,
     TIMESCALE_HEADINGS,
     TIMESCALE_RE,
@@ -28,6 +27,7 @@ from .common import (
     items_to_texts,
     next_text_line,
     normal_grade,
+    read_inspection_dates,
 )
 from .model import JudgementStatement, ParsedReport, Recommendation
 

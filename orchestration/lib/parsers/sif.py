@@ -17,7 +17,18 @@ from __future__ import annotations
 import re
 
 from ..text import Line, collapse
-from .common import read_inspection_dates, read_publication_date, GRADE_PIECE, GRADE_RE, Joined, find_line, grade_table, list_section, normal_grade, split_people
+from .common import (
+    GRADE_PIECE,
+    GRADE_RE,
+    Joined,
+    find_line,
+    grade_table,
+    list_section,
+    normal_grade,
+    read_inspection_dates,
+    read_publication_date,
+    split_people,
+)
 from .model import JudgementStatement, ParsedReport, Recommendation
 
 SIF_AREAS = [
