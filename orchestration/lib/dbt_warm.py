@@ -51,6 +51,18 @@ def target_path_for(project_dir: Path, duckdb_path: Path) -> Path:
     return target
 
 
+def parse_target_for(project_dir: Path, duckdb_path: Path) -> Path:
+    """Where the server parses the project, shared by every warehouse file of the same name.
+
+    dbt's parse depends on the warehouse file only through its name (DuckDB calls the database after the
+    file's stem, and every relation in the manifest names it), but dbt keeps its partial parse only while
+    the profile is unchanged, path included: parsed in each warehouse's own target folder, a new file (an
+    empty warehouse somewhere else, a test's temporary one) would cost a full parse, about 3 s instead of
+    1 s. So the server parses as if for `parse-<stem>/<name>`, a file that is never opened, and hands that
+    manifest to the build, which connects to the real file."""
+    return project_dir / "target" / f"parse-{duckdb_path.stem}"
+
+
 def socket_path(target_path: Path | str) -> str:
     """Where the server for a dbt target folder listens (short: a socket's path is limited to ~100 bytes)."""
     digest = hashlib.sha256(os.fspath(target_path).encode()).hexdigest()[:16]
@@ -66,9 +78,11 @@ def start(project_dir: Path, duckdb_path: Path) -> None:
         _servers[key] = running
         return
     stop()  # one waiting server per process: one for another warehouse file was not used
-    env = {**os.environ, "DUCKDB_PATH": str(duckdb_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    parse_target = parse_target_for(project_dir, duckdb_path)
+    # the project is parsed as for a file of the same name in parse_target; the build gets the real path
+    env = {**os.environ, "DUCKDB_PATH": str(parse_target / duckdb_path.name), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     _servers[key] = subprocess.Popen(
-        [sys.executable, "-m", "orchestration.lib.dbt_warm", key, str(project_dir), str(os.getpid())],
+        [sys.executable, "-m", "orchestration.lib.dbt_warm", key, str(project_dir), str(os.getpid()), str(parse_target)],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         cwd=project_dir, env=env,
     )
@@ -93,7 +107,7 @@ def stop() -> None:
 # --- the server ----------------------------------------------------------------------------------------
 
 
-def serve(target: str, project_dir: str, parent_pid: int) -> int:
+def serve(target: str, project_dir: str, parent_pid: int, parse_target: str) -> int:
     path = socket_path(target)
     try:
         os.unlink(path)
@@ -107,7 +121,7 @@ def serve(target: str, project_dir: str, parent_pid: int) -> int:
 
         manifest = None
         parsed = dbtRunner().invoke(
-            ["parse", "--quiet", "--project-dir", project_dir, "--profiles-dir", project_dir, "--target-path", target]
+            ["parse", "--quiet", "--project-dir", project_dir, "--profiles-dir", project_dir, "--target-path", parse_target]
         )
         if parsed.success:
             manifest = parsed.result  # otherwise the build parses again and reports the error itself
@@ -221,4 +235,4 @@ def _run_dbt_itself(args: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(serve(sys.argv[1], sys.argv[2], int(sys.argv[3])))
+    sys.exit(serve(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]))

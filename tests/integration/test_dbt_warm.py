@@ -101,3 +101,33 @@ def test_without_a_server_the_client_runs_dbt_itself(tmp_path):
     assert events and {e["info"]["pid"] for e in events} != {os.getpid()}
     assert any("does not match any enabled nodes" in e["info"]["msg"] or e["info"]["name"] == "NoNodesForSelectionCriteria"
                for e in events), done.stdout[-2000:]
+
+
+def test_warehouse_files_of_one_name_share_the_parse_and_each_build_writes_its_own_file(
+        published_seed_warehouse, tmp_path):
+    import duckdb
+
+    first, second = tmp_path / "a" / "warehouse.duckdb", tmp_path / "b" / "warehouse.duckdb"
+    for path in (first, second):
+        path.parent.mkdir()
+        shutil.copyfile(published_seed_warehouse.duckdb_path, path)
+    with duckdb.connect(str(second)) as con:
+        con.execute("DROP VIEW staging.stg_extracted__reports")
+
+    for path in (first, second):
+        dbt_warm.start(settings_module.DBT_PROJECT_DIR, path)
+        env = _client_env(path)
+        server = dbt_warm._servers[env["DBT_TARGET_PATH"]]
+        _wait_for_socket(dbt_warm.socket_path(env["DBT_TARGET_PATH"]))
+        done = subprocess.run([str(CLIENT), "build", "--select", "stg_extracted__reports"], env=env,
+                              cwd=settings_module.DBT_PROJECT_DIR, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        assert {e["info"]["pid"] for e in _events(done.stdout)} == {server.pid}
+        assert server.wait(30) == 0
+
+    parse_target = dbt_warm.parse_target_for(settings_module.DBT_PROJECT_DIR, second)
+    assert parse_target == dbt_warm.parse_target_for(settings_module.DBT_PROJECT_DIR, first)
+    assert (parse_target / "partial_parse.msgpack").is_file()
+    assert not (parse_target / "warehouse.duckdb").exists(), "the parse's stand-in file is never opened"
+    with duckdb.connect(str(second), read_only=True) as con:  # the build went to the real file
+        assert con.execute("SELECT count(*) FROM staging.stg_extracted__reports").fetchone()[0] > 0
