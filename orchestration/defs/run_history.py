@@ -12,10 +12,13 @@ DAGSTER_HOME/history to start it afresh). The warehouse's own data is in DuckDB 
 Set RUN_HISTORY_SYNCHRONOUS=NORMAL or FULL to flush at every checkpoint or every commit instead.
 
 Dagster's SQLite event log also builds a new SQLAlchemy engine for every one of those transactions
-(two or three per asset or check event) and throws it away after. `install` makes it keep one engine per
-run-history file; connections are still opened and closed per transaction (no pool), so no file is held
-open between events. Measured: 200 materialisation events cost 0.91 CPU s with an engine each, 0.48 s
-with one engine per file.
+(two or three per asset or check event), opens a new connection for it and throws both away after.
+`install` makes it keep one engine per run-history file, with its connection kept open between
+transactions, for the OPEN_FILES files used last (a run's own file and the index, typically); older ones
+are closed, so a long-lived process (the UI) does not gather one open file per run it has read.
+Measured: creating a build's run (about 140 planned-asset and planned-check events) took 0.44 s with an
+engine and a connection per transaction, 0.23 s with both kept; 200 materialisation events 0.91 CPU s
+with an engine each, 0.48 s with one engine per file and a connection per transaction.
 """
 
 import contextlib
@@ -24,8 +27,9 @@ import sqlite3
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
+OPEN_FILES = 8
 _installed = False
 
 
@@ -65,17 +69,22 @@ def _keep_one_engine_per_file() -> None:
 
     @contextlib.contextmanager
     def _connect(self, shard: str):
-        with self._db_lock:
-            engines = self.__dict__.setdefault("_ofsted_engines", {})
-            engine = engines.get(shard)
+        with self._db_lock:  # Dagster's: one transaction at a time per storage, so no engine is in use here
+            engines: dict[str, Engine] = self.__dict__.setdefault("_ofsted_engines", {})
+            engine = engines.pop(shard, None)  # re-inserted below: the dict's order is the order of use
             if engine is None or shard not in self._initialized_dbs:
+                if engine is not None:
+                    engine.dispose()
                 engine = create_engine(
-                    self.conn_string_for_shard(shard), poolclass=NullPool, connect_args={"timeout": timeout}
+                    self.conn_string_for_shard(shard), poolclass=QueuePool, pool_size=1,
+                    connect_args={"timeout": timeout},
                 )
                 if shard not in self._initialized_dbs:
                     self._initdb(engine)
                     self._initialized_dbs.add(shard)
-                engines[shard] = engine
+            engines[shard] = engine
+            while len(engines) > OPEN_FILES:
+                engines.pop(next(iter(engines))).dispose()
             with engine.connect() as conn, conn.begin():
                 yield conn
 
