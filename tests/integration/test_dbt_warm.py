@@ -44,17 +44,22 @@ def warehouse_copy(published_seed_warehouse, tmp_path) -> Path:
     return path
 
 
-def test_a_build_handed_to_the_server_runs_there_and_reports_like_dbt(warehouse_copy):
-    assert CLIENT.exists(), "ofsted-dbt is installed with the project (pyproject [project.scripts])"
-    dbt_warm.start(settings_module.DBT_PROJECT_DIR, warehouse_copy)
-    env = _client_env(warehouse_copy)
+def _build_in_a_server(duckdb_path: Path, model: str) -> tuple[subprocess.CompletedProcess, subprocess.Popen, dict]:
+    """Start a server for duckdb_path and hand it `dbt build --select model` through the client."""
+    dbt_warm.start(settings_module.DBT_PROJECT_DIR, duckdb_path)
+    env = _client_env(duckdb_path)
     server = dbt_warm._servers[env["DBT_TARGET_PATH"]]
     _wait_for_socket(dbt_warm.socket_path(env["DBT_TARGET_PATH"]))
-
-    done = subprocess.run([str(CLIENT), "build", "--select", "stg_extracted__reports"], env=env,
+    done = subprocess.run([str(CLIENT), "build", "--select", model], env=env,
                           cwd=settings_module.DBT_PROJECT_DIR, capture_output=True, text=True, timeout=300)
-
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    return done, server, env
+
+
+def test_a_build_handed_to_the_server_runs_there_and_reports_like_dbt(warehouse_copy):
+    assert CLIENT.exists(), "ofsted-dbt is installed with the project (pyproject [project.scripts])"
+    done, server, env = _build_in_a_server(warehouse_copy, "stg_extracted__reports")
+
     events = _events(done.stdout)
     built = [e["data"]["node_info"] for e in events if e["data"].get("node_info", {}).get("node_status") == "success"]
     assert [node["unique_id"] for node in built] == ["model.ofsted_warehouse.stg_extracted__reports"]
@@ -115,13 +120,7 @@ def test_warehouse_files_of_one_name_share_the_parse_and_each_build_writes_its_o
         con.execute("DROP VIEW staging.stg_extracted__reports")
 
     for path in (first, second):
-        dbt_warm.start(settings_module.DBT_PROJECT_DIR, path)
-        env = _client_env(path)
-        server = dbt_warm._servers[env["DBT_TARGET_PATH"]]
-        _wait_for_socket(dbt_warm.socket_path(env["DBT_TARGET_PATH"]))
-        done = subprocess.run([str(CLIENT), "build", "--select", "stg_extracted__reports"], env=env,
-                              cwd=settings_module.DBT_PROJECT_DIR, capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        done, server, _ = _build_in_a_server(path, "stg_extracted__reports")
         assert {e["info"]["pid"] for e in _events(done.stdout)} == {server.pid}
         assert server.wait(30) == 0
 
