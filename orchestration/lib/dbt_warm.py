@@ -59,7 +59,8 @@ def parse_target_for(project_dir: Path, duckdb_path: Path) -> Path:
     the profile is unchanged, path included: parsed in each warehouse's own target folder, a new file (an
     empty warehouse somewhere else, a test's temporary one) would cost a full parse, about 3 s instead of
     1 s. So the server parses as if for `parse-<stem>/<name>`, a file that is never opened, and hands that
-    manifest to the build, which connects to the real file."""
+    manifest to the build, which connects to the real file. This holds while no model reads the profile's
+    path at parse time (`target.path` in Jinja); one that did would see the stand-in's."""
     return project_dir / "target" / f"parse-{duckdb_path.stem}"
 
 
