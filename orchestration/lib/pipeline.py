@@ -31,7 +31,7 @@ from .fingerprint import files_digest
 from .parsers import PARSER_VERSION, NotAReport, NoText, parse_document
 from .parsers.model import ParsedReport
 from .schema import EXTRACTED_TABLES
-from .warehouse import insert_rows, transaction, utc_now
+from .warehouse import insert_rows, registered, transaction, utc_now
 
 log = logging.getLogger("ofsted_warehouse")
 
@@ -66,8 +66,7 @@ def _record_scan(con, files, now: dt.datetime) -> ScanSummary:
         "media_kind": [item.media_kind for item in files],
         "problem": [item.problem for item in files],
     }, dtype=object)
-    con.register("scanned_files", scanned)
-    try:
+    with registered(con, "scanned_files", scanned):
         con.execute(
             """CREATE OR REPLACE TEMP TABLE scan_now AS
                SELECT s.source_file::VARCHAR AS source_file, s.source_sha256::VARCHAR AS source_sha256,
@@ -76,8 +75,6 @@ def _record_scan(con, files, now: dt.datetime) -> ScanSummary:
                       l.source_file IS NOT NULL AND l.source_sha256 IS DISTINCT FROM s.source_sha256::VARCHAR AS changed
                FROM scanned_files s LEFT JOIN audit.file_ledger l ON l.source_file = s.source_file::VARCHAR"""
         )
-    finally:
-        con.unregister("scanned_files")
     new, changed, unreadable = con.execute(
         "SELECT count(*) FILTER (is_new), count(*) FILTER (changed), count(*) FILTER (problem IS NOT NULL) FROM scan_now"
     ).fetchall()[0]
@@ -221,8 +218,7 @@ def _record_extractions(con: duckdb.DuckDBPyConnection, extractions: list[Extrac
     now = utc_now()
     shas = pd.DataFrame({"source_sha256": [e.sha256 for e in extractions]}, dtype=object)
     with transaction(con):
-        con.register("recorded_contents", shas)
-        try:
+        with registered(con, "recorded_contents", shas):
             for table in ("raw.pages", "raw.documents"):
                 con.execute(f"DELETE FROM {table} WHERE source_sha256 IN (SELECT source_sha256 FROM recorded_contents)")
             con.execute(
@@ -230,8 +226,6 @@ def _record_extractions(con: duckdb.DuckDBPyConnection, extractions: list[Extrac
                    WHERE source_sha256 IN (SELECT source_sha256 FROM recorded_contents)""",
                 [now],
             )
-        finally:
-            con.unregister("recorded_contents")
         insert_rows(con, "raw.documents", [{
             "source_sha256": e.sha256, "media_kind": e.media_kind, "page_count": e.page_count,
             "extractor_version": EXTRACTOR_VERSIONS[e.media_kind], "extracted_at": now, "error": e.error,
@@ -379,15 +373,11 @@ def parse(con: duckdb.DuckDBPyConnection, reference_csv: Path) -> ParseSummary:
 
 
 def _pages_of(con: duckdb.DuckDBPyConnection, shas: list[str]) -> dict[str, list[str]]:
-    wanted = pd.DataFrame({"source_sha256": shas})
-    con.register("wanted_contents", wanted)
-    try:
+    with registered(con, "wanted_contents", pd.DataFrame({"source_sha256": shas})):
         found = con.execute(
             """SELECT p.source_sha256, p.page_text FROM raw.pages p
                JOIN wanted_contents w USING (source_sha256) ORDER BY p.source_sha256, p.page_number"""
         ).fetchall()
-    finally:
-        con.unregister("wanted_contents")
     pages: dict[str, list[str]] = defaultdict(list)
     for sha256, text in found:
         pages[sha256].append(text or "")
@@ -421,8 +411,7 @@ def _read_document(source_file: str, document: tuple | None, pages: list[str]):
 def _write_parsed(con, rows: dict[str, list[dict]], kept: set[str], parsed: dict[str, _Parsed]) -> None:
     """Delete the rows of every content not kept (gone, or parsed again just now), append the new ones,
     and remember what each parsed content became."""
-    con.register("kept_contents", pd.DataFrame({"source_sha256": sorted(kept)}, dtype=object))
-    try:
+    with registered(con, "kept_contents", pd.DataFrame({"source_sha256": sorted(kept)}, dtype=object)):
         stale_reports = """SELECT report_id FROM extracted.reports
                            WHERE source_sha256 NOT IN (SELECT source_sha256 FROM kept_contents)"""
         for table in EXTRACTED_TABLES:
@@ -432,8 +421,6 @@ def _write_parsed(con, rows: dict[str, list[dict]], kept: set[str], parsed: dict
         con.execute(
             "DELETE FROM pipeline.parsed_contents WHERE source_sha256 NOT IN (SELECT source_sha256 FROM kept_contents)"
         )
-    finally:
-        con.unregister("kept_contents")
     for table in EXTRACTED_TABLES:
         insert_rows(con, f"extracted.{table}", rows[table])
     now = utc_now()
@@ -455,8 +442,7 @@ def _record_outcomes(con, outcome: dict[str, tuple[str, str | None, str | None]]
         "status_reason": [outcome[n][1] for n in names],
         "report_id": [outcome[n][2] for n in names],
     }, dtype=object)
-    con.register("parse_outcomes", frame)
-    try:
+    with registered(con, "parse_outcomes", frame):
         con.execute(
             """UPDATE audit.file_ledger
                SET status = o.status::VARCHAR, status_reason = o.status_reason::VARCHAR,
@@ -467,8 +453,6 @@ def _record_outcomes(con, outcome: dict[str, tuple[str, str | None, str | None]]
                       OR file_ledger.status_reason IS DISTINCT FROM o.status_reason::VARCHAR
                       OR file_ledger.report_id IS DISTINCT FROM o.report_id::VARCHAR)"""
         )
-    finally:
-        con.unregister("parse_outcomes")
 
 
 def _report_rows(rows, report: ParsedReport, report_id, part_number, source_file, sha256, page_count, resolver):

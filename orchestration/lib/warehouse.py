@@ -152,18 +152,24 @@ def frame(table: str, rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame([{c: row.get(c) for c in columns} for row in rows], columns=columns)
 
 
+@contextlib.contextmanager
+def registered(con: duckdb.DuckDBPyConnection, name: str, data: pd.DataFrame) -> Iterator[None]:
+    """`data` readable in SQL as the view `name` for the block: values never become SQL text."""
+    con.register(name, data)
+    try:
+        yield
+    finally:
+        con.unregister(name)
+
+
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:
-    """Append rows through a registered DataFrame: values never become SQL text."""
+    """Append rows through a registered DataFrame."""
     if not rows:
         return
-    data = frame(table, rows)
-    con.register("incoming_rows", data)
-    try:
-        columns = ", ".join(column_names(table))
-        casts = ", ".join(f"CAST({name} AS {dtype})" for name, dtype in TABLES[table])
+    columns = ", ".join(column_names(table))
+    casts = ", ".join(f"CAST({name} AS {dtype})" for name, dtype in TABLES[table])
+    with registered(con, "incoming_rows", frame(table, rows)):
         con.execute(f"INSERT INTO {table} ({columns}) SELECT {casts} FROM incoming_rows")
-    finally:
-        con.unregister("incoming_rows")
 
 
 def replace_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:
