@@ -121,8 +121,10 @@ def serve(target: str, project_dir: str, parent_pid: int, parse_target: str) -> 
         from dbt.cli.main import dbtRunner
 
         manifest = None
+        # --no-write-json: the build writes its own manifest; this parse keeps only dbt's partial parse
         parsed = dbtRunner().invoke(
-            ["parse", "--quiet", "--project-dir", project_dir, "--profiles-dir", project_dir, "--target-path", parse_target]
+            ["parse", "--quiet", "--no-write-json", "--project-dir", project_dir, "--profiles-dir", project_dir,
+             "--target-path", parse_target]
         )
         if parsed.success:
             manifest = parsed.result  # otherwise the build parses again and reports the error itself
@@ -177,10 +179,31 @@ def _build(connection: socket.socket, runner_class, manifest) -> int:
     except BaseException as error:  # noqa: BLE001  the client must get a code whatever happened
         print(f"dbt failed: {type(error).__name__}: {error}", file=sys.stderr)
         code = 2
-    sys.stdout.flush()
-    sys.stderr.flush()
+    _let_go_of_warehouse()
+    _end_output()
     connection.sendall(bytes([code]))
     return code
+
+
+def _let_go_of_warehouse() -> None:
+    """Close dbt-duckdb's connection, which it otherwise keeps until the process exits, so that the
+    warehouse file is free by the time the client returns and the next step opens it."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:
+        return
+    DuckDBConnectionManager.close_all_connections()
+
+
+def _end_output() -> None:
+    """Let go of the build's output (the step reads it until every writer has closed it), rather than
+    holding it through this process's exit, which tears dbt's modules down for about half a second."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os.close(devnull)
 
 
 def _receive(connection: socket.socket) -> tuple[bytes, list[int]]:
@@ -236,4 +259,7 @@ def _run_dbt_itself(args: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(serve(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]))
+    exit_code = serve(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4])
+    # leave without tearing dbt's modules down object by object; the exit handlers still run
+    atexit._run_exitfuncs()
+    os._exit(exit_code)

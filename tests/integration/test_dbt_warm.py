@@ -130,3 +130,34 @@ def test_warehouse_files_of_one_name_share_the_parse_and_each_build_writes_its_o
     assert not (parse_target / "warehouse.duckdb").exists(), "the parse's stand-in file is never opened"
     with duckdb.connect(str(second), read_only=True) as con:  # the build went to the real file
         assert con.execute("SELECT count(*) FROM staging.stg_extracted__reports").fetchone()[0] > 0
+
+
+LET_GO = """
+import subprocess, sys
+from dbt.cli.main import dbtRunner
+from orchestration.lib import dbt_warm
+
+path, project = sys.argv[1], sys.argv[2]
+
+def free():
+    opened = subprocess.run([sys.executable, "-c", "import duckdb, sys; duckdb.connect(sys.argv[1]).close()", path],
+                            capture_output=True)
+    return opened.returncode == 0
+
+built = dbtRunner().invoke(["build", "--quiet", "--select", "stg_extracted__reports", "--project-dir", project,
+                            "--profiles-dir", project, "--target-path", sys.argv[3]])
+print("built", built.success, "free", free())
+dbt_warm._let_go_of_warehouse()
+print("let go, free", free())
+"""
+
+
+def test_the_server_lets_go_of_the_warehouse_before_it_reports_the_build(warehouse_copy, tmp_path):
+    """dbt-duckdb keeps its connection until the process exits; the server closes it as the build ends,
+    so the step after dbt opens the warehouse file without waiting for the server to exit."""
+    project = str(settings_module.DBT_PROJECT_DIR)
+    env = {**os.environ, "DUCKDB_PATH": str(warehouse_copy), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    done = subprocess.run([sys.executable, "-c", LET_GO, str(warehouse_copy), project, str(tmp_path / "target")],
+                          env=env, cwd=project, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert done.stdout.splitlines()[-2:] == ["built True free False", "let go, free True"]

@@ -149,8 +149,9 @@ def _load_what_follows() -> None:
     """Imports the checks and the dbt step will need (Great Expectations alone takes seconds), done
     while PDFs are being extracted rather than after."""
     try:
-        import great_expectations  # noqa: F401
+        from orchestration.lib.expectations import import_great_expectations
 
+        import_great_expectations()
         from orchestration.definitions import defs  # dbt's manifest, for the build that follows
         from orchestration.defs.jobs import BUILD_JOB
 
