@@ -83,13 +83,15 @@ def end() -> None:
 def expected_pdfs(raw_dir: Path, duckdb_path: Path, limits: Limits, *, max_file_mb: int) -> list[str]:
     """The PDFs under raw_dir a run's extract step will probably want, largest first, without reading
     any of them. Empty when the warehouse file is busy (another run is writing) or cannot be read."""
+    candidates = sorted(pdf_candidates(raw_dir, max_file_mb=max_file_mb), key=lambda found: -found[1])
+    if not duckdb_path.exists():
+        return [name for name, _ in candidates]
+    # imported only here: with pandas (through .warehouse) they take a quarter of a second, which a first
+    # build would otherwise spend before its first PDF
     import duckdb
 
     from .warehouse import writer_lock
 
-    candidates = sorted(pdf_candidates(raw_dir, max_file_mb=max_file_mb), key=lambda found: -found[1])
-    if not duckdb_path.exists():
-        return [name for name, _ in candidates]
     try:
         with writer_lock(duckdb_path, wait_seconds=0), duckdb.connect(str(duckdb_path), read_only=True) as con:
             settled = settled_contents(con, limits)

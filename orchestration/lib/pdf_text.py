@@ -57,7 +57,12 @@ TAB_GAP_FACTOR = 1.5
 
 # all_texts: some generators wrap a whole page in a form XObject; without it that text never becomes
 # lines and the page would come out empty.
-_LAPARAMS = LAParams(all_texts=True)
+# boxes_flow=None: pdfminer lists a page's text boxes top to bottom instead of first grouping them into
+# a hierarchy for its reading order, a step that grows with the square of the boxes on a page. The
+# text here is assembled by position (_rows) and uses boxes only to tell paragraphs apart, so the order
+# pdfminer lists them in changes nothing (the same text from every report of the real corpus); it saves
+# about 3% of extraction time, more on pages with many boxes.
+_LAPARAMS = LAParams(all_texts=True, boxes_flow=None)
 
 _CHAR_FIXES = str.maketrans(
     {
@@ -249,7 +254,9 @@ def _is_edge_furniture(piece: _Piece, bbox, running: set[tuple[str, str]]) -> bo
 
 def _rows(pieces: list[_Piece]) -> list[list[_Piece]]:
     rows: list[list[_Piece]] = []
-    for p in sorted(pieces, key=lambda p: (-p.centre, p.x0)):
+    # every field in the key: pieces drawn at the same place come out in an order that does not depend
+    # on the order pdfminer listed them in
+    for p in sorted(pieces, key=lambda p: (-p.centre, p.x0, p.x1, p.y0, p.text)):
         if rows:
             ref = rows[-1][0]
             overlap = min(ref.y1, p.y1) - max(ref.y0, p.y0)
@@ -258,7 +265,7 @@ def _rows(pieces: list[_Piece]) -> list[list[_Piece]]:
                 continue
         rows.append([p])
     for row in rows:
-        row.sort(key=lambda p: p.x0)
+        row.sort(key=lambda p: (p.x0, -p.centre, p.x1, p.y0, p.text))
     return rows
 
 

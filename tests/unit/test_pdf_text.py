@@ -234,6 +234,24 @@ def test_hand_made_pdf_headers_footers_bullets_and_rows(tmp_path):
     ]
 
 
+@pytest.mark.parametrize(("seed", "layout"), CASES[:4], ids=CASE_IDS[:4])
+def test_the_order_pdfminer_lists_boxes_in_changes_nothing(extracted, seed, layout, tmp_path, monkeypatch):
+    """Boxes are listed without pdfminer's reading-order grouping (boxes_flow=None); with that grouping
+    (pdfminer's default) every page comes out the same, because text is assembled by position."""
+    from pdfminer.layout import LAParams
+
+    from orchestration.lib import pdf_text
+
+    assert pdf_text._LAPARAMS.boxes_flow is None
+    pdf = render_text_report_to_pdf(seed.read_text(encoding="utf-8"), tmp_path / "again.pdf", layout=layout)
+    monkeypatch.setattr(pdf_text, "_LAPARAMS", LAParams(all_texts=True))
+    assert extract_pdf_pages(pdf) == extracted[(seed, layout)]
+    hand_made = _hand_made_pdf(tmp_path / "hand.pdf")
+    grouped = extract_pdf_pages(hand_made)
+    monkeypatch.undo()
+    assert extract_pdf_pages(hand_made) == grouped
+
+
 def test_single_page_keeps_edge_lines_except_page_number(tmp_path):
     path = tmp_path / "one.pdf"
     c = canvas.Canvas(str(path), pagesize=A4)
