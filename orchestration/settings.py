@@ -35,6 +35,9 @@ class Settings:
     extract_workers: int | None  # None: one per core
     pull_manifest: Path | None  # CSV of report URLs the pipeline downloads before scanning; None: no pull
     pull_timeout_seconds: float
+    # a check that would hold back more than this share of the documents is a systemic failure: it
+    # withholds the publication instead of holding the documents back one by one
+    max_held_back_share: float
 
     @property
     def parquet_dir(self) -> Path:
@@ -61,4 +64,5 @@ def load() -> Settings:
         extract_workers=int(os.environ["EXTRACT_WORKERS"]) if os.environ.get("EXTRACT_WORKERS") else None,
         pull_manifest=_path_from_env("PULL_MANIFEST", "") if os.environ.get("PULL_MANIFEST") else None,
         pull_timeout_seconds=float(os.environ.get("PULL_TIMEOUT_SECONDS", "30")),
+        max_held_back_share=float(os.environ.get("MAX_HELD_BACK_SHARE", "0.05")),
     )

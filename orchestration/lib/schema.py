@@ -18,7 +18,7 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("source_sha256", "VARCHAR"),
         ("size_bytes", "BIGINT"),
         ("media_kind", "VARCHAR"),  # pdf | text | null when the file type is not read
-        ("status", "VARCHAR"),  # loaded | quarantined | duplicate | removed (no longer in RAW_DIR)
+        ("status", "VARCHAR"),  # loaded | quarantined | duplicate | held_back | removed (no longer in RAW_DIR)
         ("status_reason", "VARCHAR"),
         ("report_id", "VARCHAR"),
         ("first_seen_at", "TIMESTAMP"),
@@ -32,6 +32,21 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("run_id", "VARCHAR"),
         ("warehouse_fingerprint", "VARCHAR"),  # digest of everything the marts are built from
         ("published_path", "VARCHAR"),
+    ],
+    # One row per publication link seen on Ofsted's reports site (`make pull`), with what became of it.
+    "audit.source_catalogue": [
+        ("ofsted_urn", "VARCHAR"),
+        ("local_authority_id", "VARCHAR"),
+        ("kind", "VARCHAR"),  # the link text's kind, e.g. "Children's services inspection"
+        ("publication_date", "DATE"),
+        ("url", "VARCHAR"),
+        ("file_id", "VARCHAR"),
+        ("first_seen_at", "TIMESTAMP"),
+        ("last_seen_at", "TIMESTAMP"),
+        ("status", "VARCHAR"),  # downloaded | dead | skipped | failed
+        ("status_reason", "VARCHAR"),
+        ("source_file", "VARCHAR"),  # where it was saved, relative to RAW_DIR
+        ("source_sha256", "VARCHAR"),
     ],
     # One row per report URL the pull step was given: its latest outcome.
     "raw.downloads": [
