@@ -29,6 +29,7 @@ from .extract import EXTRACTOR_VERSIONS, Extraction, Limits, extract_many, settl
 from .files import discover
 from .fingerprint import files_digest
 from .parsers import PARSER_VERSION, NotAReport, NoText, parse_document
+from .parsers.grades import CITATION_ORDER, distinct_grades
 from .parsers.model import ParsedReport
 from .schema import EXTRACTED_TABLES
 from .warehouse import insert_rows, registered, transaction, utc_now
@@ -474,22 +475,20 @@ def _report_rows(rows, report: ParsedReport, report_id, part_number, source_file
         rows["date_windows"].append({
             "report_id": report_id, "window_number": number, "start_date": window_start, "end_date": window_end,
         })
-    by_area: dict[str, list] = defaultdict(list)
     for statement in report.statements:
-        by_area[statement.area].append(statement)
         rows["judgement_statements"].append({
             "report_id": report_id, "judgement_area": statement.area, "statement_kind": statement.kind,
             "grade": statement.grade, "page_number": statement.page, "evidence": statement.evidence,
         })
-    preference = {"main_findings": 0, "table": 1, "section_heading": 2, "summary": 3, "paragraph": 4}
-    for area, statements in by_area.items():
-        grades = list(dict.fromkeys(s.grade for s in statements))
-        primary = min(statements, key=lambda s: preference.get(s.kind, 9))
+    grades = report.grades()
+    for area, statements in report.statements_by_area().items():
+        primary = min(statements, key=lambda s: CITATION_ORDER.get(s.kind, 9))
         rows["judgements"].append({
             "report_id": report_id, "judgement_area": area,
             # disagreeing statements leave the grade unset: a check names the report, nothing is picked
-            "grade": grades[0] if len(grades) == 1 else None,
-            "statement_count": len(statements), "distinct_grade_count": len(grades),
+            "grade": grades[area],
+            "statement_count": len(statements),
+            "distinct_grade_count": distinct_grades([s.grade for s in statements]),
             "grades_stated": "; ".join(s.grade for s in statements),
             "page_number": primary.page, "evidence": primary.evidence,
         })

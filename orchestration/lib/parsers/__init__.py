@@ -27,13 +27,9 @@ _OFSTED_MARKS = re.compile(r"ofsted|her majesty's inspector|his majesty's inspec
 
 def detect_type(lines: list[Line]) -> str:
     head = collapse(" ".join(l.text for l in lines[:250] if not l.is_blank))[:6000].lower()
-    dear = re.search(r"\bdear\b", head[:2500])
-    if dear:
-        subject = head[dear.start(): dear.start() + 400]
-        if re.search(r"\bmonitoring visit\b", subject):
-            return "monitoring_visit"
-        if re.search(r"\bfocused visit\b", subject):
-            return "focused_visit"
+    letter = visit_letter.letter_type(head)
+    if letter is not None:
+        return letter
     positions = [(m.start(), kind) for kind, pattern in _TITLES if (m := re.search(pattern, head[:3000]))]
     if positions:
         return min(positions)[1]

@@ -71,3 +71,15 @@ class ParsedReport:
 
     def cite(self, field_name: str, value, page: int | None, text: str) -> None:
         self.evidence.append(Evidence(field_name, None if value is None else str(value), page, text))
+
+    def statements_by_area(self) -> dict[str, list[JudgementStatement]]:
+        by_area: dict[str, list[JudgementStatement]] = {}
+        for statement in self.statements:
+            by_area.setdefault(statement.area, []).append(statement)
+        return by_area
+
+    def grades(self) -> dict[str, str | None]:
+        """Each area's grade as worded, or None where its statements disagree (grades.chosen_grade)."""
+        from .grades import chosen_grade
+
+        return {area: chosen_grade([s.grade for s in found]) for area, found in self.statements_by_area().items()}

@@ -28,6 +28,19 @@ _ROLE_WORDS = re.compile(r"director|executive|chief|interim|head|officer|corpora
 _SUBJECT_RE = re.compile(r"^(monitoring|focused) visit\b", re.I)
 
 
+def letter_type(head: str) -> str | None:
+    """monitoring_visit or focused_visit when the opening text (lower case, whitespace collapsed) is a
+    visit letter, else None."""
+    dear = re.search(r"\bdear\b", head[:2500])
+    if dear:
+        subject = head[dear.start(): dear.start() + 400]
+        if re.search(r"\bmonitoring visit\b", subject):
+            return "monitoring_visit"
+        if re.search(r"\bfocused visit\b", subject):
+            return "focused_visit"
+    return None
+
+
 def parse(lines: list[Line], report: ParsedReport, visit_type: str) -> ParsedReport:
     visit = Visit(visit_type=visit_type)
     report.visit = visit
