@@ -1,5 +1,7 @@
 """Resolve an authority as a report writes it ("London Borough of Sutton", "Surrey County Council",
 "Bedford Borough", "Surrey local authority") to its GSS code through the reference list and its aliases.
+A code resolves too: the GSS code itself, another GSS code of the same authority (Barnsley's E08000038) or
+its DfE code ("936" for Surrey).
 """
 
 from __future__ import annotations
@@ -12,15 +14,43 @@ from pathlib import Path
 
 # Words around a name that say what kind of body it is, not which one. Longest first.
 _PREFIXES = (
-    "the royal borough of ", "royal borough of ", "london borough of ", "the london borough of ",
-    "metropolitan borough of ", "borough of ", "county of ", "council of the ", "city of ", "the ",
+    "the royal borough of ",
+    "royal borough of ",
+    "london borough of ",
+    "the london borough of ",
+    "metropolitan borough of ",
+    "borough of ",
+    "county of ",
+    "council of the ",
+    "city of ",
+    "the ",
+    "director of children's services ",
 )
 _SUFFIXES = (
-    " metropolitan borough council", " metropolitan district council", " county borough council",
-    " borough council", " county council", " city council", " district council", " unitary authority",
-    " local authority", " local safeguarding children board", " safeguarding children board",
-    " safeguarding children partnership", " children's services trust", " children's trust", " children's services", " children's social care", " council", " borough",
-    " city", " county", " metropolitan",
+    " metropolitan borough council",
+    " metropolitan district council",
+    " county borough council",
+    " borough council",
+    " county council",
+    " city council",
+    " district council",
+    " unitary authority",
+    " local authority",
+    " local safeguarding children board",
+    " safeguarding children board",
+    " safeguarding children partnership",
+    " children's services trust",
+    " children's trust",
+    " children's services",
+    " children's social care",
+    " council",
+    " borough",
+    " city",
+    " county",
+    " metropolitan",
+    # what follows the name on an address block: "... Council Children's", "Wiltshire Council County Hall"
+    " children's",
+    " county hall",
 )
 
 
@@ -31,6 +61,13 @@ class Authority:
     region: str
     status: str
     successor_codes: tuple[str, ...]
+    la_code: str | None = None
+    other_gss_codes: tuple[str, ...] = ()
+
+
+def _codes(cell: str | None) -> tuple[str, ...]:
+    """A ';'-separated cell of the reference list as its codes."""
+    return tuple(code.strip() for code in (cell or "").split(";") if code.strip())
 
 
 def _key(name: str) -> str:
@@ -49,7 +86,7 @@ def _variants(name: str) -> list[str]:
         current = seen[-1]
         for prefix in _PREFIXES:
             if current.startswith(prefix) and len(current) > len(prefix):
-                seen.append(current[len(prefix):])
+                seen.append(current[len(prefix) :])
                 changed = True
                 break
         else:
@@ -65,6 +102,8 @@ class AuthorityResolver:
     def __init__(self, csv_path: Path):
         self.by_code: dict[str, Authority] = {}
         self._by_key: dict[str, str] = {}
+        # codes, upper-cased, kept apart from names so that find_in never matches a number in running text
+        self._by_code_key: dict[str, str] = {}
         with open(csv_path, newline="", encoding="utf-8") as handle:
             for row in csv.DictReader(handle):
                 authority = Authority(
@@ -72,9 +111,14 @@ class AuthorityResolver:
                     name=row["local_authority_name"],
                     region=row["ofsted_region"],
                     status=row["status"],
-                    successor_codes=tuple(c for c in (row.get("successor_gss_codes") or "").split(";") if c),
+                    successor_codes=_codes(row.get("successor_gss_codes")),
+                    la_code=(row.get("la_code") or "").strip() or None,
+                    other_gss_codes=_codes(row.get("other_gss_codes")),
                 )
                 self.by_code[authority.gss_code] = authority
+                for code in (authority.gss_code, authority.la_code, *authority.other_gss_codes):
+                    if code:
+                        self._by_code_key.setdefault(code.upper(), authority.gss_code)
                 names = [authority.name] + [a for a in (row.get("aliases") or "").split(";") if a.strip()]
                 for name in names:
                     self._by_key.setdefault(_key(name), authority.gss_code)
@@ -85,6 +129,9 @@ class AuthorityResolver:
     def resolve(self, as_written: str | None) -> str | None:
         if not as_written:
             return None
+        code = self._by_code_key.get(as_written.strip().upper())
+        if code:
+            return code
         for variant in _variants(as_written):
             code = self._by_key.get(variant)
             if code:

@@ -46,7 +46,11 @@ unioned as (
         aliases,
         valid_to,
         local_authority_status,
-        true as is_in_reference
+        true as is_in_reference,
+        la_code,
+        ofsted_urn,
+        other_gss_codes,
+        statistical_neighbours
 
     from reference_authorities
 
@@ -61,7 +65,11 @@ unioned as (
         null as aliases,
         null as valid_to,
         null as local_authority_status,
-        false as is_in_reference
+        false as is_in_reference,
+        null as la_code,
+        null as ofsted_urn,
+        null as other_gss_codes,
+        null as statistical_neighbours
 
     from unlisted_authorities
 
@@ -78,7 +86,11 @@ final as (
         cast(aliases as varchar) as aliases,
         cast(valid_to as date) as valid_to,
         cast(local_authority_status as varchar) as local_authority_status,
-        cast(is_in_reference as boolean) as is_in_reference
+        cast(is_in_reference as boolean) as is_in_reference,
+        cast(la_code as varchar) as la_code,
+        cast(ofsted_urn as varchar) as ofsted_urn,
+        cast(other_gss_codes as varchar[]) as other_gss_codes,
+        cast(statistical_neighbours as varchar[]) as statistical_neighbours
 
     from unioned
 

@@ -19,7 +19,12 @@ renamed as (
         -- ';'-separated GSS codes of the authorities that replaced an abolished one, as written
         nullif(trim(successor_gss_codes), '') as successor_ids,
         -- ';'-separated other spellings seen in Ofsted documents, as written
-        nullif(trim(aliases), '') as aliases
+        nullif(trim(aliases), '') as aliases,
+        nullif(trim(la_code), '') as la_code,
+        nullif(trim(ofsted_urn), '') as ofsted_urn,
+        -- lists, so that a reader can unnest them or test membership without parsing text
+        {{ split_codes('other_gss_codes') }} as other_gss_codes,
+        {{ split_codes('statistical_neighbours') }} as statistical_neighbours
 
     from source
 
