@@ -49,10 +49,9 @@ $(OLD_DUCKDB)/duckdb/__init__.py: | $(STAMP)
 test: $(STAMP) manifest $(OLD_DUCKDB)/duckdb/__init__.py
 	@$(BIN)/python -m pytest
 
-## Download the reports listed in MANIFEST (CSV: url, optional local_authority, publication_date) into RAW_DIR.
+## Find every council's children's services report on OFSTED_REPORTS_URL and download the new ones into RAW_DIR/ofsted/.
 pull: $(STAMP)
-	@test -n "$(MANIFEST)" || { echo "usage: make pull MANIFEST=reports.csv"; exit 2; }
-	@$(BIN)/python -m orchestration.pull "$(MANIFEST)"
+	@$(BIN)/python -m orchestration.pull
 
 ## Draw the HTML report (report/index.html beside PUBLISHED_DUCKDB_PATH) again from the published file.
 .PHONY: report

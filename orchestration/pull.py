@@ -1,7 +1,10 @@
-"""`make pull MANIFEST=reports.csv`: download the reports a manifest lists into RAW_DIR.
+"""`make pull`: find every report of every English council's children's services on Ofsted's reports site
+(OFSTED_REPORTS_URL) and download the new ones into RAW_DIR/ofsted/.
 
-Failures are listed and recorded in RAW_DIR/.pull/downloads.json, and do not make the command fail: the
-next pull tries them again, and `make run` builds the warehouse from whatever arrived.
+One request at a time, PULL_DELAY_SECONDS apart, naming PULL_CONTACT in the User-Agent when set. What was
+seen and what became of it is kept in RAW_DIR/.pull/; the next `make run` publishes it as
+audit.source_catalogue and reads the new reports. Files that failed do not make the command fail (the next
+pull tries them again); it exits non-zero only when the site could not be reached at all.
 """
 
 from __future__ import annotations
@@ -11,30 +14,46 @@ import sys
 from pathlib import Path
 
 from . import settings as settings_module
-from .lib.pull import pull
+from .lib.crawl import SiteUnreachable, crawl
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make pull", description=__doc__.splitlines()[0])
-    parser.add_argument("manifest", type=Path, help="CSV with a url column; optional local_authority, publication_date")
+    parser.add_argument(
+        "--reference",
+        type=Path,
+        default=settings_module.REFERENCE_AUTHORITIES_CSV,
+        help="CSV of authorities with an ofsted_urn column, whose provider pages are visited too "
+        "(default: the dbt seed of local authorities)",
+    )
     args = parser.parse_args(argv)
     settings = settings_module.load()
-    if not args.manifest.is_file():
-        print(f"no manifest at {args.manifest}", file=sys.stderr)
-        return 2
-    print(f"Pulling the reports listed in {args.manifest} into {settings.raw_dir}", flush=True)
-    try:
-        summary = pull(args.manifest, settings.raw_dir, settings.pull_options(), progress=lambda m: print("  " + m, flush=True))
-    except ValueError as error:
-        print(error, file=sys.stderr)
-        return 2
+    site = settings.ofsted_reports_url
     print(
-        f"{summary.count('downloaded')} downloaded, {summary.count('present')} already present, "
-        f"{summary.count('failed')} failed"
+        f"Pulling reports from {site} into {settings.raw_dir / 'ofsted'} "
+        f"(one request every {settings.pull_delay_seconds:g} s)",
+        flush=True,
     )
-    for outcome in summary.outcomes:
-        if outcome.status == "failed":
-            print(f"  FAILED {outcome.url}: {outcome.reason}")
+    try:
+        summary = crawl(
+            settings.raw_dir,
+            site,
+            args.reference,
+            settings.pull_options(),
+            progress=lambda message: print("  " + message, flush=True),
+        )
+    except SiteUnreachable as error:
+        print(f"pull: {error}", file=sys.stderr)
+        return 1
+    print(f"pull: {summary.line()}")
+    for url, reason in summary.failures:
+        print(f"  {reason.split(':', 1)[0].upper()} {url}:{reason.split(':', 1)[1]}")
+    for warning in summary.warnings:
+        print(f"  WARNING: {warning}")
+    if summary.counts["failed"]:
+        print(
+            f"pull: completed, but {summary.counts['failed']} files failed; the next `make pull` tries them again"
+        )
     return 0
 
 

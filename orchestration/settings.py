@@ -33,7 +33,9 @@ class Settings:
     extract_memory_mb: int
     max_file_mb: int
     extract_workers: int | None  # None: one per core
-    pull_manifest: Path | None  # CSV of report URLs the pipeline downloads before scanning; None: no pull
+    ofsted_reports_url: str  # the root of Ofsted's reports site, which `make pull` crawls
+    pull_delay_seconds: float  # at least this long between two requests to the site
+    pull_contact: str | None  # who to contact about the crawl, named in its User-Agent
     pull_timeout_seconds: float
     # a check that would hold back more than this share of the documents is a systemic failure: it
     # withholds the publication instead of holding the documents back one by one
@@ -43,10 +45,18 @@ class Settings:
     def parquet_dir(self) -> Path:
         return self.published_duckdb_path.parent / "parquet"
 
+    # The manifest pull is gone: nothing is downloaded outside `make pull` and the `raw/ofsted` asset.
+    pull_manifest = None
+
     def pull_options(self):
         from .lib.pull import PullOptions
 
-        return PullOptions(timeout_seconds=self.pull_timeout_seconds, max_bytes=self.max_file_mb * 1024 * 1024)
+        return PullOptions(
+            delay_seconds=self.pull_delay_seconds,
+            timeout_seconds=self.pull_timeout_seconds,
+            max_bytes=self.max_file_mb * 1024 * 1024,
+            contact=self.pull_contact,
+        )
 
     @property
     def report_dir(self) -> Path:
@@ -62,7 +72,9 @@ def load() -> Settings:
         extract_memory_mb=int(os.environ.get("EXTRACT_MEMORY_MB", "1024")),
         max_file_mb=int(os.environ.get("MAX_FILE_MB", "100")),
         extract_workers=int(os.environ["EXTRACT_WORKERS"]) if os.environ.get("EXTRACT_WORKERS") else None,
-        pull_manifest=_path_from_env("PULL_MANIFEST", "") if os.environ.get("PULL_MANIFEST") else None,
+        ofsted_reports_url=os.environ.get("OFSTED_REPORTS_URL") or "https://reports.ofsted.gov.uk",
+        pull_delay_seconds=float(os.environ.get("PULL_DELAY_SECONDS", "1.0")),
+        pull_contact=os.environ.get("PULL_CONTACT") or None,
         pull_timeout_seconds=float(os.environ.get("PULL_TIMEOUT_SECONDS", "30")),
         max_held_back_share=float(os.environ.get("MAX_HELD_BACK_SHARE", "0.05")),
     )

@@ -1,409 +1,349 @@
-"""Download the reports a manifest lists into RAW_DIR.
+"""Polite HTTP for the pull from Ofsted's reports site, and the download of one report file.
 
-Analysts collect reports from Ofsted's website as links to PDFs. The manifest is a CSV with a `url`
-column and, optionally, `local_authority` and `publication_date` (YYYY-MM-DD); both go into the file
-name (`2023-05-02_surrey_50212345.pdf`), so a folder listing reads like the report list.
+What every request promises:
+- one at a time, and at least `delay_seconds` after the previous one finished, so the site never sees
+  more than one request per delay from the warehouse;
+- an honest User-Agent that names the warehouse, its version and, when PULL_CONTACT is set, whom to ask;
+- a 429, a 5xx, a timeout or a dropped connection is tried again a bounded number of times, after the
+  wait the server asked for (`Retry-After`, in seconds or as a date) or an exponential back-off.
 
-What a pull promises:
-- a URL downloaded before, or whose file is already in RAW_DIR, is not requested again;
-- each request has a timeout; a server error (5xx, 408, 429), a timeout or a dropped connection is
-  retried with exponential backoff, and an interrupted download resumes where it stopped (HTTP Range)
-  from a hidden `.<name>.part` file, which the warehouse never reads;
-- a response that is not a PDF (an HTML page, even one served as `application/pdf`) or is larger than
-  the size limit is rejected, and a 4xx answer is not retried;
-- every outcome, failures included, is recorded in `RAW_DIR/.pull/downloads.json`, one entry per URL,
-  and no failure stops the others. Only complete, checked files are renamed into place.
+What a download promises:
+- bytes go to a partial file outside the scanned part of RAW_DIR; an interrupted download resumes from
+  there with an HTTP Range request, and only a complete file that starts with `%PDF-` and ends with
+  `%%EOF` is handed back to be moved into place;
+- an answer that is not a PDF (Ofsted answers a dead link with an HTML "Report not found" page and status
+  200) is a dead link, and its bytes are thrown away;
+- a file over the size limit (MAX_FILE_MB) is refused, not stored.
 """
 
 from __future__ import annotations
 
-import csv
+import contextlib
 import datetime as dt
 import email.utils
-import hashlib
-import http.client
-import json
-import os
+import importlib.metadata
 import re
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from pathlib import Path, PurePosixPath
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
-STATE_DIR = ".pull"
-STATE_FILE = "downloads.json"
-USER_AGENT = "ofsted-warehouse-pull/0.1 (Python urllib)"
+import requests
+import urllib3
+
+PROJECT = "ofsted-warehouse"
 PDF_MAGIC = b"%PDF-"
-MAGIC_WINDOW = 1024  # the PDF header may follow a little junk; readers accept it within the first KB
+PDF_END = b"%%EOF"
+MAGIC_WINDOW = 1024  # readers accept a PDF header a little way into the file
+TAIL_WINDOW = 4096  # %%EOF may be followed by a few line ends
 CHUNK_BYTES = 64 * 1024
-# Content types a server may use for a PDF; anything else (text/html above all) is not a report.
-PDF_CONTENT_TYPES = {
-    "application/pdf", "application/x-pdf", "application/octet-stream", "binary/octet-stream",
-    "application/download", "application/force-download",
-}
-RETRIED_STATUSES = {408, 425, 429}  # and every 5xx
+RETRIED_STATUSES = {408, 425, 429, 500, 502, 503, 504}
+DEAD_STATUSES = {404, 410}
 
 
 @dataclass(frozen=True)
 class PullOptions:
+    delay_seconds: float = 1.0  # at least this long between the end of one request and the next
     timeout_seconds: float = 30.0  # to connect, and for each read
-    attempts: int = 4
+    attempts: int = 4  # per request, and per download that keeps being cut off
     backoff_seconds: float = 2.0  # doubled after each failed attempt
-    max_backoff_seconds: float = 60.0
+    max_wait_seconds: float = 300.0  # a server asking to wait longer than this gives up that request
     max_bytes: int = 100 * 1024 * 1024
-    deadline_seconds: float = 900.0  # one file, all attempts together: a trickling server cannot hold a pull
+    contact: str | None = None  # appended to the User-Agent so the site's operators can reach someone
 
 
-@dataclass(frozen=True)
-class ManifestEntry:
-    url: str
-    local_authority: str | None = None
-    publication_date: str | None = None
-
-
-@dataclass
-class Outcome:
-    url: str
-    source_file: str | None
-    status: str  # downloaded | present | failed
-    reason: str | None = None
-    local_authority: str | None = None
-    publication_date: str | None = None
-    http_status: int | None = None
-    size_bytes: int | None = None
-    source_sha256: str | None = None
-    attempts: int = 0
-    updated_at: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
-
-
-@dataclass
-class PullSummary:
-    outcomes: list[Outcome]
-
-    def count(self, status: str) -> int:
-        return sum(outcome.status == status for outcome in self.outcomes)
-
-
-class _Retry(Exception):
-    """Worth another attempt; the partial file is kept for resuming."""
-
-    def __init__(self, reason: str, http_status: int | None = None, wait: float | None = None):
-        super().__init__(reason)
-        self.http_status = http_status
-        self.wait = wait
-
-
-class _GiveUp(Exception):
-    """Another attempt would get the same answer."""
-
-    def __init__(self, reason: str, http_status: int | None = None, *, keep_part: bool = False):
-        super().__init__(reason)
-        self.http_status = http_status
-        self.keep_part = keep_part
-
-
-# --- manifest ---------------------------------------------------------------------------------------
-
-
-def _header_key(name: str) -> str:
-    return re.sub(r"[\s\-]+", "_", (name or "").strip().lower())
-
-
-def read_manifest(path: Path) -> tuple[list[ManifestEntry], list[Outcome]]:
-    """Entries to pull, and an outcome for each row that cannot be pulled as written."""
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        if "url" not in {_header_key(name) for name in reader.fieldnames or []}:
-            raise ValueError(f"{path}: the manifest needs a 'url' column (optional: local_authority, publication_date)")
-        entries, problems = [], []
-        for row in reader:
-            values = {_header_key(k): (v or "").strip() for k, v in row.items() if k is not None}
-            entry = ManifestEntry(
-                values.get("url", ""), values.get("local_authority") or None, values.get("publication_date") or None
-            )
-            if not entry.url:
-                continue
-            problem = _manifest_problem(entry)
-            if problem:
-                problems.append(Outcome(entry.url, None, "failed", problem, entry.local_authority, entry.publication_date))
-            else:
-                entries.append(entry)
-    return entries, problems
-
-
-def _manifest_problem(entry: ManifestEntry) -> str | None:
-    if urllib.parse.urlsplit(entry.url).scheme not in ("http", "https"):
-        return "not an http(s) URL: check the manifest"
-    if entry.publication_date:
-        try:
-            dt.date.fromisoformat(entry.publication_date)
-        except ValueError:
-            return f"publication_date '{entry.publication_date}' is not a date written YYYY-MM-DD: fix the manifest"
-    return None
-
-
-def _slug(text: str | None, limit: int = 60) -> str:
-    return re.sub(r"[^A-Za-z0-9.]+", "-", text or "").strip("-.")[:limit].strip("-.")
-
-
-def target_name(entry: ManifestEntry) -> str:
-    """[publication_date_][authority_]<last part of the URL>.pdf, in safe characters."""
-    last = urllib.parse.unquote(PurePosixPath(urllib.parse.urlsplit(entry.url).path).name)
-    last = re.sub(r"\.pdf$", "", last, flags=re.IGNORECASE)
-    stem = _slug(last) or hashlib.sha1(entry.url.encode()).hexdigest()[:12]
-    parts = [entry.publication_date, _slug(entry.local_authority).lower(), stem]
-    return "_".join(part for part in parts if part) + ".pdf"
-
-
-# --- state --------------------------------------------------------------------------------------------
-
-
-def state_path(raw_dir: Path) -> Path:
-    return raw_dir / STATE_DIR / STATE_FILE
-
-
-def load_state(raw_dir: Path) -> dict[str, dict]:
-    """url -> its latest outcome, as recorded by earlier pulls."""
-    path = state_path(raw_dir)
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-
-
-def _save_state(raw_dir: Path, state: dict[str, dict]) -> None:
-    path = state_path(raw_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    scratch = path.with_suffix(".tmp")
-    scratch.write_text(json.dumps(state, indent=1, sort_keys=True), encoding="utf-8")
-    os.replace(scratch, path)
-
-
-# --- pulling ------------------------------------------------------------------------------------------
-
-
-def pull(
-    manifest: Path,
-    raw_dir: Path,
-    options: PullOptions = PullOptions(),
-    *,
-    sleep: Callable[[float], None] = time.sleep,
-    progress: Callable[[str], None] = lambda message: None,
-) -> PullSummary:
-    raw_dir.mkdir(parents=True, exist_ok=True)
-    entries, outcomes = read_manifest(manifest)
-    state = load_state(raw_dir)
-    for outcome in outcomes:
-        state[outcome.url] = asdict(outcome)
-    claimed = {record.get("source_file"): url for url, record in state.items() if record.get("source_file")}
-    for number, entry in enumerate(entries, start=1):
-        outcome = _pull_one(entry, raw_dir, state, claimed, options, sleep)
-        state[entry.url] = asdict(outcome)
-        claimed[outcome.source_file] = entry.url
-        outcomes.append(outcome)
-        if outcome.attempts:
-            _save_state(raw_dir, state)
-            progress(f"pull: {number}/{len(entries)} {outcome.source_file}: {outcome.status}"
-                     + (f" ({outcome.reason})" if outcome.status == "failed" else ""))
-    _save_state(raw_dir, state)
-    return PullSummary(outcomes)
-
-
-def _name_for(entry: ManifestEntry, claimed: dict[str | None, str]) -> str:
-    name = target_name(entry)
-    owner = claimed.get(name)
-    if owner is None or owner == entry.url:
-        return name
-    # another URL already owns this name: keep both, told apart by the URL's hash
-    return name.removesuffix(".pdf") + "-" + hashlib.sha1(entry.url.encode()).hexdigest()[:8] + ".pdf"
-
-
-def _pull_one(
-    entry: ManifestEntry,
-    raw_dir: Path,
-    state: dict[str, dict],
-    claimed: dict[str | None, str],
-    options: PullOptions,
-    sleep: Callable[[float], None],
-) -> Outcome:
-    earlier = state.get(entry.url, {})
-    if earlier.get("status") in ("downloaded", "present") and earlier.get("source_file"):
-        name = earlier["source_file"]
-        where = "in RAW_DIR" if (raw_dir / name).exists() else "since removed from RAW_DIR"
-        return _outcome(entry, name, "present", f"downloaded before ({where}); not requested again", earlier)
-    name = _name_for(entry, claimed)
-    if (raw_dir / name).exists():
-        return _outcome(entry, name, "present", "a file of this name is already in RAW_DIR; not requested", earlier)
-    return _download(entry, raw_dir, name, options, sleep)
-
-
-def _outcome(entry: ManifestEntry, name: str, status: str, reason: str, earlier: dict) -> Outcome:
-    return Outcome(
-        entry.url, name, status, reason, entry.local_authority, entry.publication_date,
-        earlier.get("http_status"), earlier.get("size_bytes"), earlier.get("source_sha256"), 0,
-    )
-
-
-def _download(
-    entry: ManifestEntry, raw_dir: Path, name: str, options: PullOptions, sleep: Callable[[float], None]
-) -> Outcome:
-    part = raw_dir / f".{name}.part"
-    deadline = time.monotonic() + options.deadline_seconds
-    delay = options.backoff_seconds
-    failure = Outcome(entry.url, name, "failed", None, entry.local_authority, entry.publication_date)
-    for attempt in range(1, options.attempts + 1):
-        failure.attempts = attempt
-        try:
-            status = _fetch(entry.url, part, options, deadline)
-            return _finish(entry, part, raw_dir / name, status, attempt)
-        except _GiveUp as problem:
-            if not problem.keep_part:
-                part.unlink(missing_ok=True)
-            failure.reason, failure.http_status = str(problem), problem.http_status
-            return failure
-        except _Retry as problem:
-            failure.reason, failure.http_status = str(problem), problem.http_status
-            wait = min(max(delay, problem.wait or 0), options.max_backoff_seconds)
-            if attempt == options.attempts or time.monotonic() + wait > deadline:
-                break
-            sleep(wait)
-            delay = min(delay * 2, options.max_backoff_seconds)
-    failure.reason = f"gave up after {failure.attempts} attempt(s): {failure.reason}"
-    if part.exists():
-        failure.reason += f"; {part.stat().st_size} bytes kept, the next pull resumes from there"
-    return failure
-
-
-def _finish(entry: ManifestEntry, part: Path, target: Path, http_status: int, attempts: int) -> Outcome:
-    with open(part, "rb") as handle:
-        head = handle.read(MAGIC_WINDOW)
-    if PDF_MAGIC not in head:
-        part.unlink(missing_ok=True)
-        return Outcome(entry.url, target.name, "failed", _not_a_pdf(head), entry.local_authority,
-                       entry.publication_date, http_status, attempts=attempts)
-    os.replace(part, target)
-    return Outcome(
-        entry.url, target.name, "downloaded", None, entry.local_authority, entry.publication_date, http_status,
-        target.stat().st_size, _sha256_of(target), attempts,
-    )
-
-
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _not_a_pdf(head: bytes) -> str:
-    lowered = head.lower()
-    kind = "an HTML page" if b"<html" in lowered or b"<!doctype" in lowered else "not a PDF"
-    return f"the server sent {kind} (no %PDF- header): check the link, it may need a login or have moved"
-
-
-def _fetch(url: str, part: Path, options: PullOptions, deadline: float) -> int:
-    """Bring `part` up to the whole file, resuming from its current size. Returns the HTTP status."""
-    offset = part.stat().st_size if part.exists() else 0
-    response = _open(url, offset, options)
-    with response:
-        offset = _resume_offset(response, part, offset)
-        _check_headers(response, offset, options)
-        expected = _expected_size(response, offset)
-        _stream(response, part, offset, options, deadline)
-    size = part.stat().st_size
-    if expected is not None and size < expected:
-        raise _Retry(f"the connection closed after {size} of {expected} bytes")
-    return response.status
-
-
-def _open(url: str, offset: int, options: PullOptions):
-    headers = {"User-Agent": USER_AGENT, "Accept": "application/pdf"}
-    if offset:
-        headers["Range"] = f"bytes={offset}-"
-    request = urllib.request.Request(url, headers=headers)
+def user_agent(contact: str | None = None) -> str:
+    """`ofsted-warehouse/<version> (+ofsted-warehouse ...; contact: ...)`, in printable ASCII."""
     try:
-        return urllib.request.urlopen(request, timeout=options.timeout_seconds)
-    except urllib.error.HTTPError as error:
-        error.close()
-        reason = f"HTTP {error.code} {error.reason}"
-        if error.code in RETRIED_STATUSES or error.code >= 500:
-            raise _Retry(reason, error.code, _retry_after(error.headers)) from None
-        raise _GiveUp(reason, error.code) from None
-    except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
-        raise _Retry(_network_reason(error)) from None
+        version = importlib.metadata.version(PROJECT)
+    except importlib.metadata.PackageNotFoundError:
+        version = "unknown"
+    about = f"+{PROJECT}: a data warehouse of Ofsted's children's services inspection reports"
+    if contact:
+        about += f"; contact: {contact}"
+    about = "".join(c if " " <= c <= "~" else "?" for c in about)
+    return f"{PROJECT}/{version} ({about})"
 
 
-def _retry_after(headers) -> float | None:
-    value = (headers or {}).get("Retry-After")
+class FetchError(Exception):
+    """A request that did not get a usable answer after every attempt."""
+
+    def __init__(self, reason: str, http_status: int | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.http_status = http_status
+
+
+class Throttle:
+    """Keeps `delay` seconds between the end of one request and the start of the next."""
+
+    def __init__(
+        self,
+        delay: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.delay = delay
+        self._clock = clock
+        self._sleep = sleep
+        self._last_end: float | None = None
+
+    def wait(self) -> None:
+        if self._last_end is None:
+            return
+        remaining = self._last_end + self.delay - self._clock()
+        if remaining > 0:
+            self._sleep(remaining)
+
+    def done(self) -> None:
+        self._last_end = self._clock()
+
+
+class PoliteClient:
+    """A requests Session that waits its turn, says who it is and retries what is worth retrying."""
+
+    def __init__(
+        self,
+        options: PullOptions = PullOptions(),
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.options = options
+        self.requests_sent = 0
+        self._sleep = sleep
+        self._throttle = Throttle(options.delay_seconds, clock, sleep)
+        self._session = requests.Session()
+        self._session.headers["User-Agent"] = user_agent(options.contact)
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> PoliteClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def get(
+        self, url: str, headers: dict[str, str] | None = None, *, stream: bool = False
+    ) -> Iterator[requests.Response]:
+        """The answer to a GET of `url`: any status but the retried ones, which raise FetchError once the
+        attempts are spent. The next request waits until this one's body has been read and closed."""
+        response = self._send(url, headers or {}, stream)
+        try:
+            yield response
+        finally:
+            response.close()
+            self._throttle.done()
+
+    def _send(self, url: str, headers: dict[str, str], stream: bool) -> requests.Response:
+        backoff = self.options.backoff_seconds
+        for attempt in range(1, self.options.attempts + 1):
+            self._throttle.wait()
+            self.requests_sent += 1
+            try:
+                response = self._session.get(
+                    url, headers=headers, stream=stream, timeout=self.options.timeout_seconds
+                )
+            except requests.RequestException as error:
+                self._throttle.done()
+                reason, status, asked = _network_reason(error), None, None
+            else:
+                if response.status_code not in RETRIED_STATUSES:
+                    return response
+                response.close()
+                self._throttle.done()
+                reason = f"HTTP {response.status_code} {response.reason}"
+                status, asked = response.status_code, retry_after(response.headers.get("Retry-After"))
+            if attempt == self.options.attempts:
+                raise FetchError(f"{reason}, after {attempt} attempts", status)
+            if asked is not None and asked > self.options.max_wait_seconds:
+                raise FetchError(
+                    f"{reason}; the server asked to wait {asked:g} s, longer than we wait", status
+                )
+            self._sleep(asked if asked is not None else backoff)
+            backoff = min(backoff * 2, self.options.max_wait_seconds)
+        raise AssertionError("unreachable: the loop returns or raises")
+
+
+def retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: a number of seconds or an HTTP date."""
     if not value:
         return None
-    if value.strip().isdigit():
+    value = value.strip()
+    if value.isdigit():
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, (when - dt.datetime.now(when.tzinfo)).total_seconds())
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
 
 
 def _network_reason(error: BaseException) -> str:
-    cause = getattr(error, "reason", None) or error
-    if isinstance(cause, TimeoutError) or "timed out" in str(cause):
+    if isinstance(error, requests.Timeout):
         return "the server did not answer in time"
-    return f"network error: {cause}"
+    if isinstance(error, requests.ConnectionError):
+        return "could not connect to the server"
+    return f"network error: {type(error).__name__}"
 
 
-def _resume_offset(response, part: Path, offset: int) -> int:
-    """Where the body starts in the file: at `offset` when the server honoured the Range, else at 0."""
-    if not offset:
-        return 0
-    if response.status != 206:
-        part.unlink(missing_ok=True)  # the server sent the whole file again
-        return 0
+# --- one file -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    status: str  # complete (the part file holds the whole PDF) | dead | failed
+    reason: str | None = None
+    http_status: int | None = None
+
+
+class _CutOff(Exception):
+    """The answer stopped early; the bytes so far are kept and the next attempt resumes after them."""
+
+
+def download_pdf(client: PoliteClient, url: str, part: Path) -> FileOutcome:
+    """Bring `part` up to the whole PDF at `url`, resuming what an earlier attempt or pull left there."""
+    part.parent.mkdir(parents=True, exist_ok=True)
+    reason = "no attempt made"
+    for _attempt in range(client.options.attempts):
+        try:
+            return _attempt_download(client, url, part)
+        except _CutOff as cut:
+            reason = str(cut)
+    return FileOutcome(
+        "failed",
+        f"{reason}; {part.stat().st_size if part.exists() else 0} bytes kept, the next "
+        "pull resumes from there",
+    )
+
+
+def _attempt_download(client: PoliteClient, url: str, part: Path) -> FileOutcome:
+    offset = part.stat().st_size if part.exists() else 0
+    # identity: a compressed answer could not be resumed by byte offset
+    headers = {"Accept": "application/pdf", "Accept-Encoding": "identity"}
+    if offset:
+        headers["Range"] = f"bytes={offset}-"
+    try:
+        with client.get(url, headers, stream=True) as response:
+            if response.status_code in DEAD_STATUSES:
+                part.unlink(missing_ok=True)
+                return FileOutcome(
+                    "dead", f"the file address answered HTTP {response.status_code}", response.status_code
+                )
+            if response.status_code == 416 or (offset and response.status_code == 200):
+                offset = 0  # the server will not resume (or the part was already whole): start again
+                part.unlink(missing_ok=True)
+                if response.status_code == 416:
+                    raise _CutOff("the server refused to resume; starting again")
+            if response.status_code >= 400:
+                part.unlink(missing_ok=True)
+                return FileOutcome(
+                    "failed", f"HTTP {response.status_code} {response.reason}", response.status_code
+                )
+            if response.status_code == 206 and not _resumes_at(response, offset):
+                part.unlink(missing_ok=True)
+                raise _CutOff("the server resumed at another place than asked; starting again")
+            outcome = _receive(client, response, part, offset)
+    except FetchError as error:
+        return FileOutcome("failed", error.reason, error.http_status)
+    return outcome or _check_whole(part)
+
+
+def _resumes_at(response: requests.Response, offset: int) -> bool:
     match = re.match(r"bytes (\d+)-", response.headers.get("Content-Range", ""))
-    if not match or int(match.group(1)) != offset:
-        part.unlink(missing_ok=True)
-        raise _Retry("the server resumed at another place than asked; starting again")
-    return offset
+    return bool(match) and int(match.group(1)) == offset
 
 
-def _check_headers(response, offset: int, options: PullOptions) -> None:
+def _receive(
+    client: PoliteClient, response: requests.Response, part: Path, offset: int
+) -> FileOutcome | None:
+    """Append the body to `part`. An outcome when the answer is refused, None when the bytes are in."""
     content_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-    if content_type and content_type not in PDF_CONTENT_TYPES:
-        raise _GiveUp(f"the server sent {content_type}, not a PDF: check the link", response.status)
-    expected = _expected_size(response, offset)
-    if expected is not None and expected > options.max_bytes:
-        raise _GiveUp(_too_large(expected, options), response.status)
-
-
-def _expected_size(response, offset: int) -> int | None:
+    # a server that compresses anyway: its byte offsets are not the file's, so a cut is started again
+    encoded = (response.headers.get("Content-Encoding") or "identity").lower() != "identity"
     length = response.headers.get("Content-Length")
-    return offset + int(length) if length and length.isdigit() else None
-
-
-def _too_large(size: int, options: PullOptions) -> str:
-    return f"{size / 1048576:.1f} MB is over the {options.max_bytes / 1048576:g} MB limit (MAX_FILE_MB)"
-
-
-def _stream(response, part: Path, offset: int, options: PullOptions, deadline: float) -> None:
+    expected = offset + int(length) if length and length.isdigit() and not encoded else None
+    limit = client.options.max_bytes
+    if expected is not None and expected > limit:
+        part.unlink(missing_ok=True)
+        return FileOutcome("failed", _too_large(expected, limit), response.status_code)
     written = offset
     with open(part, "ab" if offset else "wb") as out:
-        while True:
-            try:
-                chunk = response.read(CHUNK_BYTES)
-            except (http.client.HTTPException, OSError) as error:
-                raise _Retry(_network_reason(error)) from None
-            if not chunk:
-                return
-            if written == 0 and PDF_MAGIC not in chunk[:MAGIC_WINDOW]:
-                raise _GiveUp(_not_a_pdf(chunk[:MAGIC_WINDOW]), response.status)
-            written += len(chunk)
-            if written > options.max_bytes:
-                raise _GiveUp(_too_large(written, options), response.status)
-            out.write(chunk)
-            if time.monotonic() > deadline:
-                raise _GiveUp(
-                    f"still downloading after {options.deadline_seconds:g} s; {written} bytes kept, the next pull "
-                    "resumes from there", response.status, keep_part=True,
-                )
+        try:
+            # read1: whatever has arrived, so the bytes before a dropped connection are kept for resuming
+            while chunk := response.raw.read1(CHUNK_BYTES, decode_content=True):
+                if written == 0 and (PDF_MAGIC not in chunk[:MAGIC_WINDOW] or content_type == "text/html"):
+                    out.close()
+                    part.unlink(missing_ok=True)
+                    return FileOutcome("dead", _not_a_pdf(chunk, content_type), response.status_code)
+                written += len(chunk)
+                if written > limit:
+                    out.close()
+                    part.unlink(missing_ok=True)
+                    return FileOutcome("failed", _too_large(written, limit), response.status_code)
+                out.write(chunk)
+        except (urllib3.exceptions.HTTPError, requests.RequestException, OSError):
+            if encoded:
+                out.close()
+                part.unlink(missing_ok=True)
+            raise _CutOff(f"the connection closed after {written} bytes") from None
+    if written == 0:
+        part.unlink(missing_ok=True)
+        return FileOutcome("dead", "the server sent an empty answer, not a PDF", response.status_code)
+    if expected is not None and written < expected:
+        raise _CutOff(f"the connection closed after {written} of {expected} bytes")
+    return None
+
+
+def _check_whole(part: Path) -> FileOutcome:
+    size = part.stat().st_size
+    with open(part, "rb") as handle:
+        head = handle.read(MAGIC_WINDOW)
+        handle.seek(max(0, size - TAIL_WINDOW))
+        tail = handle.read()
+    if PDF_MAGIC not in head:
+        part.unlink(missing_ok=True)
+        return FileOutcome("dead", _not_a_pdf(head, ""))
+    if PDF_END not in tail:
+        raise _CutOff(f"the file stopped after {size} bytes, before the end of the PDF (no %%EOF)")
+    return FileOutcome("complete")
+
+
+def _not_a_pdf(head: bytes, content_type: str) -> str:
+    lowered = head[:MAGIC_WINDOW].lower()
+    if content_type == "text/html" or b"<html" in lowered or b"<!doctype" in lowered:
+        title = re.search(rb"<title[^>]*>(.*?)</title>", head, re.IGNORECASE | re.DOTALL)
+        named = f" ('{title.group(1).decode('utf-8', 'replace').strip()[:80]}')" if title else ""
+        return f"the link answered with an HTML page{named}, not a PDF"
+    return "the link answered with something that is not a PDF (no %PDF- header)"
+
+
+def _too_large(size: int, limit: int) -> str:
+    return f"{size / 1048576:.1f} MB is over the {limit / 1048576:g} MB limit (MAX_FILE_MB)"
+
+
+# --- the manifest pull's record -------------------------------------------------------------------------
+# `make pull` crawls Ofsted's site (lib/crawl.py) and no longer reads a manifest. These two names remain
+# for the `raw/downloads` asset until it goes: it reads what a manifest pull recorded before, and never
+# pulls, because PULL_MANIFEST is no longer a setting.
+
+LEGACY_STATE_FILE = Path(".pull") / "downloads.json"
+
+
+def load_state(raw_dir: Path) -> dict[str, dict]:
+    """url -> its outcome, as an earlier manifest pull recorded it; empty when there was none."""
+    import json
+
+    path = raw_dir / LEGACY_STATE_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def pull(*_args: object, **_kwargs: object) -> None:
+    raise RuntimeError(
+        "reports are no longer pulled from a manifest: `make pull` crawls Ofsted's reports site"
+    )

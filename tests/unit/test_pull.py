@@ -1,171 +1,139 @@
-"""The pull step against a local server that misbehaves in every way a report download can: each good
-PDF lands in RAW_DIR once, each failure is recorded with its reason, and none stops the others."""
+"""The polite client and the download of one file (lib/pull.py), and `make pull`'s entry point, against
+the loopback stand-in for Ofsted's site."""
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import json
+import datetime as dt
+import importlib.metadata
+import socket
 
 import pytest
 
-from orchestration.lib import files
-from orchestration.lib.pull import ManifestEntry, PullOptions, load_state, pull, read_manifest, target_name
-from tests.fixtures.report_server import serving
-from tests.support import REPO, SHARED
+from orchestration import pull as pull_command
+from orchestration.lib.pull import (
+    FetchError,
+    PoliteClient,
+    PullOptions,
+    Throttle,
+    download_pdf,
+    retry_after,
+    user_agent,
+)
+from orchestration.settings import Settings
+from tests.fixtures.ofsted_site import Provider, Publication, serving
 
-OPTIONS = PullOptions(timeout_seconds=0.5, attempts=3, backoff_seconds=0.01, max_backoff_seconds=0.05,
-                      max_bytes=1024 * 1024, deadline_seconds=30)
-NAMES = ["good.pdf", "flaky.pdf", "missing.pdf", "slow.pdf", "login.pdf", "disguised.pdf", "big.pdf",
-         "resumable.pdf"]
-
-
-@pytest.fixture(scope="module")
-def real_pdf(tmp_path_factory) -> bytes:
-    corpus = SHARED / "corpus" / "pdf"
-    if corpus.is_dir():
-        return min(corpus.glob("*.pdf"), key=lambda p: p.stat().st_size).read_bytes()
-    from tests.fixtures.pdf_render import render_text_report_to_pdf
-
-    target = tmp_path_factory.mktemp("pdf") / "seed.pdf"
-    render_text_report_to_pdf((REPO / "raw" / "003_115b63e9a6254de7.txt").read_text(encoding="utf-8"), target)
-    return target.read_bytes()
+OPTIONS = PullOptions(delay_seconds=0.05, timeout_seconds=5, attempts=3, backoff_seconds=0.05)
 
 
-@pytest.fixture
-def server(real_pdf):
-    big = b"%PDF-1.4\n" + b"0" * (2 * 1024 * 1024)
-    with serving(real_pdf, big) as running:
-        yield running
+def one_authority(*publications: Publication) -> list[Provider]:
+    return [Provider("80426", "Barnsley", publications=list(publications))]
 
 
-def write_manifest(path, rows):
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["url", "local_authority", "publication_date"])
-        writer.writerows(rows)
-    return path
+def test_the_user_agent_names_the_warehouse_its_version_and_the_contact():
+    version = importlib.metadata.version("ofsted-warehouse")
+    assert user_agent().startswith(f"ofsted-warehouse/{version} (+ofsted-warehouse")
+    assert "contact" not in user_agent()
+    assert user_agent("data@example.org").endswith("; contact: data@example.org)")
+    assert user_agent("ménage\n").isascii()  # a header must stay printable ASCII
 
 
-def by_name(summary):
-    return {outcome.url.rsplit("/", 1)[-1]: outcome for outcome in summary.outcomes}
+def test_retry_after_reads_seconds_and_dates():
+    now = dt.datetime(2025, 1, 6, 9, 0, 0, tzinfo=dt.UTC)
+    assert retry_after("120") == 120.0
+    assert retry_after("Mon, 06 Jan 2025 09:00:30 GMT", now) == 30.0
+    assert retry_after("Mon, 06 Jan 2025 08:00:00 GMT", now) == 0.0
+    assert retry_after("soon") is None and retry_after(None) is None
 
 
-def test_pull_keeps_good_pdfs_and_records_every_failure(server, real_pdf, tmp_path):
-    raw = tmp_path / "raw"
-    manifest = write_manifest(tmp_path / "m.csv", [[server.url(name), "", ""] for name in NAMES])
+def test_the_throttle_waits_out_the_rest_of_the_gap():
+    now = [100.0]
     waits: list[float] = []
-    outcomes = by_name(pull(manifest, raw, OPTIONS, sleep=waits.append))
-
-    for name in ("good.pdf", "flaky.pdf", "resumable.pdf"):
-        assert outcomes[name].status == "downloaded", outcomes[name]
-        assert (raw / name).read_bytes() == real_pdf
-        assert outcomes[name].source_sha256 == hashlib.sha256(real_pdf).hexdigest()
-    assert outcomes["flaky.pdf"].attempts == 2 and server.hits["flaky.pdf"] == 2
-    # the cut-off download resumed from where it stopped instead of starting again
-    assert server.ranges["resumable.pdf"] == [None, f"bytes={len(real_pdf) // 2}-"]
-
-    failed = {name: outcome for name, outcome in outcomes.items() if outcome.status == "failed"}
-    assert set(failed) == {"missing.pdf", "slow.pdf", "login.pdf", "disguised.pdf", "big.pdf"}
-    assert failed["missing.pdf"].http_status == 404 and server.hits["missing.pdf"] == 1  # a 404 is final
-    assert "did not answer in time" in failed["slow.pdf"].reason and failed["slow.pdf"].attempts == 3
-    assert "text/html" in failed["login.pdf"].reason
-    assert "HTML page" in failed["disguised.pdf"].reason
-    assert "limit" in failed["big.pdf"].reason
-    # backoff doubles between attempts: one wait each for the flaky and the cut-off file, two for the slow one
-    assert sorted(waits) == [0.01, 0.01, 0.01, 0.02]
-
-    # only complete, checked PDFs are visible to the warehouse; partial files and the record are hidden
-    assert sorted(f.source_file for f in files.discover(raw, max_file_mb=5)) == [
-        "flaky.pdf", "good.pdf", "resumable.pdf"
-    ]
-    state = load_state(raw)
-    assert state[server.url("login.pdf")]["status"] == "failed"
-    assert json.loads((raw / ".pull" / "downloads.json").read_text())[server.url("good.pdf")]["status"] == "downloaded"
+    throttle = Throttle(1.0, clock=lambda: now[0], sleep=waits.append)
+    throttle.wait()  # nothing before: no wait
+    throttle.done()
+    now[0] += 0.25
+    throttle.wait()
+    assert waits == [0.75]
 
 
-def test_a_second_pull_requests_only_what_it_does_not_have(server, real_pdf, tmp_path):
-    raw = tmp_path / "raw"
-    raw.mkdir()
-    (raw / "resumable.pdf").write_bytes(real_pdf)  # already there, put by hand
-    manifest = write_manifest(
-        tmp_path / "m.csv", [[server.url(name), "", ""] for name in ("good.pdf", "missing.pdf", "resumable.pdf")]
+def test_requests_keep_the_configured_gap_measured_by_the_server():
+    with serving(one_authority()) as site:
+        with PoliteClient(PullOptions(delay_seconds=0.1)) as client:
+            for _ in range(4):
+                with client.get(site.url + "/provider/44/80426") as response:
+                    assert response.status_code == 200
+        arrivals = [r.at for r in site.requests]
+    assert len(arrivals) == 4
+    assert min(b - a for a, b in zip(arrivals, arrivals[1:])) >= 0.1 - 0.002
+
+
+def test_a_retry_after_longer_than_we_wait_gives_up_without_waiting(tmp_path):
+    waits: list[float] = []
+    options = PullOptions(delay_seconds=0, attempts=3, max_wait_seconds=0.5)
+    with serving(
+        one_authority(Publication("1", "Children's services inspection, pdf - 1 May 2020", "busy"))
+    ) as site:
+        with PoliteClient(options, sleep=waits.append) as client:
+            with pytest.raises(FetchError, match="asked to wait 1 s"):
+                with client.get(site.file_url("1")):
+                    pass
+    assert waits == []
+
+
+def test_a_dead_link_leaves_nothing_behind(tmp_path):
+    part = tmp_path / ".pull" / "parts" / "1.part"
+    with serving(
+        one_authority(Publication("1", "Children's services inspection, pdf - 1 May 2020", "dead"))
+    ) as site:
+        with PoliteClient(OPTIONS) as client:
+            outcome = download_pdf(client, site.file_url("1"), part)
+    assert outcome.status == "dead" and "Report not found" in outcome.reason
+    assert not part.exists()
+
+
+def test_a_file_over_the_size_limit_is_refused(tmp_path):
+    part = tmp_path / "1.part"
+    with serving(one_authority(Publication("1", "Children's services inspection, pdf - 1 May 2020"))) as site:
+        with PoliteClient(PullOptions(delay_seconds=0, max_bytes=100)) as client:
+            outcome = download_pdf(client, site.file_url("1"), part)
+    assert outcome.status == "failed" and "MAX_FILE_MB" in outcome.reason
+    assert not part.exists()
+
+
+def test_make_pull_runs_the_crawl_and_summarises(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("RAW_DIR", str(tmp_path / "raw"))
+    monkeypatch.setenv("PULL_DELAY_SECONDS", "0.01")
+    reference = tmp_path / "authorities.csv"
+    reference.write_text(
+        "gss_code,local_authority_name,status,ofsted_urn\nE08000016,Barnsley,current,80426\n"
     )
-    pull(manifest, raw, OPTIONS, sleep=lambda s: None)
-    second = by_name(pull(manifest, raw, OPTIONS, sleep=lambda s: None))
-    assert server.hits["good.pdf"] == 1
-    assert server.hits["resumable.pdf"] == 0
-    assert second["good.pdf"].status == second["resumable.pdf"].status == "present"
-    assert server.hits["missing.pdf"] == 2  # a failure is tried again on the next pull
-    assert second["missing.pdf"].status == "failed"
-
-
-def test_a_partial_download_left_by_an_earlier_pull_is_resumed(server, real_pdf, tmp_path):
-    raw = tmp_path / "raw"
-    raw.mkdir()
-    (raw / ".good.pdf.part").write_bytes(real_pdf[:1000])
-    manifest = write_manifest(tmp_path / "m.csv", [[server.url("good.pdf"), "", ""]])
-    # the test server ignores Range for this file: the client must notice and start again
-    outcome = by_name(pull(manifest, raw, OPTIONS, sleep=lambda s: None))["good.pdf"]
-    assert outcome.status == "downloaded"
-    assert server.ranges["good.pdf"] == ["bytes=1000-"]
-    assert (raw / "good.pdf").read_bytes() == real_pdf
-    assert not (raw / ".good.pdf.part").exists()
-
-
-def test_manifest_rows_name_their_files_and_bad_rows_are_recorded(tmp_path):
-    manifest = tmp_path / "m.csv"
-    manifest.write_text(
-        "URL,Local Authority,Publication Date\n"
-        "https://files.ofsted.gov.uk/v1/file/50212345,Surrey,2023-05-02\n"
-        "https://example.org/reports/Leeds%20ILACS%202019.pdf,,\n"
-        "ftp://example.org/report.pdf,,\n"
-        "https://example.org/x.pdf,Kent,02/05/2023\n"
-        ",,\n",
-        encoding="utf-8",
+    layout = one_authority(
+        Publication("1", "Children's services inspection, pdf - 27 October 2023"),
+        Publication("2", "Children's services focused visit, pdf - 01 March 2023", "dead"),
     )
-    entries, problems = read_manifest(manifest)
-    assert [target_name(e) for e in entries] == ["2023-05-02_surrey_50212345.pdf", "Leeds-ILACS-2019.pdf"]
-    reasons = {p.url: p.reason for p in problems}
-    assert "not an http(s) URL" in reasons["ftp://example.org/report.pdf"]
-    assert "YYYY-MM-DD" in reasons["https://example.org/x.pdf"]
-    assert target_name(ManifestEntry("https://example.org/")).endswith(".pdf")
+    with serving(layout) as site:
+        monkeypatch.setenv("OFSTED_REPORTS_URL", site.url)
+        assert pull_command.main(["--reference", str(reference)]) == 0
+    out = capsys.readouterr().out
+    assert "1 downloaded" in out and "1 dead" in out and "DEAD " in out
+    assert (
+        tmp_path
+        / "raw"
+        / "ofsted"
+        / "80426_barnsley"
+        / "children's services inspection - 27 october 2023.pdf"
+    ).is_file()
 
-    (tmp_path / "bad.csv").write_text("link\nhttps://example.org/a.pdf\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="'url' column"):
-        read_manifest(tmp_path / "bad.csv")
 
-
-def test_the_downloads_asset_pulls_only_when_a_manifest_is_given(server, tmp_path):
-    import dagster as dg
-    import duckdb
-
-    from orchestration.defs.ingest.assets import downloads
-    from tests.support import environment
-
-    raw, db = tmp_path / "raw", tmp_path / "w.duckdb"
-    raw.mkdir()
-    manifest = write_manifest(
-        tmp_path / "m.csv",
-        [[server.url("good.pdf"), "Surrey", "2023-05-02"], [server.url("missing.pdf"), "Kent", ""]],
+def test_make_pull_fails_only_when_the_site_cannot_be_reached(tmp_path, monkeypatch, capsys):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("RAW_DIR", str(tmp_path / "raw"))
+    monkeypatch.setenv("PULL_DELAY_SECONDS", "0")
+    monkeypatch.setenv("OFSTED_REPORTS_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setattr(
+        Settings, "pull_options", lambda self: PullOptions(delay_seconds=0, backoff_seconds=0.01)
     )
-    with environment(RAW_DIR=str(raw), DUCKDB_PATH=str(db), PULL_MANIFEST=""):
-        idle = dg.materialize([downloads])
-    with environment(RAW_DIR=str(raw), DUCKDB_PATH=str(db), PULL_MANIFEST=str(manifest)):
-        pulled = dg.materialize([downloads])
-
-    def metadata(result):
-        return result.get_asset_materialization_events()[0].materialization.metadata
-
-    assert "not set" in metadata(idle)["pulled"].value
-    assert metadata(pulled)["downloaded"].value == 1 and metadata(pulled)["failed"].value == 1
-    assert server.url("missing.pdf") in metadata(pulled)["failures"].value
-    assert (raw / "2023-05-02_surrey_good.pdf").is_file()
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        rows = con.execute(
-            "SELECT source_file, status, http_status, publication_date::VARCHAR FROM raw.downloads ORDER BY 1"
-        ).fetchall()
-    finally:
-        con.close()
-    assert rows == [("2023-05-02_surrey_good.pdf", "downloaded", 200, "2023-05-02"), ("kent_missing.pdf", "failed", 404, None)]
+    assert pull_command.main(["--reference", str(tmp_path / "none.csv")]) == 1
+    assert "could not be fetched" in capsys.readouterr().err

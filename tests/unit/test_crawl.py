@@ -1,0 +1,364 @@
+"""The crawl of Ofsted's reports site, against a loopback server laid out like it: authorities over two
+listing pages, an abolished authority reached only through the reference list, a provider page that
+answers 404, a dead link, a 503 with Retry-After, a download cut half-way, reports of kinds the warehouse
+does not read, and a second crawl over an unchanged site."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from orchestration.lib.crawl import (
+    SiteUnreachable,
+    catalogue_rows,
+    classify,
+    crawl,
+    file_id_of,
+    parse_listing,
+    parse_provider,
+)
+from orchestration.lib.pull import PullOptions
+from tests.fixtures.ofsted_site import RETRY_AFTER_SECONDS, Provider, Publication, serving
+
+DELAY = 0.05
+OPTIONS = PullOptions(
+    delay_seconds=DELAY, timeout_seconds=5, attempts=3, backoff_seconds=0.05, contact="data@example.org"
+)
+
+REFERENCE = """gss_code,local_authority_name,ofsted_region,status,ofsted_urn
+E08000016,Barnsley,"North East, Yorkshire and the Humber",current,80426
+E06000022,Bath and North East Somerset,South West,current,80427
+E06000058,"Bournemouth, Christchurch and Poole",South West,current,2532287
+E10000021,Northamptonshire,East Midlands,abolished,80500
+E10000099,Gone Shire,East Midlands,abolished,99999
+E09000001,City of London,London,current,
+"""
+
+BARNSLEY = "ofsted/80426_barnsley"
+BATH = "ofsted/80427_bath and north east somerset"
+BCP = "ofsted/2532287_bournemouth, christchurch & poole"
+# file id -> where it lands under RAW_DIR
+EXPECTED_FILES = {
+    "101": f"{BARNSLEY}/children's services inspection - 27 october 2023.pdf",
+    "102": f"{BARNSLEY}/children's services focused visit - 01 march 2023.pdf",
+    "105": f"{BATH}/children's services inspection - 10 january 2020.pdf",
+    "106": f"{BATH}/local safeguarding children board review - 03 june 2016.pdf",
+    "108": f"{BCP}/children's services focused visit - 18 december 2019.pdf",
+    "109": "ofsted/80500_northamptonshire/children's services inspection - 15 march 2019.pdf",
+    "110": "ofsted/80600_newtown/children's services monitoring visit - 04 april 2024.pdf",
+}
+
+
+def site_layout() -> list[Provider]:
+    return [
+        Provider(
+            "80426",
+            "Barnsley",
+            publications=[
+                Publication("101", "Children's services inspection, pdf - 27 October 2023"),
+                Publication("102", "Children's services focused visit,  pdf - 01 March 2023"),
+                Publication("103", "Area SEND full inspection, pdf - 05 May 2022"),
+                Publication("104", "Children's services monitoring visit, pdf - 02 February 2021", "dead"),
+            ],
+        ),
+        Provider(
+            "80427",
+            "Bath and North East Somerset",
+            publications=[
+                Publication("105", "Children's services inspection, pdf - 10 January 2020", "busy"),
+                Publication("106", "Local Safeguarding Children Board review, pdf - 03 June 2016", "cut"),
+            ],
+        ),
+        Provider(
+            "2532287",
+            "Bournemouth, Christchurch & Poole",
+            publications=[
+                Publication("107", "Joint targeted area inspection, pdf - 12 July 2022"),
+                Publication("108", "Children's services focused visit, pdf - 18 December 2019"),
+            ],
+        ),
+        Provider(
+            "80600",
+            "Newtown",
+            publications=[
+                Publication("110", "Children's services monitoring visit, pdf - 04 April 2024"),
+            ],
+        ),
+        Provider(
+            "80500",
+            "Northamptonshire",
+            listed=False,
+            publications=[
+                Publication("109", "Children's services inspection, pdf - 15 March 2019"),
+            ],
+        ),
+    ]
+
+
+@pytest.fixture
+def reference(tmp_path: Path) -> Path:
+    path = tmp_path / "authorities.csv"
+    path.write_text(REFERENCE, encoding="utf-8")
+    return path
+
+
+def files_under(raw: Path) -> dict[str, bytes]:
+    """Every file the scan would read: RAW_DIR without the pull's own bookkeeping."""
+    return {
+        p.relative_to(raw).as_posix(): p.read_bytes()
+        for p in raw.rglob("*")
+        if p.is_file() and not p.relative_to(raw).parts[0].startswith(".")
+    }
+
+
+def by_file_id(raw: Path) -> dict[str, dict]:
+    return {row["file_id"]: row for row in catalogue_rows(raw) if row.get("file_id")}
+
+
+def page_requests(site) -> list:
+    return [r for r in site.requests if not r.path.startswith("/v1/file/")]
+
+
+def test_first_crawl_downloads_every_report_once_and_records_the_rest(tmp_path, reference):
+    raw = tmp_path / "raw"
+    with serving(site_layout()) as site:
+        summary = crawl(raw, site.url, reference, OPTIONS)
+        requests = list(site.requests)
+        bodies = {fid: site.publication(fid).body for fid in EXPECTED_FILES}
+
+    # every report arrived, whole, at Ofsted's name, and nothing else is in RAW_DIR
+    assert files_under(raw) == {EXPECTED_FILES[fid]: body for fid, body in bodies.items()}
+    assert summary.counts["downloaded"] == len(EXPECTED_FILES)
+    assert summary.warnings == []
+    for file_id in EXPECTED_FILES:
+        assert file_id in {r.path.rsplit("/", 1)[-1] for r in requests}
+    fetched = [r.path.rsplit("/", 1)[-1] for r in requests if r.path.startswith("/v1/file/")]
+    assert sorted(fetched) == sorted(["101", "102", "104", "105", "105", "106", "106", "108", "109", "110"])
+
+    # the 503 was retried only after the Retry-After it carried
+    busy = [r for r in requests if r.path == "/v1/file/105"]
+    assert [r.status for r in busy] == [503, 200]
+    assert busy[1].at - busy[0].at >= RETRY_AFTER_SECONDS
+
+    # the cut download was resumed from where it stopped, not fetched whole again
+    cut = [r for r in requests if r.path == "/v1/file/106"]
+    assert cut[0].headers.get("Range") is None
+    assert cut[1].headers.get("Range", "").startswith("bytes=") and cut[1].status == 206
+    assert not any((raw / ".pull" / "parts").glob("*"))
+
+    # one request at a time, the configured gap apart, with an honest User-Agent
+    arrivals = [r.at for r in requests]
+    assert min(b - a for a, b in zip(arrivals, arrivals[1:])) >= DELAY - 0.002
+    assert all(r.headers["User-Agent"].startswith("ofsted-warehouse/") for r in requests)
+    assert all("contact: data@example.org" in r.headers["User-Agent"] for r in requests)
+
+    # the abolished authority was reached through the reference list, and the 404 provider recorded
+    assert "/provider/44/80500" in {r.path for r in requests}
+    assert [r.status for r in requests if r.path == "/provider/44/99999"] == [404]
+
+    rows = by_file_id(raw)
+    assert {fid: rows[fid]["status"] for fid in rows} == {
+        **{fid: "downloaded" for fid in EXPECTED_FILES},
+        "103": "skipped",
+        "104": "dead",
+        "107": "skipped",
+    }
+    assert "Report not found" in rows["104"]["status_reason"] and rows["104"]["source_file"] is None
+    assert "SEND" in rows["103"]["status_reason"] and "joint" in rows["107"]["status_reason"]
+    assert rows["101"]["source_file"] == EXPECTED_FILES["101"]
+    assert rows["101"]["local_authority_id"] == "E08000016"
+    assert rows["109"]["local_authority_id"] == "E10000021"
+    assert rows["110"]["local_authority_id"] is None  # not in the reference list
+    assert rows["102"]["kind"] == "Children's services focused visit"
+    assert str(rows["102"]["publication_date"]) == "2023-03-01"
+    assert rows["101"]["url"] == f"{site.url}/v1/file/101"
+    import hashlib
+
+    assert rows["108"]["source_sha256"] == hashlib.sha256(bodies["108"]).hexdigest()
+    missing = [row for row in catalogue_rows(raw) if row["ofsted_urn"] == "99999"]
+    assert len(missing) == 1 and missing[0]["status"] == "skipped" and "404" in missing[0]["status_reason"]
+    assert missing[0]["local_authority_id"] == "E10000099"
+
+
+def test_a_second_crawl_of_an_unchanged_site_asks_conditionally_and_downloads_nothing(tmp_path, reference):
+    raw = tmp_path / "raw"
+    with serving(site_layout()) as site:
+        crawl(raw, site.url, reference, OPTIONS)
+        files_before = {name: (raw / name).stat().st_mtime_ns for name in files_under(raw)}
+        catalogue_before = json.loads((raw / ".pull" / "catalogue.json").read_text())
+        first = len(site.requests)
+        summary = crawl(raw, site.url, reference, OPTIONS)
+        second = site.requests[first:]
+
+    assert summary.counts["downloaded"] == 0 and summary.counts["failed"] == 0
+    # no file is requested again, not even the dead link
+    assert not [r for r in second if r.path.startswith("/v1/file/")]
+    assert {name: (raw / name).stat().st_mtime_ns for name in files_under(raw)} == files_before
+    pages = [r for r in second if r.path != "/provider/44/99999"]
+    assert pages and all(r.status == 304 for r in pages)
+    listing = [r for r in pages if r.path == "/search"]
+    providers = [r for r in pages if r.path.startswith("/provider/")]
+    assert len(listing) == 2 and all("If-Modified-Since" in r.headers for r in listing)
+    assert len(providers) == 5 and all("If-None-Match" in r.headers for r in providers)
+    catalogue_after = json.loads((raw / ".pull" / "catalogue.json").read_text())
+    assert {k: v["first_seen_at"] for k, v in catalogue_after.items()} == {
+        k: v["first_seen_at"] for k, v in catalogue_before.items()
+    }
+    assert {k: v["status"] for k, v in catalogue_after.items()} == {
+        k: v["status"] for k, v in catalogue_before.items()
+    }
+
+
+def test_a_provider_that_listed_publications_and_lists_none_now_is_a_warning(tmp_path, reference):
+    raw = tmp_path / "raw"
+    with serving(site_layout()) as site:
+        crawl(raw, site.url, reference, OPTIONS)
+        site.providers["80426"].publications = []
+        summary = crawl(raw, site.url, reference, OPTIONS)
+    assert len(summary.warnings) == 1
+    assert "/provider/44/80426" in summary.warnings[0] and "lists none now" in summary.warnings[0]
+    assert by_file_id(raw)["101"]["status"] == "downloaded"  # what was seen before stays in the catalogue
+
+
+def test_a_listing_without_providers_is_a_warning_and_the_reference_is_still_visited(tmp_path, reference):
+    raw = tmp_path / "raw"
+    with serving(site_layout()) as site:
+        site.listing_empty = True
+        messages: list[str] = []
+        summary = crawl(raw, site.url, reference, OPTIONS, progress=messages.append)
+        visited = {r.path for r in site.requests}
+    assert any("lists no provider" in w for w in summary.warnings)
+    assert any(m.startswith("WARNING:") for m in messages)
+    assert {"/provider/44/80426", "/provider/44/80500"} <= visited
+    assert "/provider/44/80600" not in visited  # listed only, and the listing is empty
+
+
+def test_a_download_cut_off_is_kept_aside_and_resumed_by_the_next_crawl(tmp_path, reference):
+    raw = tmp_path / "raw"
+    layout = [
+        Provider(
+            "80426",
+            "Barnsley",
+            publications=[
+                Publication("201", "Children's services inspection, pdf - 27 October 2023", "cut"),
+            ],
+        )
+    ]
+    once = PullOptions(delay_seconds=DELAY, timeout_seconds=5, attempts=1, backoff_seconds=0.05)
+    with serving(layout) as site:
+        summary = crawl(raw, site.url, None, once)
+        assert summary.counts["failed"] == 1
+        assert files_under(raw) == {}  # half a PDF never lands where the scan reads
+        assert [p.name for p in (raw / ".pull" / "parts").iterdir()] == ["201.part"]
+        assert by_file_id(raw)["201"]["status"] == "failed"
+        assert "resumes" in by_file_id(raw)["201"]["status_reason"]
+
+        crawl(raw, site.url, None, OPTIONS)
+        resumed = site.file_requests("201")[-1]
+        body = site.publication("201").body
+    assert resumed.headers.get("Range") == f"bytes={len(body) // 2}-"
+    assert files_under(raw) == {
+        "ofsted/80426_barnsley/children's services inspection - 27 october 2023.pdf": body
+    }
+    assert by_file_id(raw)["201"]["status"] == "downloaded"
+
+
+def test_a_file_listed_by_two_authorities_is_fetched_once(tmp_path):
+    raw = tmp_path / "raw"
+    shared = "Children's services inspection, pdf - 27 October 2023"
+    layout = [
+        Provider("80426", "Barnsley", publications=[Publication("301", shared)]),
+        Provider("80427", "Bath", publications=[Publication("301", shared)]),
+    ]
+    with serving(layout) as site:
+        crawl(raw, site.url, None, OPTIONS)
+        assert len(site.file_requests("301")) == 1
+    rows = [row for row in catalogue_rows(raw) if row.get("file_id") == "301"]
+    assert len(rows) == 2 and {row["status"] for row in rows} == {"downloaded"}
+    assert len(files_under(raw)) == 1
+
+
+def test_a_site_that_cannot_be_reached_stops_the_crawl(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    waits: list[float] = []
+    with pytest.raises(SiteUnreachable):
+        crawl(tmp_path / "raw", f"http://127.0.0.1:{port}", None, OPTIONS, sleep=waits.append)
+    # bounded retries, each after a longer back-off (the other waits are the gap between requests)
+    assert [w for w in waits if w >= OPTIONS.backoff_seconds * 2] == [OPTIONS.backoff_seconds * 2]
+    assert len(waits) < 2 * OPTIONS.attempts
+
+
+# --- pages and kinds, without a server ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "downloaded"),
+    [
+        ("Children's services inspection", "childrens_services_inspection", True),
+        ("Children\u2019s services focused visit", "focused_visit", True),
+        ("Children's services monitoring visit", "monitoring_visit", True),
+        ("Children's services assurance visit", "focused_visit", True),
+        ("Local Safeguarding Children Board review", "lscb_review", True),
+        ("LSCB review", "lscb_review", True),
+        ("Looked after children inspection", "looked_after_children_inspection", True),
+        ("Child protection inspection", "child_protection_inspection", True),
+        ("Safeguarding and looked after children inspection", "safeguarding_and_looked_after_children", True),
+        ("Single inspection", "sif_inspection", True),
+        ("Area SEND full inspection", "area_send", False),
+        ("Area SEND revisit", "area_send", False),
+        ("Joint targeted area inspection", "joint_area", False),
+        ("Annual performance assessment", "unknown", False),
+    ],
+)
+def test_each_kind_is_downloaded_or_skipped_by_one_table(kind, name, downloaded):
+    assert classify(kind)[0] == name
+    assert (classify(kind)[1] is None) is downloaded
+
+
+def test_provider_links_read_whatever_the_spacing_of_their_label():
+    page = """<html><body><h1>  Bournemouth,   Christchurch &amp; Poole </h1>
+      <a class="publication-link" href="https://files.ofsted.gov.uk/v1/file/50123">Children's services inspection
+        <span class="nonvisual">Children's services inspection,  pdf - 29 January 2025</span></a>
+      <a class="publication-link" href="/v1/file/50124"><span class="nonvisual">Children's services focused
+        visit pdf - 1 March 2023</span></a>
+      <a class="publication-link" href="/v1/file/50125"><span class="nonvisual">Something odd</span></a>
+      <a href="/v1/file/50126">not a publication link</a></body></html>"""
+    parsed = parse_provider(page, "https://reports.ofsted.gov.uk/provider/44/2532287")
+    assert parsed["heading"] == "Bournemouth, Christchurch & Poole"
+    assert parsed["links"][:2] == [
+        {
+            "kind": "Children's services inspection",
+            "date": "2025-01-29",
+            "url": "https://files.ofsted.gov.uk/v1/file/50123",
+            "file_id": "50123",
+        },
+        {
+            "kind": "Children's services focused visit",
+            "date": "2023-03-01",
+            "url": "https://reports.ofsted.gov.uk/v1/file/50124",
+            "file_id": "50124",
+        },
+    ]
+    assert parsed["unreadable"] == ["Something odd"]
+    assert len(parsed["links"]) == 3
+
+
+def test_listing_pages_give_their_providers_and_the_next_page():
+    page = """<ul><li><a href="/provider/44/80426">Barnsley</a></li>
+      <li><a href="https://reports.ofsted.gov.uk/provider/44/2532287">Bournemouth, Christchurch &amp; Poole</a></li>
+      <li><a href="/provider/16/123">a school</a></li></ul>
+      <a class="pagination__next" href="/search?q=&amp;start=100&amp;rows=100">Next</a>"""
+    parsed = parse_listing(page, "https://reports.ofsted.gov.uk/search?q=&start=0&rows=100")
+    assert parsed["providers"] == [["80426", "Barnsley"], ["2532287", "Bournemouth, Christchurch & Poole"]]
+    assert parsed["next"] == "https://reports.ofsted.gov.uk/search?q=&start=100&rows=100"
+    assert parse_listing("<p>no results</p>", "https://x/search")["next"] is None
+
+
+def test_file_ids_come_from_the_file_address():
+    assert file_id_of("https://files.ofsted.gov.uk/v1/file/50212345") == "50212345"
+    assert file_id_of("https://example.org/report.pdf").startswith("url-")
