@@ -13,12 +13,22 @@ import unicodedata
 from dataclasses import dataclass
 
 BULLET_GLYPHS = "•●▪◦▫■□◼◾➢➤►▶✓✔\uf0b7\uf0a7\uf076\uf0d8\uf0fc·"
+# Any private-use code point starting a line is a bullet: Symbol and Wingdings glyphs decode to them
+# (U+F0B7, U+F02D, U+F0A7, ...), and no word starts with one.
 _BULLET_RE = re.compile(
-    r"^\s*(?:\(cid:\d+\)|[" + re.escape(BULLET_GLYPHS) + r"]|[-–*](?=\s))\s*"
+    r"^\s*(?:\(cid:\d+\)|[\ue000-\uf8ff" + re.escape(BULLET_GLYPHS) + r"]|[-–*](?=\s))\s*"
 )
 _REPLACEMENTS = (
-    ("‘", "'"), ("’", "'"), ("‛", "'"), ("“", '"'), ("”", '"'), ("\u00a0", " "), ("\u2009", " "),
-    ("\u200b", ""), ("\ufeff", ""), ("**", ""),
+    ("‘", "'"),
+    ("’", "'"),
+    ("‛", "'"),
+    ("“", '"'),
+    ("”", '"'),
+    ("\u00a0", " "),
+    ("\u2009", " "),
+    ("\u200b", ""),
+    ("\ufeff", ""),
+    ("**", ""),
 )
 
 
@@ -55,8 +65,8 @@ def to_lines(pages: list[str], *, paged: bool) -> list[Line]:
                 lines.append(Line(page, "", False, True))
                 continue
             bullet = _BULLET_RE.match(raw)
-            if bullet and raw[bullet.end():].strip():
-                lines.append(Line(page, raw[bullet.end():].strip(), True, False, "bullet"))
+            if bullet and raw[bullet.end() :].strip():
+                lines.append(Line(page, raw[bullet.end() :].strip(), True, False, "bullet"))
                 continue
             if bullet:  # a glyph alone on its line: the item's text follows on the next line
                 lines.append(Line(page, "", True, True, "bullet"))

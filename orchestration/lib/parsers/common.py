@@ -7,14 +7,21 @@ import re
 from dataclasses import dataclass
 
 from ..dates import SINGLE_DATE_RE, find_date_expression, parse_date, parse_windows
-from ..text import Line, collapse
+from ..text import BULLET_GLYPHS, Line, collapse
 from .model import JudgementStatement, ParsedReport
 
 GRADES = (
-    "requires improvement to be good", "requires improvement", "outstanding", "good", "adequate",
-    "inadequate", "not judged",
+    "requires improvement to be good",
+    "requires improvement",
+    "outstanding",
+    "good",
+    "adequate",
+    "inadequate",
+    "not judged",
 )
-GRADE_RE = r"(requires?\s+improvement(?:\s+to\s+be\s+good)?|outstanding|good|adequate|inadequate|not\s+judged)"
+GRADE_RE = (
+    r"(requires?\s+improvement(?:\s+to\s+be\s+good)?|outstanding|good|adequate|inadequate|not\s+judged)"
+)
 
 
 def normal_grade(word: str) -> str:
@@ -79,14 +86,27 @@ _HONORIFICS = re.compile(
     r"Social\s+Care\s+Regulatory\s+Inspectors?|Regulatory\s+Inspectors?|Additional\s+Inspectors?)\b\.?\)?",
     re.I,
 )
-_NAME_RE = re.compile(r"^[A-Z][A-Za-z'\-]+(?:\s+(?:[A-Z][A-Za-z'\-]*\.?|de|van|von|du|le|la))*\s*$")
+# Lower-case particles inside a surname ("Anne de Vries", "Ali bin Hassan").
+_NAME_PARTICLES = {"de", "van", "von", "du", "le", "la", "da", "di", "der", "den", "bin", "al", "y"}
+
+
+def _name_word(word: str, first: bool) -> bool:
+    """A capitalised word of letters, apostrophes, hyphens and dots ("Máire", "O'Neill", "J."), in any
+    alphabet with accents; a particle is allowed after the first word."""
+    if not first and word in _NAME_PARTICLES:
+        return True
+    letters = word.replace("'", "").replace("-", "").replace(".", "")
+    return bool(letters) and letters.isalpha() and word[0].isupper() and not (first and word.endswith("."))
 
 
 def clean_person(name: str) -> str | None:
     name = _HONORIFICS.sub("", name)
     name = re.sub(r"^(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+", "", name.strip())
     name = collapse(name.strip(" ,.;:"))
-    return name if name and _NAME_RE.match(name) and len(name.split()) <= 5 else None
+    words = name.split()
+    if not words or len(words) > 5 or not all(_name_word(w, i == 0) for i, w in enumerate(words)):
+        return None
+    return name
 
 
 def split_people(text: str) -> list[str]:
@@ -115,13 +135,72 @@ TIMESCALE_RE = re.compile(r"^(immediately|within (?:three|3|six|6) months)\s*:?\
 _OPENING_VERBS = r"ensure|review|develop|establish|enhance|strengthen|implement|improve"
 _VERB_OBJECTS = r"that|the|all|a|an|there|arrangements|systems|effective|robust|case|child|children"
 _GOVERNING_WORDS = {
-    "and", "or", "to", "should", "must", "will", "would", "can", "could", "shall", "may", "also", "not",
-    "further", "fully", "both", "then", "help", "who", "which", "that", "they", "it", "we", "managers",
-    "leaders", "partners", "agencies", "staff", "workers", "authority", "council", "board", "lscb",
-    "cscb", "sscb", "services", "partnership", "consistently", "always", "routinely", "effectively",
+    "and",
+    "or",
+    "to",
+    "should",
+    "must",
+    "will",
+    "would",
+    "can",
+    "could",
+    "shall",
+    "may",
+    "also",
+    "not",
+    "further",
+    "fully",
+    "both",
+    "then",
+    "help",
+    "who",
+    "which",
+    "that",
+    "they",
+    "it",
+    "we",
+    "managers",
+    "leaders",
+    "partners",
+    "agencies",
+    "staff",
+    "workers",
+    "authority",
+    "council",
+    "board",
+    "lscb",
+    "cscb",
+    "sscb",
+    "services",
+    "partnership",
+    "consistently",
+    "always",
+    "routinely",
+    "effectively",
     # determiners and prepositions take a noun, so a verb-like word after them is a noun ("their review")
-    "the", "a", "an", "their", "its", "his", "her", "our", "this", "these", "those", "of", "for", "in",
-    "with", "by", "on", "at", "from", "any", "each", "every", "no",
+    "the",
+    "a",
+    "an",
+    "their",
+    "its",
+    "his",
+    "her",
+    "our",
+    "this",
+    "these",
+    "those",
+    "of",
+    "for",
+    "in",
+    "with",
+    "by",
+    "on",
+    "at",
+    "from",
+    "any",
+    "each",
+    "every",
+    "no",
 }
 _RUN_TOGETHER_RE = re.compile(rf"(?<=[a-z]) ((?:{_OPENING_VERBS}) (?:{_VERB_OBJECTS}) )")
 
@@ -133,7 +212,7 @@ def split_run_together(text: str) -> list[str]:
         for match in _RUN_TOGETHER_RE.finditer(last):
             before = last[: match.start()]
             words_before = before.split()
-            after = last[match.start() + 1:]
+            after = last[match.start() + 1 :]
             if (
                 len(words_before) >= 5
                 and words_before[-1].isalpha()
@@ -147,8 +226,18 @@ def split_run_together(text: str) -> list[str]:
             return pieces
 
 
+# A glyph inside an item's text is a sub-bullet whose line break was lost ("...by: \uf02d ensuring that"):
+# private-use code points (Symbol and Wingdings fonts), bullet characters, and pdfminer's "(cid:N)".
+_INNER_GLYPH = re.compile(r"[\ue000-\uf8ff" + re.escape(BULLET_GLYPHS) + r"]|\(cid:\d+\)")
+
+
+def drop_glyphs(text: str) -> str:
+    """The text without bullet glyphs, whitespace collapsed: glyphs separate sub-items, they are not words."""
+    return collapse(_INNER_GLYPH.sub(" ", text))
+
+
 def clean_item(text: str) -> str:
-    text = collapse(text)
+    text = drop_glyphs(text)
     text = re.sub(r"^(?:\d+\.|\(?[a-z]\)|[ivx]+\))\s+(?=[a-z])", "", text)
     text = re.sub(r"(?:;\s*and|;|,\s*and|\.)\s*$", "", text).strip()
     return text
@@ -215,7 +304,7 @@ def list_section(
     style = None  # "bullet" | "number": how this list marks its items
     previous: Line | None = None
     stop = len(lines) if end is None else min(end, len(lines))
-    for offset, line in enumerate(lines[heading + 1: stop], start=1):
+    for offset, line in enumerate(lines[heading + 1 : stop], start=1):
         if line.is_blank:
             if style:
                 block.append(line)
@@ -232,7 +321,12 @@ def list_section(
         if style == "bullet" and numbered:
             break
         # "... (enabler 2, national framework)" ends an item as a full stop does
-        if not is_item and previous is not None and line.text[:1].isupper() and re.search(r"(?:[.?!:]|\))\s*$", previous.text):
+        if (
+            not is_item
+            and previous is not None
+            and line.text[:1].isupper()
+            and re.search(r"(?:[.?!:]|\))\s*$", previous.text)
+        ):
             if style == "number" and not lines[heading + offset - 1].is_blank:
                 pass  # the next sentence of the same numbered paragraph
             elif _subheading_before_more(lines, heading + offset, stop, style):
@@ -265,11 +359,13 @@ def _subheading_before_more(lines: list[Line], at: int, stop: int, style: str) -
     text = lines[at].text.strip()
     if len(text) > 60 or re.search(r"[.:;]$", text):
         return False
-    following = next((l for l in lines[at + 1: stop] if not l.is_blank), None)
+    following = next((l for l in lines[at + 1 : stop] if not l.is_blank), None)
     if following is None:
         return False
     if style == "number":
-        return bool(_NUMBERED.match(following.text)) and bool(_IMPERATIVE.match(_NUMBERED.sub("", following.text)))
+        return bool(_NUMBERED.match(following.text)) and bool(
+            _IMPERATIVE.match(_NUMBERED.sub("", following.text))
+        )
     return following.mark == "bullet" and bool(_IMPERATIVE.match(following.text))
 
 
@@ -286,19 +382,28 @@ _GLUED_GRADE = re.compile(r"\s(Requires improvement(?: to be good)?|Outstanding|
 def grade_table(lines: list[Line], start: int, label_start: re.Pattern, area_of) -> list[JudgementStatement]:
     """A judgement table read as two streams, label text and grade text. Layouts differ (grade beside the
     first label line or the last, on a line of its own, split over two lines as "Requires" /
-    "improvement"), but labels and grades keep their order, so the n-th label takes the n-th grade. A
-    table whose label and grade counts differ states nothing rather than something wrong."""
+    "improvement", cells separated by tabs), but labels and grades keep their order, so the n-th label
+    takes the n-th grade. A table whose label and grade counts differ states nothing rather than
+    something wrong. A table broken by a page break after a footnote ("1 Ofsted produces this report
+    ...") goes on at the top of the next page."""
     labels: list[list] = []  # [text, page]
     grade_text: list[str] = []
     after_blank = False
-    for line in lines[start: start + 60]:
+    index, read = start, 0
+    while index < len(lines) and read < 60:
+        line = lines[index]
+        index += 1
         if line.is_blank:
             after_blank = True
             continue
-        # the grade is the last cell; a stray tab inside the label ("1.<tab>Leadership, ...") is a space
-        left, tab, right = line.text.rpartition("\t")
-        left = (left if tab else right).replace("\t", " ").strip()
-        right = right if tab else ""
+        read += 1
+        cells = [cell.strip() for cell in line.text.split("\t") if cell.strip()]
+        # the grade is the last cell when it reads as one; any other tab is a space inside the label
+        # ("1.<tab>Leadership, ...", "2.<tab>Children looked after and achieving")
+        if len(cells) > 1 and GRADE_PIECE.match(cells[-1]):
+            left, tab, right = " ".join(cells[:-1]), "\t", cells[-1]
+        else:
+            left, tab, right = " ".join(cells), "", ""
         follows_blank, after_blank = after_blank, False
         if not tab and GRADE_PIECE.match(left):
             grade_text.append(left)
@@ -306,20 +411,30 @@ def grade_table(lines: list[Line], start: int, label_start: re.Pattern, area_of)
         if not tab and (glued := _GLUED_GRADE.search(left)):
             # the grade column's first line run into the label's ("... who need help Requires improvement")
             left, tab, right = left[: glued.start()].strip(), "\t", glued.group(1)
+        if labels and not tab and re.match(r"^\d", left) and not label_start.match(left):
+            resume = _after_footnote(lines, index - 1, label_start)
+            if resume < 0:
+                break  # a footnote ends the table
+            index, after_blank = resume, True
+            continue
         if not tab and len(left) > 70 and not left[:1].islower():
             break  # prose below the table
-        if labels and follows_blank and not tab and not label_start.match(left) and re.match(r"^(?:the|it|this)\b", left, re.I):
+        if (
+            labels
+            and follows_blank
+            and not tab
+            and not label_start.match(left)
+            and re.match(r"^(?:the|it|this)\b", left, re.I)
+        ):
             break  # a sentence below the table ("The effectiveness of the LSCB is ...")
         if label_start.match(left):
             labels.append([left, line.page])
-        elif labels and not tab and re.match(r"^\d", left):
-            break  # a footnote
         elif labels:
             labels[-1][0] += " " + left
         else:
             continue
         if tab:
-            grade_text.append(right.strip())
+            grade_text.append(right)
     grades = re.findall(GRADE_RE, " ".join(grade_text), re.I)
     if not labels or len(grades) != len(labels):
         return []
@@ -327,16 +442,36 @@ def grade_table(lines: list[Line], start: int, label_start: re.Pattern, area_of)
     for (label, page), grade in zip(labels, grades):
         area = area_of(label)
         if area:
-            statements.append(JudgementStatement(area, normal_grade(grade), "table", page, collapse(f"{label}: {grade}")))
+            statements.append(
+                JudgementStatement(area, normal_grade(grade), "table", page, collapse(f"{label}: {grade}"))
+            )
     return statements
+
+
+def _after_footnote(lines: list[Line], at: int, label_start: re.Pattern) -> int:
+    """Where a table interrupted by the footnote at line `at` goes on: the first line of the next page,
+    when that line is one of the table's labels (or a grade). -1 when the table does not go on. Text
+    without page numbers cannot show a page break, so there the footnote ends the table."""
+    page = lines[at].page
+    if page is None:
+        return -1
+    for index in range(at + 1, min(at + 40, len(lines))):
+        line = lines[index]
+        if line.is_blank or line.page == page:
+            continue
+        first = line.text.split("\t")[0].strip()
+        return index if label_start.match(first) or GRADE_PIECE.match(first) else -1
+    return -1
 
 
 def read_inspection_dates(head: list[Line], report: ParsedReport) -> None:
     """'Inspection date(s): 19 November 2013 – 11 December 2013' on a front page, possibly wrapped."""
     dates_at = find_line(head, r"^inspection dates?\s*:?")
     if dates_at >= 0:
-        text = collapse(" ".join(l.text for l in head[dates_at:dates_at + 2] if not l.is_blank))
-        expression = find_date_expression(re.split(r"inspection dates?\s*:?", text, maxsplit=1, flags=re.I)[1])
+        text = collapse(" ".join(l.text for l in head[dates_at : dates_at + 2] if not l.is_blank))
+        expression = find_date_expression(
+            re.split(r"inspection dates?\s*:?", text, maxsplit=1, flags=re.I)[1]
+        )
         if expression and parse_windows(expression):
             report.windows = parse_windows(expression)
             report.cite("inspection_dates", expression, head[dates_at].page, head[dates_at].text)
@@ -350,3 +485,69 @@ def read_publication_date(head: list[Line], report: ParsedReport) -> None:
         if found and (published := parse_date(found.group(0))):
             report.publication_date = published
             report.cite("publication_date", published, head[at].page, head[at].text)
+
+
+# "Lead inspector: A", "Lead inspectors: A, His Majesty's Inspector, and B", "Lead inspector on site: A",
+# "Reporting inspector A", also run into the line before ("...May 2013Lead inspector:Wendy Ghaffar HMI").
+# A deputy or assistant lead inspector is not the lead.
+_LEAD_RE = re.compile(
+    r"(?<!deputy )(?<!assistant )\b(?:lead|reporting)\s+inspectors?(?:\s+on\s+site)?\s*:?\s*", re.I
+)
+
+
+def read_lead_inspectors(lines: list[Line], report: ParsedReport) -> None:
+    """The lead inspector(s), named on the front page or only at the end of the report: the first line
+    naming them where what follows the label is one or more names (a sentence mentioning "the lead
+    inspector" is not). The names may wrap onto the next line, or sit on it alone."""
+    text_lines = [line for line in lines if not line.is_blank]
+    for index, line in enumerate(text_lines):
+        match = _LEAD_RE.search(line.text)
+        if not match:
+            continue
+        rest = line.text[match.end() :]
+        evidence = line.text
+        following = text_lines[index + 1].text if index + 1 < len(text_lines) else ""
+        if not rest.strip() or re.search(r"(?:\band|,)\s*$", rest):
+            rest = f"{rest} {following}"
+            evidence = f"{line.text} {following}"
+        people = split_people(rest)
+        if people:
+            report.lead_inspectors = people
+            report.cite("lead_inspector", "; ".join(people), line.page, evidence)
+            return
+
+
+def name_above(lines: list[Line], index: int, *, max_lines: int = 3) -> list[Line]:
+    """The short lines just above line `index` (blank lines between them and it skipped), without a
+    blank line among them: an authority's name printed above a title, possibly wrapped ("St Helens
+    Metropolitan Borough" / "Council"). Lines that end a sentence or a label are not a name."""
+    position = index - 1
+    while position >= 0 and lines[position].is_blank:
+        position -= 1
+    block: list[Line] = []
+    while position >= 0 and not lines[position].is_blank and len(block) < max_lines:
+        line = lines[position]
+        if len(line.text) > 70 or re.search(r"[.:;]$", line.text) or (index - position) > 8:
+            break
+        if block and line.page != block[0].page:
+            break
+        block.insert(0, line)
+        position -= 1
+    return block
+
+
+def title_lines(lines: list[Line], index: int, end_pattern: str, *, max_lines: int = 4) -> list[Line]:
+    """A title starting at line `index`, wrapped over as many lines as it takes to reach `end_pattern`
+    (at most `max_lines` text lines; the title's own first line when the end never comes)."""
+    taken: list[Line] = []
+    for line in lines[index:]:
+        if line.is_blank:
+            continue
+        if taken and re.match(r"(?:inspection dates?|lead inspector|report published)\b", line.text, re.I):
+            break
+        taken.append(line)
+        if re.search(end_pattern, collapse(" ".join(l.text for l in taken)), re.I):
+            return taken
+        if len(taken) >= max_lines:
+            break
+    return taken[:1]

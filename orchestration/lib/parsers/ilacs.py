@@ -21,9 +21,11 @@ from .common import (
     find_line,
     grade_table,
     list_section,
+    name_above,
     normal_grade,
     read_inspection_dates,
-    split_people,
+    read_lead_inspectors,
+    title_lines,
 )
 from .model import JudgementStatement, ParsedReport, Recommendation
 
@@ -45,22 +47,18 @@ def area_of(label: str) -> str | None:
     return None
 
 
+_TITLE_END = r"children'?s\s+(?:social\s+care\s+)?services"
+_TITLE_NAME = re.compile(
+    r"^(?:re-?)?inspection of (?:the )?(?P<name>.*?)\s*(?:\blocal authority\s+)?" + _TITLE_END, re.I
+)
+
+
 def parse(lines: list[Line], report: ParsedReport) -> ParsedReport:
     head = lines[:60]
     title_at = find_line(head, r"^inspection of ")
     if title_at >= 0:
-        title = collapse(" ".join(l.text for l in head[title_at:title_at + 3] if not l.is_blank))
-        report.title = title
-        match = re.search(r"inspection of (?:the )?(.+?) local authority children'?s", title, re.I)
-        if match:
-            report.local_authority_as_written = match.group(1).strip()
-            report.cite("local_authority", report.local_authority_as_written, head[title_at].page, title)
-        else:  # 2018-19 reports name the council on the line above the title
-            above = [l for l in head[:title_at] if not l.is_blank]
-            if above:
-                report.local_authority_as_written = above[-1].text
-                report.cite("local_authority", above[-1].text, above[-1].page, above[-1].text)
-    _front_page(head, report)
+        _authority(head, title_at, report)
+    _front_page(lines, report)
     # Reports do not say "short": a short inspection is one week on site, a standard one two weeks.
     if report.windows:
         on_site = sum((end - start).days + 1 for start, end in report.windows)
@@ -74,20 +72,30 @@ def parse(lines: list[Line], report: ParsedReport) -> ParsedReport:
     return report
 
 
-def _front_page(head: list[Line], report: ParsedReport) -> None:
-    read_inspection_dates(head, report)
-    lead_at = find_line(head, r"^lead inspectors?\s*:?")
-    if lead_at >= 0:
-        following = [l.text for l in head[lead_at:lead_at + 3] if not l.is_blank]
-        text = following[0]
-        # "Lead inspectors: A, His Majesty's Inspector, and" wraps onto the next line
-        if len(following) > 1 and re.search(r"\band\s*$|,\s*$", text):
-            text += " " + following[1]
-        rest = re.split(r"lead inspectors?\s*:?", text, maxsplit=1, flags=re.I)[1]
-        people = split_people(rest)
-        if people:
-            report.lead_inspectors = people
-            report.cite("lead_inspector", "; ".join(people), head[lead_at].page, text)
+def _authority(head: list[Line], title_at: int, report: ParsedReport) -> None:
+    """The title names the authority, wrapped over as many lines as it takes ("Inspection of
+    Leicestershire County" / "Council local authority children's" / "services", "Inspection of
+    Buckinghamshire Council children's services"); a title that names none ("Inspection of children's
+    social care services", 2018-19) has the council's name above it, possibly wrapped too."""
+    taken = title_lines(head, title_at, _TITLE_END)
+    title = collapse(" ".join(l.text for l in taken))
+    report.title = title
+    match = _TITLE_NAME.match(title)
+    name = match.group("name").strip(" ,") if match else ""
+    if name and name.lower() not in ("local authority", "local authority's"):
+        report.local_authority_as_written = name
+        report.cite("local_authority", name, taken[0].page, title)
+        return
+    above = name_above(head, title_at)
+    if above:
+        name = collapse(" ".join(l.text for l in above))
+        report.local_authority_as_written = name
+        report.cite("local_authority", name, above[0].page, name)
+
+
+def _front_page(lines: list[Line], report: ParsedReport) -> None:
+    read_inspection_dates(lines[:60], report)
+    read_lead_inspectors(lines, report)
 
 
 def _table(lines: list[Line], report: ParsedReport) -> None:
@@ -96,7 +104,9 @@ def _table(lines: list[Line], report: ParsedReport) -> None:
         report.statements.extend(grade_table(lines, start + 1, _LABEL_START, area_of))
 
 
-_LABEL_START = re.compile(r"^(?:the impact of leaders|the experiences and progress|overall effectiveness)", re.I)
+_LABEL_START = re.compile(
+    r"^(?:the impact of leaders|the experiences and progress|overall effectiveness)", re.I
+)
 
 
 _HEADING_RE = re.compile(
@@ -108,18 +118,27 @@ _HEADING_RE = re.compile(
 def _headings(lines: list[Line], report: ParsedReport) -> None:
     text_lines = [l for l in lines if not l.is_blank]
     for index, line in enumerate(text_lines):
-        if not re.match(r"^(?:the )?(?:impact of leaders|experiences and progress of|overall effectiveness)", line.text, re.I):
+        if not re.match(
+            r"^(?:the )?(?:impact of leaders|experiences and progress of|overall effectiveness)",
+            line.text,
+            re.I,
+        ):
             continue
         candidate = line.text
-        for following in text_lines[index + 1: index + 3]:
+        for following in text_lines[index + 1 : index + 3]:
             # "...: requires improvement" may wrap before "to be good"
             if _HEADING_RE.match(candidate) and not (
-                    re.search(r"requires? improvement\s*$", candidate, re.I)
-                    and re.match(r"to be good\b", following.text.strip(), re.I)):
+                re.search(r"requires? improvement\s*$", candidate, re.I)
+                and re.match(r"to be good\b", following.text.strip(), re.I)
+            ):
                 break
             candidate = f"{candidate} {following.text}"
         match = _HEADING_RE.match(candidate)
         if match:
             area = area_of(match.group(1))
             if area:
-                report.statements.append(JudgementStatement(area, normal_grade(match.group(2)), "section_heading", line.page, candidate[:300]))
+                report.statements.append(
+                    JudgementStatement(
+                        area, normal_grade(match.group(2)), "section_heading", line.page, candidate[:300]
+                    )
+                )

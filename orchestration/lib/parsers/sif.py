@@ -14,8 +14,10 @@ Where values are:
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
+from ..dates import MONTHS
 from ..text import Line, collapse
 from .common import (
     GRADE_PIECE,
@@ -24,10 +26,11 @@ from .common import (
     find_line,
     grade_table,
     list_section,
+    name_above,
     normal_grade,
     read_inspection_dates,
+    read_lead_inspectors,
     read_publication_date,
-    split_people,
 )
 from .model import JudgementStatement, ParsedReport, Recommendation
 
@@ -43,27 +46,18 @@ SIF_AREAS = [
 def parse(lines: list[Line], report: ParsedReport) -> ParsedReport:
     joined = Joined.of(lines)
     head = lines[:80]
-    title_at = find_line(head, r"inspection of services for children in need|(?:review|inspection) of the effectiveness of the local safeguarding")
+    title_at = find_line(
+        head,
+        r"inspection of services for children in need|(?:review|inspection) of the effectiveness of the local safeguarding",
+    )
     if title_at > 0:
-        # the authority's name sits above the title, sometimes wrapped over two lines
-        block: list[Line] = []
-        for line in reversed(head[:title_at]):
-            if line.is_blank and block:
-                break
-            if not line.is_blank:
-                block.insert(0, line)
+        # the authority's name (or its children's trust's) sits above the title, sometimes wrapped
+        block = name_above(head, title_at)
         if block:
             name = collapse(" ".join(l.text for l in block))
             report.local_authority_as_written = name
             report.cite("local_authority", name, block[0].page, name)
-    # A re-inspection says so on its front page, or its context names the previous single inspection
-    # (the framework inspected each authority once, so an earlier one means this is a re-inspection).
-    if re.search(r"re-?inspection", joined.text[:3000], re.I) or re.search(
-        r"previous single inspection|previous inspection of the local authority.{0,3}s services for children "
-        r"who need help and protection", joined.text, re.I):
-        report.inspection_kind = "reinspection"
-    else:
-        report.inspection_kind = "standard"
+    report.inspection_kind = "reinspection" if _is_reinspection(joined) else "standard"
     _dates_and_inspectors(head, lines, report)
     read_publication_date(head, report)
     _judgements(lines, joined, report)
@@ -74,13 +68,41 @@ def parse(lines: list[Line], report: ParsedReport) -> ParsedReport:
 def _dates_and_inspectors(head: list[Line], lines: list[Line], report: ParsedReport) -> None:
     read_inspection_dates(head, report)
     # the SIF report names its lead inspector at the end, under the inspection team
-    lead_at = find_line(lines, r"^lead inspectors?\s*:?")
-    if lead_at >= 0:
-        rest = re.split(r"lead inspectors?\s*:?", lines[lead_at].text, maxsplit=1, flags=re.I)[1]
-        people = split_people(rest)
-        if people:
-            report.lead_inspectors = people
-            report.cite("lead_inspector", "; ".join(people), lines[lead_at].page, lines[lead_at].text)
+    read_lead_inspectors(lines, report)
+
+
+# The framework's first inspections began in November 2013 and it inspected each authority once, so a
+# previous inspection of the authority's children's services dated from then on was under the same
+# framework, and this one is a re-inspection. Inspections of children's homes, fostering or adoption
+# agencies are other inspections and do not count.
+_SIF_BEGAN = dt.date(2013, 11, 1)
+_PREVIOUS_INSPECTION = re.compile(
+    r"(?:previous|last) (?:ofsted )?inspection(?: report)? (?:of|for) (?P<what>[^.]{0,160}?)"
+    r"(?:was|were) (?:carried out |published )?in (?P<month>[a-z]+) (?P<year>20\d\d)",
+    re.I,
+)
+
+
+def _is_reinspection(joined: Joined) -> bool:
+    """A re-inspection says so near the top ("Re-inspection of services ..."), names the previous single
+    inspection, or dates a previous inspection of the authority's children's services within the
+    framework's own years (even when it does not call itself one)."""
+    if re.search(r"re-?inspection", joined.text[:3000], re.I) or re.search(
+        r"previous single inspection|previous inspection of the local authority.{0,3}s services for children "
+        r"who need help and protection",
+        joined.text,
+        re.I,
+    ):
+        return True
+    for match in _PREVIOUS_INSPECTION.finditer(joined.text):
+        if re.search(
+            r"children.{0,3}s homes?|fostering|adoption|residential|school", match.group("what"), re.I
+        ):
+            continue
+        month = MONTHS.get(match.group("month").lower())
+        if month and dt.date(int(match.group("year")), month, 1) >= _SIF_BEGAN:
+            return True
+    return False
 
 
 def _judgements(lines: list[Line], joined: Joined, report: ParsedReport) -> None:
@@ -88,18 +110,35 @@ def _judgements(lines: list[Line], joined: Joined, report: ParsedReport) -> None
     overall = re.search(
         rf"(?:the overall judgement is (?:that )?(?:children'?s services )?(?:are )?|"
         rf"children'?s services in [\w ,'&.-]{{2,60}}? (?:are|is) |"
-        rf"children'?s services in [\w ,'&.-]{{2,60}}? (?=requires? improvement)){GRADE_RE}", text, re.I)
+        rf"children'?s services in [\w ,'&.-]{{2,60}}? (?=requires? improvement)){GRADE_RE}",
+        text,
+        re.I,
+    )
     if overall:
-        report.statements.append(JudgementStatement(
-            "overall_effectiveness", normal_grade(overall.group(1)), "summary",
-            joined.page_at(overall.start()), joined.sentence_at(overall.start(), overall.end())))
+        report.statements.append(
+            JudgementStatement(
+                "overall_effectiveness",
+                normal_grade(overall.group(1)),
+                "summary",
+                joined.page_at(overall.start()),
+                joined.sentence_at(overall.start(), overall.end()),
+            )
+        )
     lscb = re.search(
         rf"local safeguarding children board(?: \(lscb\))? (?:is (?:judged to be |judged |rated )?)?{GRADE_RE}",
-        text, re.I)
+        text,
+        re.I,
+    )
     if lscb:
-        report.statements.append(JudgementStatement(
-            "lscb", normal_grade(lscb.group(1)), "summary", joined.page_at(lscb.start()),
-            joined.sentence_at(lscb.start(), lscb.end())))
+        report.statements.append(
+            JudgementStatement(
+                "lscb",
+                normal_grade(lscb.group(1)),
+                "summary",
+                joined.page_at(lscb.start()),
+                joined.sentence_at(lscb.start(), lscb.end()),
+            )
+        )
     first = next((i for i, l in enumerate(lines[:300]) if not l.is_blank and _SIF_LABEL.match(l.text)), -1)
     if first >= 0:
         # a grade may be printed just above its label ("Requires" / "1. Children who need ..." / "improvement")
@@ -107,12 +146,19 @@ def _judgements(lines: list[Line], joined: Joined, report: ParsedReport) -> None
         while above > 0 and lines[above].is_blank:
             above -= 1
         # ...but not the end of a sentence above the table ("... require improvement to be" / "good")
-        if above >= 0 and GRADE_PIECE.match(lines[above].text.strip()) and (above == 0 or lines[above - 1].is_blank):
+        if (
+            above >= 0
+            and GRADE_PIECE.match(lines[above].text.strip())
+            and (above == 0 or lines[above - 1].is_blank)
+        ):
             first = above
         report.statements.extend(grade_table(lines, first, _SIF_LABEL, _area_of))
 
 
-_SIF_LABEL = re.compile(r"^\d(?:\.\d)?\.?\s+(?:children who need|children looked after|adoption|experiences and progress|leadership)", re.I)
+_SIF_LABEL = re.compile(
+    r"^\d(?:\.\d)?\.?\s+(?:children who need|children looked after|adoption|experiences and progress|leadership)",
+    re.I,
+)
 
 
 def _area_of(label: str) -> str | None:
@@ -138,12 +184,19 @@ def _recommendations(lines: list[Line], report: ParsedReport) -> None:
         if start >= 0:
             sections.append((start, addressed_to))
     if not sections:
-        plain = [i for i, l in enumerate(lines) if not l.is_blank and re.fullmatch(r"recommendations", l.text.strip(), re.I)]
+        plain = [
+            i
+            for i, l in enumerate(lines)
+            if not l.is_blank and re.fullmatch(r"recommendations", l.text.strip(), re.I)
+        ]
         sections = list(zip(plain[:2], ("local_authority", "lscb")))
     for start, addressed_to in sections:
         end = _section_end(lines, start)
         subs = []
-        for sub_heading, is_priority in ((r"^priority and immediate action", True), (r"^areas? for improvement", False)):
+        for sub_heading, is_priority in (
+            (r"^priority and immediate action", True),
+            (r"^areas? for improvement", False),
+        ):
             sub = find_line(lines, sub_heading, start, end)
             if sub >= 0:
                 subs.append((sub, is_priority))
@@ -154,8 +207,15 @@ def _recommendations(lines: list[Line], report: ParsedReport) -> None:
             sub_end = subs[index + 1][0] if index + 1 < len(subs) else end
             for text, page, raw in list_section(lines, sub, end=sub_end):
                 report.recommendations.append(
-                    Recommendation(text=text, timescale=None, addressed_to=addressed_to,
-                                   is_priority=is_priority, page=page, evidence=raw))
+                    Recommendation(
+                        text=text,
+                        timescale=None,
+                        addressed_to=addressed_to,
+                        is_priority=is_priority,
+                        page=page,
+                        evidence=raw,
+                    )
+                )
 
 
 def _heading(lines: list[Line], pattern: str) -> int:
@@ -167,7 +227,11 @@ def _heading(lines: list[Line], pattern: str) -> int:
 
 
 def _section_end(lines: list[Line], start: int) -> int:
-    end = find_line(lines, r"^(information about this|summary for children|inspection judgements about|"
-                    r"the experiences and progress|what the inspection judgements mean|section \d|"
-                    r"inspection findings|key strengths and weaknesses)", start + 1)
+    end = find_line(
+        lines,
+        r"^(information about this|summary for children|inspection judgements about|"
+        r"the experiences and progress|what the inspection judgements mean|section \d|"
+        r"inspection findings|key strengths and weaknesses)",
+        start + 1,
+    )
     return end if end >= 0 else len(lines)

@@ -72,7 +72,7 @@ def parse(lines: list[Line], report: ParsedReport, areas: dict[str, list[str]]) 
     _summary_statements(joined, report)
     _section_heading_statements(lines, report, areas, stop=findings_at if findings_at >= 0 else len(lines))
     if findings_at >= 0:
-        _main_findings(lines[findings_at + 1:], report, areas)
+        _main_findings(lines[findings_at + 1 :], report, areas)
     _areas_for_improvement(lines, report)
     return report
 
@@ -115,7 +115,9 @@ def _summary_statements(joined: Joined, report: ParsedReport) -> None:
             report.local_authority_as_written = authority
             report.cite("local_authority", authority, page, sentence)
         report.statements.append(
-            JudgementStatement("overall_effectiveness", normal_grade(match.group("grade")), "summary", page, sentence)
+            JudgementStatement(
+                "overall_effectiveness", normal_grade(match.group("grade")), "summary", page, sentence
+            )
         )
 
 
@@ -150,9 +152,11 @@ def _section_heading_statements(lines, report, areas, stop: int) -> None:
         if following >= 0:
             grade = _GRADE_WORD.match(lines[following].text)
             if grade:
-                evidence = collapse(" ".join(l.text for l in lines[index:following + 1] if not l.is_blank))
+                evidence = collapse(" ".join(l.text for l in lines[index : following + 1] if not l.is_blank))
                 report.statements.append(
-                    JudgementStatement(area, normal_grade(grade.group(1)), "section_heading", lines[following].page, evidence)
+                    JudgementStatement(
+                        area, normal_grade(grade.group(1)), "section_heading", lines[following].page, evidence
+                    )
                 )
 
 
@@ -169,7 +173,8 @@ def _main_findings(lines: list[Line], report: ParsedReport, areas: dict[str, lis
                     found.append((match.start(), match.end(), area))
     found.sort()
     grades = [
-        m for m in re.finditer(r"(?<![a-z])" + GRADE_RE + r"(?![a-z])", text, re.I)
+        m
+        for m in re.finditer(r"(?<![a-z])" + GRADE_RE + r"(?![a-z])", text, re.I)
         if not any(s <= m.start() < e for s, e, _ in found)
     ]
     if not found or not grades:
@@ -189,9 +194,11 @@ def _main_findings(lines: list[Line], report: ParsedReport, areas: dict[str, lis
             continue
         seen.add(area)
         label_start = next(s for s, _, a in found if a == area)
-        evidence = collapse(text[label_start:grade.end()])[:400]
+        evidence = collapse(text[label_start : grade.end()])[:400]
         report.statements.append(
-            JudgementStatement(area, normal_grade(grade.group(1)), "main_findings", joined.page_at(grade.start()), evidence)
+            JudgementStatement(
+                area, normal_grade(grade.group(1)), "main_findings", joined.page_at(grade.start()), evidence
+            )
         )
 
 
