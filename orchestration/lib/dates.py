@@ -3,7 +3,8 @@
 Examples handled: "30 November 2017", "10-19 September 2012", "13 - 22 May 2013",
 "31 October and 1 November 2017", "19 November-11 December 2013 and 28 – 30 January 2014",
 "5 to 9 December 2022 and 14 to 15 February 2023", "15, 16 and 21 July 2025". A month or year written only
-on a later date applies to the earlier days before it.
+on a later date applies to the earlier days before it. Dates written in figures ("12/09/2016", day first as
+in every English report) or month first ("September 12, 2016") are read as the same dates.
 """
 
 from __future__ import annotations
@@ -15,9 +16,18 @@ MONTHS = {
     name: number
     for number, names in enumerate(
         [
-            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
-            ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sept", "sep"),
-            ("october", "oct"), ("november", "nov"), ("december", "dec"),
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sept", "sep"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
         ],
         start=1,
     )
@@ -32,11 +42,48 @@ DATE_EXPRESSION_RE = re.compile(
     rf"(?<=\d{{4}})",
     re.I,
 )
-_TOKEN_RE = re.compile(rf"(\d{{4}})|(\d{{1,2}})(?:st|nd|rd|th)?|({_MONTH_ALT})\.?|(-|–|—|‒|―|─|−|to|until)|(and|,|&)", re.I)
+_TOKEN_RE = re.compile(
+    rf"(\d{{4}})|(\d{{1,2}})(?:st|nd|rd|th)?|({_MONTH_ALT})\.?|(-|–|—|‒|―|─|−|to|until)|(and|,|&)", re.I
+)
+
+
+_MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+# "12/09/2016", "12.09.16", "12-09-2016": day, month, year
+_NUMERIC_DATE_RE = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})\b")
+# "September 12, 2016", "September 12th 2016"
+_MONTH_FIRST_RE = re.compile(rf"\b({_MONTH_ALT})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I)
+
+
+def dates_in_words(text: str) -> str:
+    """Dates in figures or month first rewritten as "12 September 2016", the form the other patterns read."""
+
+    def numeric(match: re.Match) -> str:
+        day, month, year = int(match.group(1)), int(match.group(2)), match.group(3)
+        if not (1 <= month <= 12 and 1 <= day <= 31):
+            return match.group(0)
+        return f"{day} {_MONTH_NAMES[month - 1]} {int(year) + 2000 if len(year) == 2 else int(year)}"
+
+    def month_first(match: re.Match) -> str:
+        return f"{match.group(2)} {match.group(1)} {match.group(3)}"
+
+    return _MONTH_FIRST_RE.sub(month_first, _NUMERIC_DATE_RE.sub(numeric, text))
 
 
 def parse_date(text: str) -> dt.date | None:
-    match = SINGLE_DATE_RE.search(text)
+    match = SINGLE_DATE_RE.search(dates_in_words(text))
     if not match:
         return None
     return _make_date(int(match.group(3)), MONTHS[match.group(2).lower()], int(match.group(1)))
@@ -104,5 +151,34 @@ def parse_windows(text: str) -> list[tuple[dt.date, dt.date]]:
 
 
 def find_date_expression(text: str) -> str | None:
-    match = DATE_EXPRESSION_RE.search(text)
+    match = DATE_EXPRESSION_RE.search(dates_in_words(text))
     return match.group(0) if match else None
+
+
+# An inspection lasts days or weeks: a window of more than this is a mistyped year.
+_LONGEST_WINDOW = dt.timedelta(days=92)
+
+
+def _with_year(day: dt.date, year: int) -> dt.date | None:
+    try:
+        return day.replace(year=year)
+    except ValueError:  # 29 February
+        return None
+
+
+def mend_slipped_years(windows: list[tuple[dt.date, dt.date]]) -> list[tuple[dt.date, dt.date]]:
+    """A window that ends before it starts, or lasts longer than any inspection, has one mistyped year
+    ("19 November 2013 - 11 December 2103", "4 to 15 March 2018" printed with 2017 on the start): the
+    start takes the end's year, or the end the start's, whichever makes a window of days or weeks."""
+    mended = []
+    for start, end in windows:
+        if not (dt.timedelta(0) <= end - start <= _LONGEST_WINDOW):
+            for new_start, new_end in (
+                (_with_year(start, end.year), end),
+                (start, _with_year(end, start.year)),
+            ):
+                if new_start and new_end and dt.timedelta(0) <= new_end - new_start <= _LONGEST_WINDOW:
+                    start, end = new_start, new_end
+                    break
+        mended.append((start, end))
+    return mended

@@ -6,7 +6,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from ..dates import SINGLE_DATE_RE, find_date_expression, parse_date, parse_windows
+from ..dates import find_date_expression, mend_slipped_years, parse_date, parse_windows
 from ..text import BULLET_GLYPHS, Line, collapse
 from .model import JudgementStatement, ParsedReport
 
@@ -473,18 +473,22 @@ def read_inspection_dates(head: list[Line], report: ParsedReport) -> None:
             re.split(r"inspection dates?\s*:?", text, maxsplit=1, flags=re.I)[1]
         )
         if expression and parse_windows(expression):
-            report.windows = parse_windows(expression)
+            report.windows = mend_slipped_years(parse_windows(expression))
             report.cite("inspection_dates", expression, head[dates_at].page, head[dates_at].text)
 
 
 def read_publication_date(head: list[Line], report: ParsedReport) -> None:
-    """'Report published: 3 February 2015' on a front page."""
-    at = find_line(head, r"^(?:report published|publication date|date published)\s*:")
-    if at >= 0:
-        found = SINGLE_DATE_RE.search(head[at].text)
-        if found and (published := parse_date(found.group(0))):
+    """'Report published: 3 February 2015' on a front page; 'Published: 14 June 2013' in 2013 reports."""
+    at = find_line(head, r"^(?:report published|publication date|date published|published)\b\s*:?")
+    while at >= 0:
+        published = parse_date(head[at].text)
+        if published:
             report.publication_date = published
             report.cite("publication_date", published, head[at].page, head[at].text)
+            return
+        at = find_line(
+            head, r"^(?:report published|publication date|date published|published)\b\s*:?", at + 1
+        )
 
 
 # "Lead inspector: A", "Lead inspectors: A, His Majesty's Inspector, and B", "Lead inspector on site: A",

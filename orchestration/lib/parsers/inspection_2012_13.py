@@ -22,12 +22,14 @@ from .common import (
     TIMESCALE_HEADINGS,
     TIMESCALE_RE,
     Joined,
-    clean_person,
     find_line,
     items_to_texts,
     next_text_line,
     normal_grade,
     read_inspection_dates,
+    read_lead_inspectors,
+    read_publication_date,
+    title_lines,
 )
 from .model import JudgementStatement, ParsedReport, Recommendation
 
@@ -70,6 +72,8 @@ def parse(lines: list[Line], report: ParsedReport, areas: dict[str, list[str]]) 
     findings_at = _last_heading(lines, r"^record of main findings\s*$")
     _front_page(lines, report)
     _summary_statements(joined, report)
+    if report.local_authority_as_written is None:
+        _authority_under_title(lines, report)
     _section_heading_statements(lines, report, areas, stop=findings_at if findings_at >= 0 else len(lines))
     if findings_at >= 0:
         _main_findings(lines[findings_at + 1 :], report, areas)
@@ -89,20 +93,40 @@ def _last_heading(lines: list[Line], pattern: str) -> int:
 def _front_page(lines: list[Line], report: ParsedReport) -> None:
     head = lines[:120]
     read_inspection_dates(head, report)
-    lead_at = find_line(head, r"(?:lead|reporting) inspector")
-    if lead_at >= 0:
-        line = head[lead_at]
-        rest = re.split(r"(?:lead|reporting) inspector\s*:?", line.text, maxsplit=1, flags=re.I)[1]
-        name = clean_person(rest)
-        evidence = line.text
-        if name is None and not rest.strip():
-            following = next_text_line(head, lead_at)
-            if following >= 0:
-                name = clean_person(head[following].text)
-                evidence = f"{line.text} {head[following].text}"
-        if name:
-            report.lead_inspectors = [name]
-            report.cite("lead_inspector", name, line.page, evidence)
+    read_publication_date(head, report)
+    read_lead_inspectors(lines, report)
+
+
+_TITLE_RE = r"^inspection of (?:local authority arrangements for the protection of children|looked after children'?s? services)"
+
+
+def _authority_under_title(lines: list[Line], report: ParsedReport) -> None:
+    """The name printed on its own line(s) under the title, wrapped or not ("Inspection of looked after
+    children" / "services" / "Blackpool Council"): read when no sentence names the authority."""
+    title_at = find_line(lines[:80], r"^inspection of (?:local authority arrangements|looked after children)")
+    if title_at < 0:
+        return
+    taken = title_lines(lines, title_at, _TITLE_RE + r"\b")
+    after = next(i for i in range(title_at, len(lines)) if lines[i] is taken[-1]) + 1
+    title = collapse(" ".join(l.text for l in taken))
+    name_lines: list[Line] = []
+    rest = re.sub(_TITLE_RE, "", title, flags=re.I).strip()
+    for line in lines[after : after + 6]:
+        if line.is_blank:
+            if name_lines:
+                break
+            continue
+        if len(line.text) > 70 or re.search(
+            r"[.:;]$|^(?:inspection dates?|lead|reporting|age group)\b", line.text, re.I
+        ):
+            break
+        name_lines.append(line)
+        if len(name_lines) == 2:
+            break
+    name = collapse(" ".join([rest] + [l.text for l in name_lines]))
+    if name:
+        report.local_authority_as_written = name
+        report.cite("local_authority", name, taken[0].page if taken else None, f"{title} {name}")
 
 
 def _summary_statements(joined: Joined, report: ParsedReport) -> None:
