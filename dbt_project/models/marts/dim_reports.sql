@@ -8,6 +8,20 @@ reports as (
 
 ),
 
+-- Where each downloaded file came from. The same bytes may be listed under several links (one file on
+-- two authorities' pages): the first seen is kept, so a report stays one row.
+downloads as (
+
+    select
+        source_sha256,
+        source_url
+
+    from {{ ref('stg_audit__source_catalogue') }}
+    where catalogue_status = 'downloaded' and source_sha256 is not null
+    qualify row_number() over (partition by source_sha256 order by first_seen_at, source_url) = 1
+
+),
+
 final as (
 
     select
@@ -21,9 +35,11 @@ final as (
         cast(part_number as integer) as part_number,
         cast(report_title as varchar) as report_title,
         cast(local_authority_as_written as varchar) as local_authority_as_written,
-        cast(parser_version as varchar) as parser_version
+        cast(parser_version as varchar) as parser_version,
+        cast(downloads.source_url as varchar) as source_url
 
     from reports
+    left join downloads using (source_sha256)
 
 )
 
