@@ -536,22 +536,25 @@ _FOCUS_VERB = (
 )
 _FOCUS_RE = re.compile(
     r"^(?:[A-Z][\w ,]{0,40}?,\s*)?(?:the |this |our )?(?:inspectors?|(?:focused |monitoring )?visit|they)\s+"
-    rf"(?:also |specifically |particularly |primarily )?{_FOCUS_VERB}\s+(.+)$",
+    rf"(?:also |specifically |particularly |primarily )?{_FOCUS_VERB}\s+(.+)$"
+    # "The focus of this visit was on planning and achieving permanence ..."
+    r"|^(?:the |this )?(?:main |particular )?focus of (?:the |this )?(?:focused |monitoring )?visit (?:was|is)"
+    r"(?:\s+on)?\s+(.+)$",
     re.I,
 )
 # Sentences about how the visit was done, not what it looked at.
 _METHOD_RE = re.compile(
     r"\b(?:range of evidence|evidence|case records|case discussions|case files|records of|performance "
     r"(?:management )?(?:information|data)|quality assurance information|spoke (?:to|with)|met with|video calls|"
-    r"framework|methodology|remote)\b",
+    r"framework|methodology|remote|audits?|observed|observation)\b",
     re.I,
 )
 _LEAD_IN = re.compile(
-    r"^(?:the\s+)?(?:local authority'?s|council'?s|trust'?s)\s+arrangements\s+(?:for|in)\s+", re.I
+    r"^(?:the\s+)?(?:(?:local authority|council|trust)'?s\s+)?arrangements\s+(?:for|in)\s+", re.I
 )
 _LIST_TAIL = re.compile(
     r",?\s*(?:(?:which|this|these)\s+)?(?:included|including|includes|with\s+(?:a\s+)?(?:particular|specific|special)?\s*"
-    r"(?:focus|emphasis)\s+on|in particular|specifically|namely|such as)\b[^.]*$|\s*:\s*$",
+    r"(?:focus|emphasis)\s+on|in particular|specifically|namely|such as)\b(?P<rest>[^.]*)$|\s*:\s*$",
     re.I,
 )
 
@@ -606,11 +609,11 @@ def _focus_areas(body: list[Line], report: ParsedReport, visit: Visit) -> None:
             continue
         for sentence in split_sentences(text):
             focus = _FOCUS_RE.match(sentence)
-            if not focus or _METHOD_RE.search(focus.group(1)):
+            if not focus or _METHOD_RE.search(focus.group(1) or focus.group(2)):
                 continue
             stated.append(sentence)
             _areas_of_sentence(
-                focus.group(1), page, blocks[index + 1 :], visit, sentence is split_sentences(text)[-1]
+                focus.group(1) or focus.group(2), page, blocks[index + 1 :], visit, sentence is split_sentences(text)[-1]
             )
     if not stated:
         # the opening paragraph, for a letter that states no focus (the 2020-21 visits under the COVID-19
@@ -630,11 +633,16 @@ def _areas_of_sentence(object_text: str, page, following, visit: Visit, ends_par
     inline_items = (
         [clean_item(part) for part in re.split(r";\s*(?:and\s+)?", inline) if part.strip()] if inline else []
     )
-    lead = _LIST_TAIL.sub("", head if inline else object_text)
-    lead = _LEAD_IN.sub("", lead).strip(" ,;:")
+    base = head if inline else object_text
+    tail = _LIST_TAIL.search(base)
+    lead = base[: tail.start()] if tail else base
+    lead = re.sub(r"[\s,]+(?:and|or)$", "", _LEAD_IN.sub("", lead).strip(" ,;:"))
+    # "..., in particular, the quality of matching": what follows the particular is an area of its own
+    rest = (tail.group("rest") or "").strip(" ,;:") if tail else ""
     introduces_list = bool(re.search(r"(?::|\b(?:on|the|of|including|include|included))\s*$", object_text))
-    if lead and not re.search(r"\b(?:of|on|the|for|to|in|at|by|with)$", lead, re.I):
-        _add_area(visit, lead, page)
+    for part in (lead, rest):
+        if part and not re.search(r"\b(?:of|on|the|for|to|in|at|by|with)$", part, re.I):
+            _add_area(visit, part, page)
     for item in inline_items:
         _add_area(visit, item, page)
     if introduces_list and ends_paragraph:
@@ -657,7 +665,8 @@ def _areas_of_sentence(object_text: str, page, following, visit: Visit, ends_par
 
 
 def _add_area(visit: Visit, text: str, page) -> None:
-    text = collapse(text).strip(" ;,.")
+    text = re.sub(r"\.'$", "'", collapse(text)).strip(" ;,.")  # "the 'front door.'"
+    text = re.sub(r"(\w)- (?=[a-z])", r"\1-", text)  # "decision-" / "making" wrapped at the hyphen
     if len(text) > 3 and text.lower() not in {t.lower() for t, _ in visit.focus_areas}:
         visit.focus_areas.append((text, page))
 
