@@ -173,10 +173,12 @@ def mend_slipped_years(windows: list[tuple[dt.date, dt.date]]) -> list[tuple[dt.
     mended = []
     for start, end in windows:
         if not (dt.timedelta(0) <= end - start <= _LONGEST_WINDOW):
-            for new_start, new_end in (
-                (_with_year(start, end.year), end),
-                (start, _with_year(end, start.year)),
-            ):
+            candidates = [(_with_year(start, end.year), end), (start, _with_year(end, start.year))]
+            # a year that could be right (Ofsted's children's services reports begin in 2005) goes first
+            candidates.sort(
+                key=lambda pair: not (pair[1] and 2005 <= pair[1].year <= dt.date.today().year + 1)
+            )
+            for new_start, new_end in candidates:
                 if new_start and new_end and dt.timedelta(0) <= new_end - new_start <= _LONGEST_WINDOW:
                     start, end = new_start, new_end
                     break

@@ -28,7 +28,9 @@
   least half of the pages and on at least two of them. A lone line repeated on one page of a two-page
   document is not "running", so two-page documents keep one-off edge lines. Page-number lines at the
   edges ("7", "Page 7", "Page 7 of 12", "7/12", "- 7 -") are always removed. The same text away from
-  the edges is kept.
+  the edges is kept, and so is a top-edge line printed larger than the running header it repeats, or
+  more than a line's height from where the header sits: the report's title on its title page, where
+  the running header is the title.
 
 Unreadable files raise pdfminer's own exception (PDFSyntaxError, PSEOF, PDFPasswordIncorrect, ...), or
 ValueError when pdfminer finds no pages at all; the caller quarantines the file.
@@ -39,6 +41,7 @@ from __future__ import annotations
 import math
 import pathlib
 import re
+import statistics
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -131,9 +134,10 @@ def extract_pdf_pages(path: pathlib.Path | BinaryIO) -> list[str]:
         raise ValueError("no pages found in the PDF")
 
     running = _running_keys(pages)
+    where = _running_geometry(pages, running)
     out = []
     for bbox, pieces in pages:
-        kept = [p for p in pieces if not _is_edge_furniture(p, bbox, running)]
+        kept = [p for p in pieces if not _is_edge_furniture(p, bbox, running, where)]
         out.append(_page_text(kept))
     return out
 
@@ -236,16 +240,40 @@ def _running_keys(pages) -> set[tuple[str, str]]:
     numbered_need = min(need, 3)
     # (words and a number: a paragraph's own number, "22.", at the top of pages is not one)
     return {
-        k for k, where in seen.items()
+        k
+        for k, where in seen.items()
         if len(where) >= (numbered_need if "#" in k[1] and re.search(r"[a-z]{3}", k[1], re.I) else need)
     }
 
 
-def _is_edge_furniture(piece: _Piece, bbox, running: set[tuple[str, str]]) -> bool:
+def _running_geometry(pages, running: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[float, float]]:
+    """Where each running line usually sits: the median height above the page's bottom and the median
+    text height of its occurrences after the first page (the first page is where a title page would be)."""
+    found: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
+    for bbox, pieces in pages[1:]:
+        for p in pieces:
+            zone = _zone(p, bbox)
+            if zone and (zone, _key(p.text)) in running:
+                found[(zone, _key(p.text))].append((p.centre - bbox[1], p.height))
+    return {
+        key: (statistics.median(c for c, _ in places), statistics.median(h for _, h in places))
+        for key, places in found.items()
+    }
+
+
+def _is_edge_furniture(piece: _Piece, bbox, running: set[tuple[str, str]], where=None) -> bool:
     if _PAGE_NUMBER.match(piece.text) and _zone(piece, bbox, PAGE_NUMBER_FRACTION):
         return True
     zone = _zone(piece, bbox)
-    return zone is not None and (zone, _key(piece.text)) in running
+    if zone is None or (zone, _key(piece.text)) not in running:
+        return False
+    if zone == "top" and where and (zone, _key(piece.text)) in where:
+        # A running header that repeats the report's title: on the title page the title itself is the
+        # same text, printed larger or lower than the header. It is the title there, not furniture.
+        centre, height = where[(zone, _key(piece.text))]
+        if piece.height > 1.15 * height or abs(piece.centre - bbox[1] - centre) > height:
+            return False
+    return True
 
 
 # ---------------------------------------------------------------------------------------------------

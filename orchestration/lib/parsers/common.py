@@ -495,7 +495,7 @@ def read_publication_date(head: list[Line], report: ParsedReport) -> None:
 # "Reporting inspector A", also run into the line before ("...May 2013Lead inspector:Wendy Ghaffar HMI").
 # A deputy or assistant lead inspector is not the lead.
 _LEAD_RE = re.compile(
-    r"(?<!deputy )(?<!assistant )\b(?:lead|reporting)\s+inspectors?(?:\s+on\s+site)?\s*:?\s*", re.I
+    r"(?<!deputy )(?<!assistant )(?<![a-z])(?:lead|reporting)\s+inspectors?(?:\s+on\s+site)?\s*:?\s*", re.I
 )
 
 
@@ -503,18 +503,27 @@ def read_lead_inspectors(lines: list[Line], report: ParsedReport) -> None:
     """The lead inspector(s), named on the front page or only at the end of the report: the first line
     naming them where what follows the label is one or more names (a sentence mentioning "the lead
     inspector" is not). The names may wrap onto the next line, or sit on it alone."""
-    text_lines = [line for line in lines if not line.is_blank]
-    for index, line in enumerate(text_lines):
-        match = _LEAD_RE.search(line.text)
+    for index, line in enumerate(lines):
+        match = None if line.is_blank else _LEAD_RE.search(line.text)
         if not match:
             continue
         rest = line.text[match.end() :]
         evidence = line.text
-        following = text_lines[index + 1].text if index + 1 < len(text_lines) else ""
+        following = next_text_line(lines, index)
+        next_text = lines[following].text if following >= 0 else ""
+        adjacent = following == index + 1
         if not rest.strip() or re.search(r"(?:\band|,)\s*$", rest):
-            rest = f"{rest} {following}"
-            evidence = f"{line.text} {following}"
+            rest, evidence = f"{rest} {next_text}", f"{line.text} {next_text}"
         people = split_people(rest)
+        if people and len(people[-1].split()) == 1 and adjacent:
+            # a first name alone: the surname wrapped onto the next line ("Wendy" / "Ghaffar HMI")
+            longer = split_people(f"{rest} {next_text}")
+            if (
+                longer
+                and longer[: len(people) - 1] == people[:-1]
+                and len(longer[len(people) - 1].split()) > 1
+            ):
+                people, evidence = longer[: len(people)], f"{line.text} {next_text}"
         if people:
             report.lead_inspectors = people
             report.cite("lead_inspector", "; ".join(people), line.page, evidence)
