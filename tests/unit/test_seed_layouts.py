@@ -55,7 +55,11 @@ def differences(report, want: dict, resolver) -> list[str]:
     problems: list[str] = []
 
     def check(name: str, got, expected) -> None:
-        same = norm(got) == norm(expected) if isinstance(expected, str) or isinstance(got, str) else got == expected
+        same = (
+            norm(got) == norm(expected)
+            if isinstance(expected, str) or isinstance(got, str)
+            else got == expected
+        )
         if not same:
             problems.append(f"{name} is {got!r}, gold says {expected!r}")
 
