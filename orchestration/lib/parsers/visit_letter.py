@@ -154,7 +154,8 @@ _NOT_A_NAME = (
     r"Executive|Road|Street|Square|Lane|Place|Civic|Town|County\s+Hall|People|Education|Families|Care|Social)\b"
 )
 _NAME_WORD = rf"(?!{_NOT_A_NAME})[A-Z][\w'.]*(?:-[\w']+)*"
-_NAME = rf"{_NAME_WORD}(?:,?\s+(?:and|upon|on|with|under|in|of|the|{_NAME_WORD}))*"
+# capitalised words, with the small words of a place's name between them ("Kingston upon Thames")
+_NAME = rf"{_NAME_WORD}(?:,?\s+(?:(?:and|upon|on|with|under|in|of|the)\s+)*{_NAME_WORD})*"
 # A council as an address block names it: "Surrey County Council", "London Borough of Sutton", "City of
 # York Council", "Royal Borough of Greenwich".
 _COUNCIL_RE = re.compile(
@@ -607,13 +608,17 @@ def _focus_areas(body: list[Line], report: ParsedReport, visit: Visit) -> None:
     for index, (text, page, is_item) in enumerate(blocks):
         if is_item:
             continue
-        for sentence in split_sentences(text):
+        sentences = split_sentences(text)
+        for at, sentence in enumerate(sentences):
             focus = _FOCUS_RE.match(sentence)
             if not focus or _METHOD_RE.search(focus.group(1) or focus.group(2)):
                 continue
             stated.append(sentence)
+            # the list that follows belongs to this sentence when nothing but "This included:" comes between
+            after = sentences[at + 1 :]
+            lists_follow = not after or (len(after) == 1 and bool(_INCLUDED_RE.match(after[0])))
             _areas_of_sentence(
-                focus.group(1) or focus.group(2), page, blocks[index + 1 :], visit, sentence is split_sentences(text)[-1]
+                focus.group(1) or focus.group(2), page, blocks[index + 1 :], visit, lists_follow, bool(after)
             )
     if not stated:
         # the opening paragraph, for a letter that states no focus (the 2020-21 visits under the COVID-19
@@ -625,7 +630,14 @@ def _focus_areas(body: list[Line], report: ParsedReport, visit: Visit) -> None:
         report.cite("visit_focus", text[:2000], blocks[0][1] if blocks else None, text[:2000])
 
 
-def _areas_of_sentence(object_text: str, page, following, visit: Visit, ends_paragraph: bool) -> None:
+_INCLUDED_RE = re.compile(
+    r"^(?:this|these|it|they|which) (?:included|includes|include|covered|were)\b[^.]*:?\s*$", re.I
+)
+
+
+def _areas_of_sentence(
+    object_text, page, following, visit: Visit, lists_follow: bool, introduced: bool
+) -> None:
     """The areas one focus sentence states: the thing looked at ("care leavers"), then each item of a list
     it introduces, inline after a colon ("...progress of: a; b; c") or as the list items that follow."""
     object_text = object_text.strip().rstrip(".")
@@ -645,20 +657,10 @@ def _areas_of_sentence(object_text: str, page, following, visit: Visit, ends_par
             _add_area(visit, part, page)
     for item in inline_items:
         _add_area(visit, item, page)
-    if introduces_list and ends_paragraph:
+    if lists_follow and following and not following[0][2] and _INCLUDED_RE.match(following[0][0]):
+        following, introduced = following[1:], True  # "This included:" as a paragraph of its own
+    if lists_follow and (introduces_list or introduced):
         for text, item_page, is_item in following:
-            if not is_item:
-                break
-            _add_area(visit, clean_item(text), item_page)
-    elif (
-        ends_paragraph
-        and following
-        and following[0][2] is False
-        and re.match(
-            r"^(?:this|these|it|they) (?:included|includes|covered)\b[^.]*:?\s*$", following[0][0], re.I
-        )
-    ):
-        for text, item_page, is_item in following[1:]:
             if not is_item:
                 break
             _add_area(visit, clean_item(text), item_page)
