@@ -45,9 +45,6 @@ class Settings:
     def parquet_dir(self) -> Path:
         return self.published_duckdb_path.parent / "parquet"
 
-    # The manifest pull is gone: nothing is downloaded outside `make pull` and the `raw/ofsted` asset.
-    pull_manifest = None
-
     def pull_options(self):
         from .lib.pull import PullOptions
 

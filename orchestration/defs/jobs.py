@@ -1,33 +1,16 @@
-"""Jobs. The sensor, the schedule and the UI run `warehouse`, every asset from the pull to the published
-file. `make run` runs the same assets in two parts, `ingest` and then, only when the extracted tables
-changed, `build_and_publish`: a rerun over unchanged input then never loads dbt nor plans its ~80
-checks, which is most of the cost of a run that has nothing to do."""
+"""The one job that builds the warehouse. The UI, the RAW_DIR sensor, the daily schedule and `make run`
+all run it: scan RAW_DIR, extract new content, parse, check, build the marts with dbt and publish. A run
+over unchanged input skips dbt and publishing (defs/transform/assets.py)."""
 
 import dagster as dg
 
-from ..lib.schema import EXTRACTED_TABLES
-
-INGEST_SELECTION = dg.AssetSelection.keys(
-    "raw/downloads", "audit/file_ledger", "raw/pages", *[f"extracted/{table}" for table in EXTRACTED_TABLES]
-)
+from .pull.assets import PULL_ASSETS
 
 WAREHOUSE_JOB = dg.define_asset_job(
     name="warehouse",
-    selection=dg.AssetSelection.all(),
-    description="Pull (when PULL_MANIFEST is set), scan RAW_DIR, extract new content, parse, check, build the "
-    "marts with dbt and publish. A run over unchanged input skips dbt and publishing.",
-)
-
-INGEST_JOB = dg.define_asset_job(
-    name="ingest",
-    selection=INGEST_SELECTION,
-    description="Pull, scan RAW_DIR, extract new content, parse and check the extracted tables; the first "
-    "half of `make run`.",
-)
-
-BUILD_JOB = dg.define_asset_job(
-    name="build_and_publish",
-    selection=dg.AssetSelection.all() - INGEST_SELECTION,
-    description="dbt seeds, staging and marts with their tests, then publishing and the HTML report; the "
-    "second half of `make run`, run only when the extracted tables changed.",
+    # crawling Ofsted's site is its own job (`make pull`, the daily schedule): a build reads RAW_DIR only
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(*PULL_ASSETS),
+    description="Scan RAW_DIR, extract new content, parse, check (holding back documents that fail a check "
+    "about themselves), build the marts with dbt and publish. A run over unchanged input skips dbt and "
+    "publishing.",
 )

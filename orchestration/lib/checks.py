@@ -15,10 +15,24 @@ from importlib.metadata import version
 
 import duckdb
 
-from .expectations import suite_path_for, validate_table
+from .expectations import FailedExpectation, suite_path_for, validate_table
 from .fingerprint import code_digest, table_digest
 from .sql import identifier
 from .warehouse import insert_rows, utc_now
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One failed expectation: what failed, how severe, and the documents (report ids) whose rows failed
+    it with the values that did; no documents when the failure is about the table as a whole."""
+
+    description: str
+    expectation: str
+    column: str
+    severity: str  # critical | warning, as the suite declares it
+    why: str | None = None
+    documents: dict[str, list] = field(default_factory=dict)
+    traceable: bool = True  # False: it could not be tied to rows (not evaluated, a table-wide property)
 
 
 @dataclass(frozen=True)
@@ -33,6 +47,13 @@ class CheckOutcome:
     failing_files: list[str] = field(default_factory=list)
     checked_at: str = ""  # ISO time of the validation this outcome comes from
     reused: bool = False  # True when the table was unchanged and the earlier result is reported
+    findings: list[Finding] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, text: str) -> "CheckOutcome":
+        data = json.loads(text)
+        data["findings"] = [Finding(**finding) for finding in data.get("findings", [])]
+        return cls(**data)
 
 
 def cache_key(con: duckdb.DuckDBPyConnection, table: str, code: str) -> str:
@@ -52,7 +73,7 @@ def check_table(
         [table, key],
     ).fetchall()
     if earlier:
-        return replace(CheckOutcome(**json.loads(earlier[0][0])), reused=True)
+        return replace(CheckOutcome.from_json(earlier[0][0]), reused=True)
     outcome = validate(con, table)
     if outcome.evaluated:  # a suite that could not run is tried again next time, never remembered
         insert_rows(con, "pipeline.check_results", [{
@@ -74,6 +95,7 @@ def validate(con: duckdb.DuckDBPyConnection, table: str) -> CheckOutcome:
         )
     files = _files_by_report(con)
     failures = [failure.describe(files) for failure in result.failed]
+    findings = [_finding(failure) for failure in result.failed]
     failing_files = sorted({files[k] for f in result.failed for k in f.failing_keys if k in files})
     return CheckOutcome(
         table,
@@ -85,6 +107,21 @@ def validate(con: duckdb.DuckDBPyConnection, table: str) -> CheckOutcome:
         failures=failures,
         failing_files=failing_files,
         checked_at=now,
+        findings=findings,
+    )
+
+
+def _finding(failure: FailedExpectation) -> Finding:
+    column = ", ".join(failure.column) if isinstance(failure.column, list) else (failure.column or "")
+    traceable = failure.error is None and bool(failure.values_by_key) and failure.key_columns == ["report_id"]
+    return Finding(
+        description=failure.describe(),
+        expectation=failure.expectation,
+        column=f"{failure.table}.{column}" if column else failure.table,
+        severity=failure.severity,
+        why=failure.why,
+        documents={str(key): values for key, values in failure.values_by_key.items()} if traceable else {},
+        traceable=traceable,
     )
 
 

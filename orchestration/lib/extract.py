@@ -22,18 +22,14 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pdfminer
 
 from . import extract_worker
 from .files import digest_and_head, open_inside
-
-if TYPE_CHECKING:
-    from .head_start import HeadStart
 
 # A content is extracted again when the version of the extractor for its kind changes, and only then:
 # upgrading pdfminer.six (or changing how its output is cleaned, the suffix) re-reads every PDF and no
@@ -58,7 +54,8 @@ class Extraction:
     pages: list[str]
     page_count: int | None
     error: str | None  # why it failed, in words a person can act on
-    # timeout | memory: retried once the limit is raised; changed: retried on the next run
+    # timeout | memory: retried once the limit is raised; changed | transient (not the document's fault,
+    # e.g. its process was ended from outside): retried by the next run
     failure_kind: str | None = None
 
 
@@ -273,6 +270,17 @@ def _worker_failure(sha256: str, limits: Limits, returncode: int, stderr: str) -
             "raise EXTRACT_MEMORY_MB (default 1024) and run again",
             "memory",
         )
+    if returncode < 0:
+        # ended by a signal this warehouse did not send (an operator, the system): nothing to do with the
+        # document, so it is tried again in a fresh process, and by the next run if that fails too
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        return _failed(
+            sha256, "pdf", f"the extraction process was ended from outside by {name}, not by the document: "
+            "it is tried again", "transient",
+        )
     return _failed(sha256, "pdf", f"the extraction process failed (exit code {returncode}): {last or 'no message'}")
 
 
@@ -295,7 +303,7 @@ def worth_retrying(failure_kind: str | None, timeout: float | None, memory: int 
         return timeout is None or timeout < limits.timeout_seconds
     if failure_kind == "memory":
         return memory is None or memory < limits.memory_mb
-    return failure_kind == "changed"
+    return failure_kind in ("changed", "transient")
 
 
 def default_workers() -> int:
@@ -307,58 +315,52 @@ def default_workers() -> int:
 
 class ExtractionPool:
     """`workers` threads, each driving one `PdfWorker` (started on its first PDF), that extract the jobs
-    submitted to them in order. Shared by a head start (`begin_head_start`) and the extract step."""
+    given to `extract_all`, largest file first so that no long document is left for the end."""
 
     def __init__(self, root: Path, limits: Limits, workers: int | None = None):
         self.root, self.limits = root, limits
         self.workers = max(1, workers or default_workers())
-        self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="extract")
         self._by_thread = threading.local()
         self._started: list[PdfWorker] = []
         self._lock = threading.Lock()
-        self._queued = self._busy = 0
-        self._on_idle: Callable[[], None] | None = None
 
-    def submit(self, source_file: str, sha256: str | None, media_kind: str) -> Future:
-        """A Future of the Extraction of one file (sha256 None: whatever it holds now)."""
-        with self._lock:
-            self._queued += 1
-        return self._executor.submit(self._run, source_file, sha256, media_kind)
+    def extract_all(
+        self, jobs: Iterable[tuple[str, str, str]], on_done: Callable[[Extraction], None] | None = None
+    ) -> list[Extraction]:
+        """Extract (source_file, sha256, media_kind) jobs. on_done runs in the calling thread as each
+        document finishes; the list returned is in job order. A document whose process was ended from
+        outside is tried once more in a fresh process before its failure is recorded."""
+        jobs = list(jobs)
+        results: list[Extraction | None] = [None] * len(jobs)
+        executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="extract")
+        try:
+            order = sorted(range(len(jobs)), key=lambda index: -_size_of(self.root, jobs[index][0]))
+            futures = {executor.submit(self._run, *jobs[index]): (index, 1) for index in order}
+            waiting = set(futures)
+            while waiting:
+                finished, waiting = wait(waiting, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    index, attempt = futures.pop(future)
+                    extraction = future.result()
+                    if extraction.failure_kind == "transient" and attempt == 1:
+                        again = executor.submit(self._run, *jobs[index])
+                        futures[again] = (index, 2)
+                        waiting.add(again)
+                        continue
+                    results[index] = extraction
+                    if on_done:
+                        on_done(extraction)
+        finally:
+            # an interrupt drops the documents not started rather than extracting them first
+            executor.shutdown(wait=True, cancel_futures=True)
+        return results
 
-    def cancel(self, future: Future) -> None:
-        if future.cancel():
-            with self._lock:
-                self._queued -= 1
-
-    def when_idle(self, callback: Callable[[], None]) -> None:
-        """Run callback once, as soon as no job is waiting and a worker has nothing to do."""
-        with self._lock:
-            self._on_idle = callback
-        self._idle_now()
-
-    def _run(self, source_file: str, sha256: str | None, media_kind: str) -> Extraction:
-        with self._lock:
-            self._queued -= 1
-            self._busy += 1
+    def _run(self, source_file: str, sha256: str, media_kind: str) -> Extraction:
         try:
             worker = self._worker_of_this_thread() if media_kind == "pdf" else None
             return extract_document(self.root, source_file, sha256, media_kind, self.limits, worker)
         except Exception as error:  # noqa: BLE001  e.g. no process could be started: the file waits for the next run
-            return _failed(sha256, media_kind, f"extraction failed ({type(error).__name__}: {error}): run again", "changed")
-        finally:
-            with self._lock:
-                self._busy -= 1
-            self._idle_now()
-
-    def _idle_now(self) -> None:
-        with self._lock:
-            if self._on_idle is None or self._queued or self._busy >= self.workers:
-                return
-            callback, self._on_idle = self._on_idle, None
-        try:
-            callback()
-        except Exception:  # noqa: BLE001, S110  a head start only: what it prepares is done later anyway
-            pass
+            return _failed(sha256, media_kind, f"extraction failed ({type(error).__name__}: {error}): run again", "transient")
 
     def _worker_of_this_thread(self) -> PdfWorker:
         worker = getattr(self._by_thread, "worker", None)
@@ -369,8 +371,7 @@ class ExtractionPool:
         return worker
 
     def close(self) -> None:
-        """Drop the jobs not started, wait for those running, and end every worker process."""
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        """End every worker process."""
         with self._lock:
             started, self._started = self._started, []
         for worker in started:
@@ -378,52 +379,15 @@ class ExtractionPool:
 
 
 def extract_many(
-    root: Path,
-    jobs: Iterable[tuple[str, str, str]],
-    limits: Limits,
-    *,
-    workers: int | None = None,
+    root: Path, jobs: Iterable[tuple[str, str, str]], limits: Limits, *, workers: int | None = None,
     on_done: Callable[[Extraction], None] | None = None,
-    on_drain: Callable[[], None] | None = None,
-    head_start: HeadStart | None = None,
 ) -> list[Extraction]:
-    """Extract (source_file, sha256, media_kind) jobs under root: PDFs by `workers` long-lived child
-    processes (default one per core), largest file first so that no long document is left for the end.
-    on_done runs in the calling thread as each document finishes; the list returned is in job order.
-    on_drain runs once, in a worker thread, as soon as every job has been taken and a worker has nothing
-    left to do: from then on a core is free while the last documents finish.
-
-    With a head start, the jobs it already has are taken from it (when it read the bytes the job names)
-    and the others go to its workers; the head start is ended with the call."""
-    jobs = list(jobs)
-    pool = head_start.pool if head_start is not None else ExtractionPool(root, limits, workers)
+    """`ExtractionPool.extract_all` with a pool of its own, closed at the end."""
+    pool = ExtractionPool(root, limits, workers)
     try:
-        futures: dict[Future, int] = {}
-        for index in sorted(range(len(jobs)), key=lambda index: -_size_of(root, jobs[index][0])):
-            claimed = head_start.claim(jobs[index][0]) if head_start is not None else None
-            futures[claimed or pool.submit(*jobs[index])] = index
-        if head_start is not None:
-            head_start.drop_unclaimed()
-        if on_drain is not None:
-            pool.when_idle(on_drain)
-        results: list[Extraction | None] = [None] * len(jobs)
-        waiting = set(futures)
-        while waiting:
-            finished, waiting = wait(waiting, return_when=FIRST_COMPLETED)
-            for future in finished:
-                index = futures.pop(future)
-                extraction = future.result()
-                if extraction.sha256 != jobs[index][1]:  # a head start read other bytes: the file changed since
-                    again = pool.submit(*jobs[index])
-                    futures[again] = index
-                    waiting.add(again)
-                    continue
-                results[index] = extraction
-                if on_done:
-                    on_done(extraction)
+        return pool.extract_all(jobs, on_done)
     finally:
         pool.close()
-    return results
 
 
 def _size_of(root: Path, source_file: str) -> int:

@@ -161,25 +161,6 @@ def listing(raw_dir: Path) -> Listing:
     return Listing(digest.hexdigest(), count, newest)
 
 
-def pdf_candidates(raw_dir: Path, *, max_file_mb: int) -> list[tuple[str, int]]:
-    """(source_file, size) of each regular, visible .pdf file under raw_dir within MAX_FILE_MB, found
-    without reading any: a guess at what discover() will accept as a PDF, for a head start."""
-    root = _existing_root(raw_dir)
-    found = []
-    for entry in _walk(root):
-        if isinstance(entry, OSError) or entry.name.startswith(".") or entry.suffix.lower() not in PDF_SUFFIXES:
-            continue
-        try:
-            info = entry.lstat()
-            source_file = _relative(entry, root)
-            source_file.encode("utf-8")
-        except (OSError, UnicodeEncodeError):
-            continue
-        if stat.S_ISREG(info.st_mode) and 0 < info.st_size <= max_file_mb * 1024 * 1024:
-            found.append((source_file, info.st_size))
-    return found
-
-
 def _relative(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 

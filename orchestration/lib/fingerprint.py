@@ -110,3 +110,15 @@ def latest_publication(published_path: Path) -> Publication | None:
     finally:
         con.close()
     return Publication(*rows[0]) if rows else None
+
+
+def standing_publication(
+    con: duckdb.DuckDBPyConnection, published_path: Path, parquet_dir: Path
+) -> Publication | None:
+    """The publication that already holds what building the marts now would publish, if any: its
+    fingerprint is this warehouse's, and the published file and its Parquet copies are in place. Then
+    the build and the publication are skipped."""
+    published = latest_publication(published_path)
+    if published is None or published.warehouse_fingerprint != warehouse_fingerprint(con):
+        return None
+    return published if parquet_dir.is_dir() else None

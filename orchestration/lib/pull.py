@@ -325,25 +325,3 @@ def _not_a_pdf(head: bytes, content_type: str) -> str:
 
 def _too_large(size: int, limit: int) -> str:
     return f"{size / 1048576:.1f} MB is over the {limit / 1048576:g} MB limit (MAX_FILE_MB)"
-
-
-# --- the manifest pull's record -------------------------------------------------------------------------
-# `make pull` crawls Ofsted's site (lib/crawl.py) and no longer reads a manifest. These two names remain
-# for the `raw/downloads` asset until it goes: it reads what a manifest pull recorded before, and never
-# pulls, because PULL_MANIFEST is no longer a setting.
-
-LEGACY_STATE_FILE = Path(".pull") / "downloads.json"
-
-
-def load_state(raw_dir: Path) -> dict[str, dict]:
-    """url -> its outcome, as an earlier manifest pull recorded it; empty when there was none."""
-    import json
-
-    path = raw_dir / LEGACY_STATE_FILE
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-
-
-def pull(*_args: object, **_kwargs: object) -> None:
-    raise RuntimeError(
-        "reports are no longer pulled from a manifest: `make pull` crawls Ofsted's reports site"
-    )

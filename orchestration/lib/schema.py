@@ -48,20 +48,6 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("source_file", "VARCHAR"),  # where it was saved, relative to RAW_DIR
         ("source_sha256", "VARCHAR"),
     ],
-    # One row per report URL the pull step was given: its latest outcome.
-    "raw.downloads": [
-        ("url", "VARCHAR"),
-        ("source_file", "VARCHAR"),  # name under RAW_DIR
-        ("local_authority", "VARCHAR"),  # as given in the manifest
-        ("publication_date", "DATE"),
-        ("status", "VARCHAR"),  # downloaded | present | failed
-        ("status_reason", "VARCHAR"),
-        ("http_status", "INTEGER"),
-        ("size_bytes", "BIGINT"),
-        ("source_sha256", "VARCHAR"),
-        ("attempts", "INTEGER"),
-        ("updated_at", "TIMESTAMP"),
-    ],
     "raw.documents": [
         ("source_sha256", "VARCHAR"),
         ("media_kind", "VARCHAR"),  # pdf | text
@@ -168,6 +154,13 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("status", "VARCHAR"),  # loaded | quarantined
         ("status_reason", "VARCHAR"),
         ("parsed_at", "TIMESTAMP"),
+    ],
+    # Documents a check about the document itself failed on: kept out of the marts, with the checks and
+    # the values that failed them. Replaced by every run of the checks; a document parsed again leaves it.
+    "pipeline.held_back": [
+        ("source_sha256", "VARCHAR"),
+        ("reasons", "VARCHAR"),
+        ("held_at", "TIMESTAMP"),
     ],
     # A Great Expectations result per (table, content, suite and code): an unchanged table is not validated
     # again, and its earlier result, pass or fail, is reported.

@@ -16,6 +16,7 @@ import dagster as dg
 from ... import settings as settings_module
 from ...lib.files import listing
 from ..jobs import WAREHOUSE_JOB
+from ..pull.assets import PULL_JOB
 
 SENSOR_INTERVAL_SECONDS = 30
 SETTLE_SECONDS = 10.0
@@ -74,11 +75,11 @@ def raw_dir_sensor(context: dg.SensorEvaluationContext):
 
 
 daily_schedule = dg.ScheduleDefinition(
-    name="daily_warehouse",
-    job=WAREHOUSE_JOB,
+    name="daily_pull",
+    job=PULL_JOB,
     cron_schedule="0 6 * * *",
     execution_timezone="Europe/London",
     default_status=dg.DefaultScheduleStatus.STOPPED,
-    description="Every morning at 06:00 UK time: pull (with PULL_MANIFEST set), then rebuild whatever changed. "
-    "Off by default; the sensor already follows RAW_DIR.",
+    description="Every morning at 06:00 UK time: crawl Ofsted's reports site for new reports (`make pull`). "
+    "The files it adds to RAW_DIR start a warehouse run through the sensor. Off by default.",
 )

@@ -5,23 +5,23 @@ from pathlib import Path
 import dagster as dg
 
 from ... import settings as settings_module
-from ...lib import warehouse
-from ...lib.fingerprint import warehouse_fingerprint
+from ...lib.fingerprint import latest_publication, warehouse_fingerprint
 from ...lib.publish import publish, table_checksums
+from ...lib.warehouse import insert_rows, utc_now
 from .. import markdown
 from ..progress import reporter
+from ..resources import WarehouseResource
+from ..transform.assets import warehouse_dbt_models
 
 PUBLISHED_KEY = dg.AssetKey(["published", "warehouse"])
-MART_TABLES = [
-    "dim_local_authorities", "dim_reports", "fct_inspections", "fct_judgements",
-    "fct_recommendations", "fct_recommendation_themes", "dim_recommendation_theme_phrases",
-    "fct_visits", "fct_visit_focus_areas", "fct_date_windows",
-]
+# every mart dbt builds: the publication waits for all of them
+MART_KEYS = [key for key in warehouse_dbt_models.keys if key.path[0] == "marts"]
+MART_TABLES = sorted(key.path[-1] for key in MART_KEYS)
 
 
 @dg.asset(
     key=PUBLISHED_KEY,
-    deps=[dg.AssetKey(["marts", name]) for name in MART_TABLES] + [dg.AssetKey(["audit", "file_ledger"])],
+    deps=[*MART_KEYS, dg.AssetKey(["audit", "file_ledger"])],
     group_name="published",
     kinds={"duckdb", "parquet"},
     owners=["team:ofsted-warehouse"],
@@ -29,20 +29,23 @@ MART_TABLES = [
     "of every mart beside it. Runs only when every upstream step and blocking check succeeded, and only "
     "when something the marts are built from changed since the last publication (audit.publications).",
 )
-def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     settings = settings_module.load()
     report = reporter(context)
-    with warehouse.writer_lock(settings.duckdb_path, on_wait=report):
-        fingerprint = _record_publication(settings.duckdb_path, context.run_id, settings.published_duckdb_path)
+    with warehouse.writer_lock(on_wait=report):
+        fingerprint = _record_publication(warehouse, context.run_id, settings.published_duckdb_path)
         report(f"publish: writing {settings.published_duckdb_path} and its Parquet copies")
         try:
-            result = publish(settings.duckdb_path, settings.published_duckdb_path, settings.parquet_dir)
+            result = publish(warehouse.path, settings.published_duckdb_path, settings.parquet_dir)
         except BaseException:
-            _forget_publication(settings.duckdb_path, fingerprint, context.run_id)
+            # a publication already renamed into place keeps its row, whatever stopped the step after
+            published = latest_publication(settings.published_duckdb_path)
+            if published is None or published.warehouse_fingerprint != fingerprint:
+                _forget_publication(warehouse, fingerprint, context.run_id)
             raise
         # Read back from the writer's file, which holds exactly what was just copied: this process has
         # no business opening the readers' file (DuckDB would hand it a cached, replaced database).
-        latest, checksums = _read_back(settings.duckdb_path)
+        latest, checksums = _read_back(warehouse)
     context.log.info(f"published {result.path}")
     return dg.MaterializeResult(
         metadata={
@@ -63,27 +66,27 @@ def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResu
     )
 
 
-def _record_publication(duckdb_path: Path, run_id: str, published_path: Path) -> str:
+def _record_publication(warehouse: WarehouseResource, run_id: str, published_path: Path) -> str:
     """The row goes in before the copy, so the published file names the state it holds."""
-    with warehouse.connect(duckdb_path) as con:
+    with warehouse.connect() as con:
         fingerprint = warehouse_fingerprint(con)
-        warehouse.insert_rows(con, "audit.publications", [{
-            "published_at": warehouse.utc_now(), "run_id": run_id,
+        insert_rows(con, "audit.publications", [{
+            "published_at": utc_now(), "run_id": run_id,
             "warehouse_fingerprint": fingerprint, "published_path": str(published_path),
         }])
     return fingerprint
 
 
-def _forget_publication(duckdb_path: Path, fingerprint: str, run_id: str) -> None:
-    with warehouse.connect(duckdb_path) as con:
+def _forget_publication(warehouse: WarehouseResource, fingerprint: str, run_id: str) -> None:
+    with warehouse.connect() as con:
         con.execute(
             "DELETE FROM audit.publications WHERE run_id = ? AND warehouse_fingerprint = ?", [run_id, fingerprint]
         )
 
 
-def _read_back(duckdb_path: Path) -> tuple[list[tuple], dict[str, str]]:
+def _read_back(warehouse: WarehouseResource) -> tuple[list[tuple], dict[str, str]]:
     """The ten latest inspections for the preview, and a checksum of every mart."""
-    with warehouse.connect(duckdb_path) as con:
+    with warehouse.connect() as con:
         latest = con.execute(
             """SELECT coalesce(a.local_authority_name, i.local_authority_id), i.report_type,
                       coalesce(i.inspection_end_date::VARCHAR, 'not stated'), coalesce(i.overall_effectiveness, '-')

@@ -4,10 +4,11 @@ catalogue of every publication link seen there (`audit.source_catalogue`)."""
 import dagster as dg
 
 from ... import settings as settings_module
-from ...lib import warehouse
 from ...lib.crawl import SiteUnreachable, catalogue_rows, crawl
+from ...lib.warehouse import replace_rows
 from .. import markdown
 from ..progress import reporter
+from ..resources import WarehouseResource
 
 OWNER = ["team:ofsted-warehouse"]
 SHOWN_ROWS = 50  # the UI's tables stay readable; the whole list is in audit.source_catalogue
@@ -23,7 +24,7 @@ SHOWN_ROWS = 50  # the UI's tables stay readable; the whole list is in audit.sou
     "new ones downloaded into RAW_DIR/ofsted/, one request every PULL_DELAY_SECONDS. Writes "
     "audit.source_catalogue: one row per publication link seen, downloaded, dead, skipped or failed.",
 )
-def ofsted_reports(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+def ofsted_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     settings = settings_module.load()
     report = reporter(context)
     report(f"pull: crawling {settings.ofsted_reports_url} into {settings.raw_dir / 'ofsted'}")
@@ -41,8 +42,8 @@ def ofsted_reports(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         context.log.warning(warning)
     report(f"pull: {summary.line()}")
     rows = catalogue_rows(settings.raw_dir)
-    with warehouse.connect(settings.duckdb_path, on_wait=report) as con:
-        warehouse.replace_rows(con, "audit.source_catalogue", rows)
+    with warehouse.connect(on_wait=report) as con:
+        replace_rows(con, "audit.source_catalogue", rows)
     counts = summary.counts
     return dg.MaterializeResult(
         metadata={
