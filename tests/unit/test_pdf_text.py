@@ -1,4 +1,4 @@
-"""extract_pdf_pages against PDFs rendered from the seed texts in two layouts, plus hand-made edge cases.
+"""extract_pdf_pages against PDFs rendered from the seed texts in four layouts, plus hand-made edge cases.
 
 The seed texts are the ground truth: once the PDF's own furniture (running header, page numbers) is
 removed, the extracted words must be the source's words in the same order. Rendering and extraction run
@@ -20,7 +20,7 @@ from tests.fixtures.pdf_render import derive_header, parse_report_text, render_t
 
 SEEDS_DIR = Path("/work/shared/seeds")
 SEEDS = sorted(SEEDS_DIR.glob("*.txt"))
-LAYOUTS = ("a", "b")
+LAYOUTS = ("a", "b", "c", "d")
 CASES = [(seed, layout) for seed in SEEDS for layout in LAYOUTS]
 CASE_IDS = [f"{seed.name[:3]}-{layout}" for seed, layout in CASES]
 
