@@ -111,7 +111,9 @@ def test_every_bullet_item_starts_a_line(extracted, seed, layout):
     ]
     assert [ln[2:].split()[:4] for ln in bullet_lines] == [b.plain.split()[:4] for b in items]
     # one leading space marks an indented line (hanging indents, lost bullets); never more than one
-    assert not [ln for page in extracted[(seed, layout)] for ln in page.splitlines() if ln.startswith(("  ", "\t"))]
+    assert not [
+        ln for page in extracted[(seed, layout)] for ln in page.splitlines() if ln.startswith(("  ", "\t"))
+    ]
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
