@@ -26,6 +26,12 @@ authorities as (
 
 ),
 
+themes as (
+
+    select * from {{ ref('int_visit_themes_matched') }}
+
+),
+
 visits as (
 
     select
@@ -126,11 +132,15 @@ final as (
         cast(visits.addressee as varchar) as addressee,
         cast(visits.addressee_role as varchar) as addressee_role,
         cast(visits.previous_inspection_year as integer) as previous_inspection_year,
-        cast(visits.publication_date as date) as publication_date
+        cast(visits.publication_date as date) as publication_date,
+        -- a focused visit's theme; monitoring visits follow an inspection rather than look at one theme
+        cast(case when visits.visit_type = 'focused_visit' then themes.visit_theme end as varchar) as visit_theme
 
     from visits
     left join preceding_inspections
         on visits.visit_id = preceding_inspections.visit_id
+    left join themes
+        on visits.report_id = themes.report_id
 
 )
 
