@@ -525,8 +525,9 @@ class Generator:
             summary = verdict
             lines += [f"Overall, {verdict}. {self.paragraph((2, 4))}", ""]
         else:
-            lines += ["Inspectors looked at the local authority's arrangements for children in need of help and "
-                      "protection, including the help provided at the front door.", ""]
+            areas = ["children in need of help and protection", "the help provided at the front door"]
+            lines += [f"Inspectors looked at the local authority's arrangements for {areas[0]}, including "
+                      f"{areas[1]}.", ""]
         paragraphs, _ = self.filler(budget, None)
         lines += ["Findings and evaluation of progress", ""] + _paragraphs(paragraphs)
         recommendations = []

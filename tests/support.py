@@ -220,3 +220,15 @@ def _compare_recommendations(con, report_id, wanted: list[dict], check) -> None:
 
 def _iso(value):
     return value.isoformat() if value is not None else None
+
+
+def extract_with(con: duckdb.DuckDBPyConnection, raw: Path, *, timeout_seconds=60, memory_mb=1024, workers=None):
+    """The extract step without Dagster: a pool of extraction processes over raw, closed afterwards."""
+    from orchestration.lib import extracting
+    from orchestration.lib.extract import ExtractionPool, Limits
+
+    pool = ExtractionPool(Path(raw).resolve(), Limits(timeout_seconds, memory_mb), workers)
+    try:
+        return extracting.extract(con, pool)
+    finally:
+        pool.close()

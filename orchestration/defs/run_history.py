@@ -22,6 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 _installed = False
+_SYNCHRONOUS = {mode: f"PRAGMA synchronous={mode}" for mode in ("OFF", "NORMAL", "FULL")}
 
 
 def _under_dagster_home(connection: sqlite3.Connection) -> bool:
@@ -42,7 +43,7 @@ def _on_connect(dbapi_connection, _record) -> None:
     try:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA synchronous={mode if mode in ('OFF', 'NORMAL', 'FULL') else 'OFF'}")
+        cursor.execute(_SYNCHRONOUS.get(mode, _SYNCHRONOUS["OFF"]))
         cursor.close()
     except sqlite3.Error:
         pass  # another process holds the file in a mode that cannot change now: keep the defaults

@@ -11,9 +11,10 @@ import time
 
 import pytest
 
-from orchestration.lib import checks, extract, fingerprint, pipeline, schema, warehouse
+from orchestration.lib import checks, extract, extracting, fingerprint, ledger, parsing, schema, warehouse
+from orchestration.lib import rows as report_rows
 from orchestration.settings import REFERENCE_AUTHORITIES_CSV
-from tests.support import REPO
+from tests.support import REPO, extract_with
 
 SEEDS = sorted((REPO / "raw").glob("*.txt"))
 
@@ -21,9 +22,9 @@ SEEDS = sorted((REPO / "raw").glob("*.txt"))
 def run_once(raw, db):
     """Scan, extract and parse; returns the extract summary and source_file -> ledger row."""
     with warehouse.connect(db) as con:
-        pipeline.scan(con, raw, max_file_mb=5)
-        extracted = pipeline.extract(con, raw, timeout_seconds=60, memory_mb=1024)
-        pipeline.parse(con, REFERENCE_AUTHORITIES_CSV)
+        ledger.scan(con, raw, max_file_mb=5)
+        extracted = extract_with(con, raw, timeout_seconds=60, memory_mb=1024)
+        parsing.parse(con, REFERENCE_AUTHORITIES_CSV)
         rows = con.execute(
             "SELECT source_file, status, status_reason, extracted_at FROM audit.file_ledger"
         ).fetchall()
@@ -118,7 +119,8 @@ def test_a_new_parser_version_re_parses_without_re_extracting(raw, tmp_path, mon
     _, before = run_once(raw, db)
     with warehouse.connect(db) as con:
         old_fingerprint = fingerprint.warehouse_fingerprint(con)
-    monkeypatch.setattr(pipeline, "PARSER_VERSION", "next")
+    monkeypatch.setattr(parsing, "PARSER_VERSION", "next")
+    monkeypatch.setattr(report_rows, "PARSER_VERSION", "next")
     again, after = run_once(raw, db)
     assert again.extracted == 0
     assert extracted_at(after) == extracted_at(before)
@@ -132,9 +134,9 @@ def test_a_new_parser_version_re_parses_without_re_extracting(raw, tmp_path, mon
 def parse_again(raw, db, reference=REFERENCE_AUTHORITIES_CSV):
     """Scan, extract and parse; returns the parse summary."""
     with warehouse.connect(db) as con:
-        pipeline.scan(con, raw, max_file_mb=5)
-        pipeline.extract(con, raw, timeout_seconds=60, memory_mb=1024)
-        return pipeline.parse(con, reference)
+        ledger.scan(con, raw, max_file_mb=5)
+        extract_with(con, raw, timeout_seconds=60, memory_mb=1024)
+        return parsing.parse(con, reference)
 
 
 def extracted_rows(db) -> dict[str, list[tuple]]:
@@ -242,7 +244,7 @@ def test_a_second_writer_waits_for_the_first(tmp_path):
 
 
 def test_extracted_documents_are_written_a_batch_at_a_time_each_with_its_pages(tmp_path, monkeypatch):
-    monkeypatch.setattr(pipeline._Batch, "MAX_SECONDS", 3600.0)
+    monkeypatch.setattr(extracting._Batch, "MAX_SECONDS", 3600.0)
 
     def document(i):
         return extract.Extraction(f"{i:064x}", "pdf", [f"page {n} of {i}" for n in range(1, 4)], 3, None, None)
@@ -253,12 +255,12 @@ def test_extracted_documents_are_written_a_batch_at_a_time_each_with_its_pages(t
         ).fetchall()[0]
 
     with warehouse.connect(tmp_path / "w.duckdb") as con:
-        batch = pipeline._Batch(con, extract.Limits(60, 1024))
-        for i in range(pipeline._Batch.MAX_DOCUMENTS - 1):
+        batch = extracting._Batch(con, extract.Limits(60, 1024))
+        for i in range(extracting._Batch.MAX_DOCUMENTS - 1):
             batch.add(document(i))
         assert stored(con) == (0, 0)
         batch.add(document(99))
-        assert stored(con) == (pipeline._Batch.MAX_DOCUMENTS, 3 * pipeline._Batch.MAX_DOCUMENTS)
+        assert stored(con) == (extracting._Batch.MAX_DOCUMENTS, 3 * extracting._Batch.MAX_DOCUMENTS)
         batch.add(document(99))  # the same content read again replaces its earlier text
         batch.flush()
-        assert stored(con) == (pipeline._Batch.MAX_DOCUMENTS, 3 * pipeline._Batch.MAX_DOCUMENTS)
+        assert stored(con) == (extracting._Batch.MAX_DOCUMENTS, 3 * extracting._Batch.MAX_DOCUMENTS)

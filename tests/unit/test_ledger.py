@@ -9,19 +9,20 @@ import subprocess
 
 import pytest
 
-from orchestration.lib import pipeline, warehouse
+from orchestration.lib import parsing, warehouse
+from orchestration.lib import ledger as file_ledger
 from orchestration.settings import REFERENCE_AUTHORITIES_CSV
 from tests.fixtures import bad_files
-from tests.support import REPO
+from tests.support import REPO, extract_with
 
 SURREY = REPO / "raw" / "000_9f7ce6b861c02e06.txt"
 
 
 def run_once(raw, db, *, max_file_mb=5, timeout_seconds=60, memory_mb=1024, summary=None):
     with warehouse.connect(db) as con:
-        pipeline.scan(con, raw, max_file_mb=max_file_mb)
-        extracted = pipeline.extract(con, raw, timeout_seconds=timeout_seconds, memory_mb=memory_mb)
-        pipeline.parse(con, REFERENCE_AUTHORITIES_CSV)
+        file_ledger.scan(con, raw, max_file_mb=max_file_mb)
+        extracted = extract_with(con, raw, timeout_seconds=timeout_seconds, memory_mb=memory_mb)
+        parsing.parse(con, REFERENCE_AUTHORITIES_CSV)
         if summary is not None:
             summary.append(extracted)
         return {
@@ -151,10 +152,10 @@ def test_a_file_swapped_for_a_link_after_the_scan_is_not_followed(raw, tmp_path)
     (raw / "late.txt").write_bytes(SURREY.read_bytes() + b"\n")
     db = tmp_path / "w.duckdb"
     with warehouse.connect(db) as con:
-        pipeline.scan(con, raw, max_file_mb=5)
+        file_ledger.scan(con, raw, max_file_mb=5)
         (raw / "late.txt").unlink()
         os.symlink(secret, raw / "late.txt")
-        pipeline.extract(con, raw, timeout_seconds=60, memory_mb=1024)
+        extract_with(con, raw, timeout_seconds=60, memory_mb=1024)
         pages = con.execute("SELECT count(*) FROM raw.pages p JOIN raw.documents d USING (source_sha256) "
                             "WHERE d.error IS NOT NULL").fetchall()[0][0]
         reason = con.execute(
@@ -171,10 +172,10 @@ def test_a_file_changed_after_the_scan_is_not_extracted_under_the_old_hash(raw, 
     bad_files.not_a_report_pdf(raw / "recipe.pdf")
     db = tmp_path / "w.duckdb"
     with warehouse.connect(db) as con:
-        pipeline.scan(con, raw, max_file_mb=5)
+        file_ledger.scan(con, raw, max_file_mb=5)
         bad_files.image_only_pdf(raw / "recipe.pdf")
-        pipeline.extract(con, raw, timeout_seconds=60, memory_mb=1024)
-        pipeline.parse(con, REFERENCE_AUTHORITIES_CSV)
+        extract_with(con, raw, timeout_seconds=60, memory_mb=1024)
+        parsing.parse(con, REFERENCE_AUTHORITIES_CSV)
         reason = con.execute(
             "SELECT status_reason FROM audit.file_ledger WHERE source_file = 'recipe.pdf'"
         ).fetchall()[0][0]

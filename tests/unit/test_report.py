@@ -247,7 +247,7 @@ def test_the_asset_leaves_the_publication_alone_when_the_report_fails(tmp_path):
     # the step succeeds without materialising, and records why for the run's summary
     assert result.success
     assert result.get_asset_materialization_events() == []
-    assert "not a valid DuckDB database" in report_error([result])
+    assert "not a valid DuckDB database" in report_error(result)
     assert published.read_bytes() == b"not a database"
     assert not (published.parent / "report").exists()
 

@@ -72,10 +72,10 @@ SQL_PIECES = {
     ("orchestration/lib/warehouse.py", "insert_rows", "casts"),
     ("orchestration/lib/warehouse.py", "replace_rows", "table"),
     ("orchestration/lib/warehouse.py", "read_table", "table"),
-    ("orchestration/lib/pipeline.py", "parse", "table"),  # from schema.EXTRACTED_TABLES
-    ("orchestration/lib/pipeline.py", "_write_parsed", "table"),
-    ("orchestration/lib/pipeline.py", "_write_parsed", "stale_reports"),  # a fixed subquery
-    ("orchestration/lib/pipeline.py", "_record_extractions", "table"),  # raw.pages, raw.documents
+    ("orchestration/lib/parsing.py", "parse", "table"),  # from schema.EXTRACTED_TABLES
+    ("orchestration/lib/parsing.py", "_write_parsed", "table"),  # extracted.* and pipeline.* tables
+    ("orchestration/lib/parsing.py", "_write_parsed", "stale_reports"),  # a fixed subquery
+    ("orchestration/lib/extracting.py", "_record_extractions", "table"),  # raw.pages, raw.documents
     # schema.create_statements(): CREATE statements built from schema.TABLES
     ("orchestration/lib/warehouse.py", "connect", "statement"),
     # names from schema.TABLES and their columns, quoted with sql.identifier
@@ -91,7 +91,14 @@ SQL_PIECES = {
     ("orchestration/lib/publish.py", "_copy_table", "target"),
     ("orchestration/lib/publish.py", "_copy_table", "identifier(column)"),
     ("orchestration/lib/publish.py", "table_checksums", "qualified"),
-    ("orchestration/summary.py", "_print_files_and_marts", "identifier(table)"),
+    ("orchestration/summary.py", "_published_state", "identifier(t)"),
+    # the mart's fixed name and a fixed expression per agreement value, written in the module
+    ("orchestration/lib/reconciliation.py", "reconciliation_summary", "TABLE"),
+    ("orchestration/lib/reconciliation.py", "reconciliation_summary", "total('agrees')"),
+    ("orchestration/lib/reconciliation.py", "reconciliation_summary", "total('differs')"),
+    ("orchestration/lib/reconciliation.py", "reconciliation_summary", "total('missing')"),
+    # one of three fixed pragma statements
+    ("orchestration/defs/run_history.py", "_on_connect", "_SYNCHRONOUS.get(mode, _SYNCHRONOUS['OFF'])"),
     # COMMENT ON takes no parameter: the project's own dbt descriptions, quoted with sql.literal
     ("orchestration/lib/publish.py", "_copy_table", "literal(comment)"),
     ("orchestration/lib/publish.py", "_copy_table", "literal(column_comment)"),

@@ -121,5 +121,6 @@ def test_sensor_runs_by_default_and_the_daily_schedule_is_off():
     assert raw_dir_sensor.default_status == dg.DefaultSensorStatus.RUNNING
     assert raw_dir_sensor.minimum_interval_seconds >= 30
     assert daily_schedule.default_status == dg.DefaultScheduleStatus.STOPPED
-    assert raw_dir_sensor.job_name == daily_schedule.job_name == "warehouse"
-    assert defs.resolve_sensor_def("raw_dir_sensor") and defs.resolve_schedule_def("daily_warehouse")
+    # the schedule pulls from Ofsted's site; the files it adds start a warehouse run through the sensor
+    assert raw_dir_sensor.job_name == "warehouse" and daily_schedule.job_name == "pull"
+    assert defs.resolve_sensor_def("raw_dir_sensor") and defs.resolve_schedule_def("daily_pull")

@@ -20,27 +20,39 @@ from ..resources import ExtractionResource, WarehouseResource
 OWNER = ["team:ofsted-warehouse"]
 
 
-@dg.asset(
-    key=["audit", "file_ledger"],
-    group_name="raw",
-    kinds={"python", "duckdb"},
-    owners=OWNER,
-    description="One row per file found under RAW_DIR: content hash, size, and what became of it "
-    "(loaded, quarantined or held back with a reason, duplicate, removed).",
+LEDGER_KEY = dg.AssetKey(["audit", "file_ledger"])
+CATALOGUE_KEY = dg.AssetKey(["audit", "source_catalogue"])
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            LEDGER_KEY, group_name="raw", kinds={"python", "duckdb"}, owners=OWNER,
+            description="One row per file found under RAW_DIR: content hash, size, and what became of it "
+            "(loaded, quarantined or held back with a reason, duplicate, removed).",
+        ),
+        dg.AssetSpec(
+            CATALOGUE_KEY, group_name="raw", kinds={"python", "duckdb"}, owners=OWNER,
+            description="One row per publication link `make pull` saw on Ofsted's reports site, with what "
+            "became of it (downloaded, dead, skipped, failed) and where its file is under RAW_DIR.",
+        ),
+    ],
+    name="scan_raw_dir",
 )
-def file_ledger(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def scan_raw_dir(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     settings = settings_module.load()
     report = reporter(context)
     # a run starts by finishing or undoing what a publish killed part-way left behind
     for name in recover_interrupted_publish(settings.published_duckdb_path, settings.parquet_dir):
         report(f"publish: tidied {name}, left by a run that was stopped while publishing")
     report(f"scan: reading {settings.raw_dir}")
+    catalogue = catalogue_rows(settings.raw_dir)
     with warehouse.connect(on_wait=report) as con:
         summary = ledger.scan(con, settings.raw_dir, max_file_mb=settings.max_file_mb)
-        # what `make pull` saw on Ofsted's site, published beside the ledger
-        replace_rows(con, "audit.source_catalogue", catalogue_rows(settings.raw_dir))
+        replace_rows(con, "audit.source_catalogue", catalogue)
     report(f"scan: {summary.seen} files ({summary.new} new, {summary.changed} changed, {summary.removed} removed)")
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
+        asset_key=LEDGER_KEY,
         metadata={
             "files_seen": summary.seen,
             "new": summary.new,
@@ -48,13 +60,14 @@ def file_ledger(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
             "removed": summary.removed,
             "unreadable": summary.unreadable,
             "raw_dir": str(settings.raw_dir),
-        }
+        },
     )
+    yield dg.MaterializeResult(asset_key=CATALOGUE_KEY, metadata={"dagster/row_count": len(catalogue)})
 
 
 @dg.asset(
     key=["raw", "pages"],
-    deps=[file_ledger],
+    deps=[LEDGER_KEY],
     group_name="raw",
     kinds={"pdfminer", "duckdb"},
     owners=OWNER,
@@ -135,4 +148,4 @@ def _table_metadata(spec: dg.AssetSpec, summary: parsing.ParseSummary, quarantin
     return metadata
 
 
-INGEST_ASSETS = [file_ledger, pages, parse_reports]
+INGEST_ASSETS = [scan_raw_dir, pages, parse_reports]
