@@ -9,8 +9,8 @@ import subprocess
 
 import pytest
 
-from orchestration.lib import parsing, warehouse
 from orchestration.lib import ledger as file_ledger
+from orchestration.lib import parsing, warehouse
 from orchestration.settings import REFERENCE_AUTHORITIES_CSV
 from tests.fixtures import bad_files
 from tests.support import REPO, extract_with
