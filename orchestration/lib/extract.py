@@ -35,7 +35,7 @@ from .files import digest_and_head, open_inside
 # upgrading pdfminer.six (or changing how its output is cleaned, the suffix) re-reads every PDF and no
 # text file. Bump the suffix when pdf_text.py, extract_worker.py or read_text change what they return.
 EXTRACTOR_VERSIONS = {
-    "pdf": f"pdfminer-{pdfminer.__version__}.3",
+    "pdf": f"pdfminer-{pdfminer.__version__}.4",
     "text": "utf8.1",
 }
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # where the child finds this same `orchestration`

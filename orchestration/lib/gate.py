@@ -3,8 +3,8 @@
 A failed expectation whose failing rows belong to a few documents is about those documents: each is held
 back (kept out of the marts, with the checks and the values that failed them) and everything else is
 published. A failure that cannot be tied to documents (the table as a whole, an expectation that could not
-be evaluated), or that would hold back more than `max_share` of the documents, is systemic: it withholds
-the publication, as a broken parser or suite should. An expectation of severity `warning` never holds
+be evaluated), or that would hold back more than `max_share` of the documents (and more than
+ALWAYS_HELD_BACK), is systemic: it withholds the publication, as a broken parser or suite should. An expectation of severity `warning` never holds
 anything back; it is reported.
 """
 
@@ -20,6 +20,9 @@ from .checks import CheckOutcome, Finding
 from .warehouse import insert_rows, registered, transaction
 
 MAX_VALUES_SHOWN = 3
+# However small the folder, this many documents failing one check are held back rather than taken for a
+# broken parser: in a folder of ten, one bad report must not stop the other nine.
+ALWAYS_HELD_BACK = 2
 
 
 @dataclass
@@ -33,7 +36,7 @@ class Decision:
 
 def decide(outcomes: list[CheckOutcome], documents: int, max_share: float) -> Decision:
     decision = Decision()
-    limit = max_share * documents
+    limit = max(ALWAYS_HELD_BACK, max_share * documents)
     for outcome in outcomes:
         table = decision.by_table.setdefault(outcome.table, {"held_back": [], "systemic": [], "warnings": []})
         if outcome.evaluated == 0:  # the suite itself could not run

@@ -71,7 +71,56 @@ def test_pdf_renderings_match_gold(tmp_path):
     assert pages == 5
 
 
-def test_failed_check_withholds_publication(tmp_path):
+def _contradicting(surrey: str, marker: str) -> str:
+    """The Surrey report with its summary paragraph contradicting its record of main findings."""
+    text = surrey.replace("County Council is judged to be adequate.", "County Council is judged to be good.", 1)
+    assert text != surrey
+    return text + f"\n{marker}\n"  # other bytes, so each copy is a document of its own
+
+
+def test_a_document_failing_a_check_about_itself_is_held_back_alone(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(REPO / "raw", raw)
+    first = build_warehouse(raw, tmp_path)
+    assert first.result.success
+    surrey = (raw / "000_9f7ce6b861c02e06.txt").read_text(encoding="utf-8")
+    (raw / "contradicting_report.txt").write_text(_contradicting(surrey, "copy 1"), encoding="utf-8")
+
+    second = build_warehouse(raw, tmp_path, published_path=first.published_path)
+    assert second.result.success
+    warned = second.failed_checks()
+    assert [(e.asset_key.to_user_string(), e.severity.value) for e in warned] == [
+        ("extracted/judgements", "WARN")
+    ]
+    assert "1 documents held back" in warned[0].description
+    con = second.published()
+    try:
+        ledger = dict(con.execute(
+            "SELECT source_file, status || ': ' || coalesce(status_reason, '') FROM audit.file_ledger"
+        ).fetchall())
+        reports = {name for (name,) in con.execute("SELECT source_file FROM marts.dim_reports").fetchall()}
+    finally:
+        con.close()
+    # the document is named with the check it failed and the value that failed it; the rest is published
+    assert ledger["contradicting_report.txt"].startswith("held_back: ")
+    assert "distinct_grade_count" in ledger["contradicting_report.txt"] and "2" in ledger["contradicting_report.txt"]
+    assert reports == {p.name for p in (REPO / "raw").iterdir() if p.is_file()}
+
+    # once the document reads cleanly it is published, with nothing left over from its holding back
+    (raw / "contradicting_report.txt").write_text(surrey + "\nmended\n", encoding="utf-8")
+    third = build_warehouse(raw, tmp_path, published_path=first.published_path)
+    assert third.result.success and third.failed_checks() == []
+    con = third.published()
+    try:
+        status = con.execute(
+            "SELECT status, status_reason FROM audit.file_ledger WHERE source_file = 'contradicting_report.txt'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert status == [("loaded", None)]
+
+
+def test_a_check_failing_on_many_documents_withholds_publication(tmp_path):
     raw = tmp_path / "raw"
     shutil.copytree(REPO / "raw", raw)
     first = build_warehouse(raw, tmp_path)
@@ -79,23 +128,17 @@ def test_failed_check_withholds_publication(tmp_path):
     before = hashlib.sha256(first.published_path.read_bytes()).hexdigest()
     parquet_before = {p.name: p.read_bytes() for p in first.parquet_dir.iterdir()}
 
-    # the summary paragraph now contradicts the record of main findings
     surrey = (raw / "000_9f7ce6b861c02e06.txt").read_text(encoding="utf-8")
-    contradicting = surrey.replace(
-        "County Council is judged to be adequate.", "County Council is judged to be good.", 1
-    )
-    assert contradicting != surrey
-    (raw / "contradicting_report.txt").write_text(contradicting, encoding="utf-8")
+    for copy in range(3):  # 3 of 8 documents: more than ALWAYS_HELD_BACK and than 5%
+        (raw / f"contradicting_{copy}.txt").write_text(_contradicting(surrey, f"copy {copy}"), encoding="utf-8")
 
     second = build_warehouse(raw, tmp_path, published_path=first.published_path)
     assert not second.result.success
-    failed = second.failed_checks()
+    failed = [e for e in second.failed_checks() if e.severity.value == "ERROR"]
     assert [(e.asset_key.to_user_string(), e.check_name) for e in failed] == [
         ("extracted/judgements", "great_expectations_suite")
     ]
-    assert "distinct_grade_count" in failed[0].description
-    # the check names the file behind the failing rows
-    assert "contradicting_report.txt" in failed[0].description
+    assert "distinct_grade_count" in failed[0].description and "MAX_HELD_BACK_SHARE" in failed[0].description
     assert hashlib.sha256(first.published_path.read_bytes()).hexdigest() == before
     assert {p.name: p.read_bytes() for p in first.parquet_dir.iterdir()} == parquet_before
 
