@@ -47,7 +47,7 @@ def reconciliation_summary(con: duckdb.DuckDBPyConnection) -> str | None:
                 {total("differs")},
                 {total("missing")}
             FROM marts.{TABLE}"""
-    ).fetchone()
+    ).fetchall()[0]  # fetchall, not fetchone: the caller's connection is left with no result pending
     events, matched, no_report, not_read, unlisted, agrees, differs, missing = (value or 0 for value in row)
 
     details = [_count(differs, "differs", "differ")]

@@ -56,6 +56,12 @@ def test_full_agreement_reads_plainly_with_thousands_separated(con):
     )
 
 
+def test_the_connection_is_free_for_the_next_query(con):
+    insert(con, ("E1", "A", "sif", "r1", "matched", "agrees", None, None, None))
+    reconciliation_summary(con)
+    assert con.execute("SELECT count(*) FROM marts.fct_official_reconciliation").fetchall() == [(1,)]
+
+
 def test_an_empty_table_still_gives_a_line(con):
     assert reconciliation_summary(con) == (
         "Ofsted's statistics: 0 of 0 official events have a report; grades agree on 0 of 0 judgements "
