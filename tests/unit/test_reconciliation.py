@@ -59,6 +59,7 @@ def test_full_agreement_reads_plainly_with_thousands_separated(con):
 def test_the_connection_is_free_for_the_next_query(con):
     insert(con, ("E1", "A", "sif", "r1", "matched", "agrees", None, None, None))
     reconciliation_summary(con)
+    assert con.sql("SELECT count(*) FROM marts.fct_official_reconciliation").fetchall() == [(1,)]
     assert con.execute("SELECT count(*) FROM marts.fct_official_reconciliation").fetchall() == [(1,)]
 
 
