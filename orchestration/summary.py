@@ -11,6 +11,7 @@ import duckdb
 
 from .lib.files import printable_name
 from .lib.publish import open_published
+from .lib.reconciliation import reconciliation_summary
 from .lib.report import report_is_current
 from .lib.sql import identifier
 from .lib.warehouse import writer_lock
@@ -83,10 +84,11 @@ def _ledger(settings: Settings) -> tuple[dict[str, int], list[tuple[str, str, st
     return counts, problems
 
 
-def _published_state(settings: Settings) -> tuple[str | None, str | None, dict[str, int]]:
-    """(run id, time) of the publication the published file holds, and its marts' row counts."""
+def _published_state(settings: Settings) -> tuple[str | None, str | None, dict[str, int], str | None]:
+    """(run id, time) of the publication the published file holds, its marts' row counts, and how far
+    they agree with Ofsted's statistics."""
     if not settings.published_duckdb_path.is_file():
-        return None, None, {}
+        return None, None, {}, None
     con = open_published(settings.published_duckdb_path)
     try:
         latest = con.execute(
@@ -96,11 +98,12 @@ def _published_state(settings: Settings) -> tuple[str | None, str | None, dict[s
             "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' ORDER BY table_name"
         ).fetchall()]
         rows = {t: con.execute(f"SELECT count(*) FROM marts.{identifier(t)}").fetchall()[0][0] for t in tables}
+        reconciliation = reconciliation_summary(con)
     finally:
         con.close()
     if not latest:
-        return None, None, rows
-    return latest[0][0], f"{latest[0][1]:%Y-%m-%d %H:%M:%S}", rows
+        return None, None, rows, reconciliation
+    return latest[0][0], f"{latest[0][1]:%Y-%m-%d %H:%M:%S}", rows, reconciliation
 
 
 def print_summary(result, settings: Settings, seconds: float) -> int:
@@ -138,9 +141,9 @@ def print_summary(result, settings: Settings, seconds: float) -> int:
         standing = unchanged_since(result)
 
     try:
-        run_id, published_at, rows = _published_state(settings)
+        run_id, published_at, rows, reconciliation = _published_state(settings)
     except duckdb.Error as error:
-        run_id, published_at, rows = None, None, {}
+        run_id, published_at, rows, reconciliation = None, None, {}, None
         print(f"  the published file cannot be read ({error}): the next `make run` publishes it again")
     published_now = result is not None and run_id == result.run_id
     ok = published_now or (standing is not None and run_id is not None)
@@ -150,6 +153,8 @@ def print_summary(result, settings: Settings, seconds: float) -> int:
         print(f"  published {reports} reports; {held} held back" + (", see audit.file_ledger" if held else ""))
         if standing:
             print(f"  unchanged: nothing changed since the publication of {standing} UTC; dbt and publishing skipped")
+        if reconciliation:
+            print(f"  {reconciliation}")
         print("  marts (rows):")
         for table, count in rows.items():
             print(f"    {table:<28} {count}")

@@ -66,7 +66,8 @@ def decide(outcomes: list[CheckOutcome], documents: int, max_share: float) -> De
 def _reason(finding: Finding, values: list) -> str:
     shown = ", ".join(repr(value) for value in values[:MAX_VALUES_SHOWN])
     more = f" and {len(values) - MAX_VALUES_SHOWN} more" if len(values) > MAX_VALUES_SHOWN else ""
-    why = f" ({finding.why.rstrip('.')})" if finding.why else ""
+    # the first sentence of the suite's reason for the expectation says what the value should have been
+    why = f" ({finding.why.split('. ')[0].rstrip('.')})" if finding.why else ""
     return f"{finding.expectation} on {finding.column} failed with {shown}{more}{why}"
 
 

@@ -7,6 +7,7 @@ import dagster as dg
 
 from orchestration import settings as settings_module
 from orchestration.defs.pull.assets import ofsted_reports
+from orchestration.defs.resources import WarehouseResource
 from orchestration.lib import warehouse
 from orchestration.lib.crawl import catalogue_rows, crawl
 from orchestration.lib.files import discover
@@ -69,7 +70,9 @@ def test_the_asset_crawls_and_writes_the_catalogue(tmp_path, monkeypatch):
     monkeypatch.setenv("PULL_DELAY_SECONDS", "0.01")
     with serving(layout()) as site:
         monkeypatch.setenv("OFSTED_REPORTS_URL", site.url)
-        result = dg.materialize([ofsted_reports], instance=dg.DagsterInstance.ephemeral())
+        result = dg.materialize(
+            [ofsted_reports], instance=dg.DagsterInstance.ephemeral(), resources={"warehouse": WarehouseResource()}
+        )
     assert result.success
     metadata = result.asset_materializations_for_node("raw__ofsted")[0].metadata
     assert (

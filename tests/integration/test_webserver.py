@@ -112,7 +112,7 @@ def webserver(tmp_path_factory):
 def test_the_asset_graph_reads_by_layer_with_owners_kinds_and_descriptions(webserver):
     nodes = {"/".join(n["assetKey"]["path"]): n for n in graphql(webserver, ASSETS_QUERY)["assetNodes"]}
     expected_groups = {
-        "raw/downloads": "raw", "audit/file_ledger": "raw", "raw/pages": "raw",
+        "raw/ofsted": "raw", "audit/file_ledger": "raw", "raw/pages": "raw",
         "extracted/reports": "staging", "staging/stg_extracted__reports": "staging",
         "marts/fct_judgements": "marts", "marts/dim_local_authorities": "marts",
         "published/warehouse": "published",
@@ -140,4 +140,4 @@ def test_the_sensor_is_on_and_the_schedule_off(webserver):
     sensors = {s["name"]: s["sensorState"]["status"] for r in repositories for s in r["sensors"]}
     schedules = {s["name"]: s["scheduleState"]["status"] for r in repositories for s in r["schedules"]}
     assert sensors == {"raw_dir_sensor": "RUNNING"}
-    assert schedules == {"daily_warehouse": "STOPPED"}
+    assert schedules == {"daily_pull": "STOPPED"}
