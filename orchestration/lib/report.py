@@ -1,12 +1,16 @@
 """The published warehouse in pictures: one self-contained HTML page, `report/index.html` beside the
 published file, that opens in any browser without a network.
 
-Four charts, each an inline SVG drawn here (no JavaScript, no chart library, no web fonts):
+Five charts, each an inline SVG drawn here (no JavaScript, no chart library, no web fonts):
 
 - `chart-judgements`: graded inspections per year for each framework, stacked by overall effectiveness;
 - `chart-current-grades`: every authority, region by region, coloured by its latest overall grade;
 - `chart-timelines`: one row per authority with its inspections (coloured by grade) and visits on a time axis;
-- `chart-recommendations`: recommendations by timescale, stacked by the type of report that made them.
+- `chart-recommendation-themes`: recommendations by theme, by year and by framework, as a heat map;
+- `chart-visit-themes`: focused visits by Ofsted's theme and year.
+
+The April 2026 framework gives no overall effectiveness: its inspections are drawn by their worst judgement
+and labelled so, never as ungraded.
 
 Each chart has a caption, an SVG `<title>` and `<desc>`, and the figures it draws as a table under it, and
 says so in words when there is nothing to draw. Every text that comes from the data is escaped.
@@ -52,6 +56,8 @@ GRADE_INK = {grade: ink for grade, _, ink in GRADE_STYLES}
 SHORT_GRADES = {"Requires improvement to be good": "Requires improvement"}
 NEVER_GRADED = "No graded inspection loaded"
 NEVER_GRADED_FILL = "#ffffff"
+# the border of a cell or marker drawn by its worst judgement, for want of an overall grade
+DASHED = ' stroke-dasharray="5 3" stroke-width="2.5"'
 
 FRAMEWORKS = {
     "child_protection_inspection": "Child protection (2012-13)",
@@ -59,19 +65,19 @@ FRAMEWORKS = {
     "sif_inspection": "Single inspection framework (2013-18)",
     "lscb_review": "Safeguarding board review",
     "ilacs_inspection": "ILACS (2018-)",
+    "ilacs_2026": "ILACS 2026 framework (no overall grade)",
     "monitoring_visit": "Monitoring visit",
     "focused_visit": "Focused visit",
     "other": "Other document",
 }
-TYPE_FILLS = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f", "#bab0ac"]
-TIMESCALES = [
-    ("immediately", "Immediately"),
-    ("within_3_months", "Within 3 months"),
-    ("within_6_months", "Within 6 months"),
-    (None, "No timescale given"),
-]
-VISIT_STYLES = {"monitoring_visit": ("Monitoring visit", "#2166ac"), "focused_visit": ("Focused visit", "#762a83")}
+VISIT_STYLES = {
+    "monitoring_visit": ("Monitoring visit", "#2166ac"),
+    "focused_visit": ("Focused visit", "#762a83"),
+}
 NO_REGION = "Region not known"
+ILACS_2026 = "ilacs_2026"
+NO_OVERALL_NOTE = "2026 framework: no overall grade; worst judgement shown"
+NO_THEME = "No theme stated"
 UNDATED = "date not stated"
 
 FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
@@ -83,6 +89,14 @@ def esc(value: object) -> str:
 
 
 @dataclass
+class Judgement:
+    area: str
+    grade: str | None
+    rank: int | None
+    page: int | None  # the PDF page the judgement is stated on
+
+
+@dataclass
 class Event:
     """An inspection or a visit of one authority, placed at its most precise known date."""
 
@@ -91,8 +105,16 @@ class Event:
     kind: str  # a report_type
     date: dt.date | None
     dated_by: str  # which column the date came from
-    grade: str | None = None  # overall effectiveness, inspections only
+    grade: str | None = None  # inspections: overall effectiveness, or the worst judgement (see `grade_note`)
     label: str = ""
+    report_id: str | None = None
+    framework: str = (
+        ""  # a FRAMEWORKS key: the report type, or ILACS_2026 for the framework without an overall grade
+    )
+    grade_note: str | None = None  # set when `grade` is not an overall effectiveness judgement
+    judgements: list[Judgement] = field(default_factory=list)
+    theme: str | None = None  # focused visits: Ofsted's category
+    number: int | None = None  # visits: "the ninth monitoring visit"
 
 
 @dataclass
@@ -101,6 +123,30 @@ class Authority:
     name: str
     region: str
     is_current: bool
+    neighbours: list[str] = field(default_factory=list)  # statistical neighbours, nearest first
+
+
+@dataclass
+class Source:
+    """Where a loaded report came from."""
+
+    report_id: str
+    report_type: str | None
+    authority_id: str | None
+    source_file: str | None  # relative to RAW_DIR
+    source_url: str | None
+    publication_date: dt.date | None
+
+
+@dataclass
+class Recommendation:
+    report_id: str | None
+    authority_id: str | None
+    number: int | None
+    timescale: str | None
+    text: str | None
+    page: int | None
+    themes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -111,8 +157,12 @@ class ReportData:
     authorities: list[Authority] = field(default_factory=list)
     inspections: list[Event] = field(default_factory=list)
     visits: list[Event] = field(default_factory=list)
-    # (timescale or None, report_type or None, count)
-    recommendations: list[tuple[str | None, str | None, int]] = field(default_factory=list)
+    recommendations: list[Recommendation] = field(default_factory=list)
+    sources: dict[str, Source] = field(default_factory=dict)
+    held_back: list[tuple[str, str | None]] = field(default_factory=list)  # (source_file, status_reason)
+    # match_status: count, from marts.fct_official_reconciliation; None when the file has no such table
+    reconciliation: dict[str, int] | None = None
+    missing_events: list[tuple[str | None, str | None, dt.date | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -132,55 +182,187 @@ def _best_date(*candidates: tuple[str, dt.date | None]) -> tuple[dt.date | None,
     return None, UNDATED
 
 
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    """The columns of `schema.table` in the published file; empty when it has no such table."""
+    schema, name = table.split(".")
+    return {
+        row[0]
+        for row in con.execute(
+            """SELECT column_name FROM information_schema.columns
+               WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ?""",
+            [schema, name],
+        ).fetchall()
+    }
+
+
+def _or(con: duckdb.DuckDBPyConnection, table: str, column: str, fallback: str) -> str:
+    """`column` when the table has it, else `fallback` (another column, or NULL)."""
+    return column if column in _columns(con, table) else fallback
+
+
+def _select(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], rest: str = "") -> list[tuple]:
+    """`SELECT columns FROM table rest`, with NULL for a column the published file lacks and no rows for a
+    table it lacks: a file published by an older warehouse still draws, with less in it."""
+    present = _columns(con, table)
+    if not present:
+        return []
+    select = ", ".join(column if column in present else f"NULL AS {column}" for column in columns)
+    return con.execute(f"SELECT {select} FROM {table} {rest}").fetchall()
+
+
+def _grade_of(
+    overall: str | None, judgements: list[Judgement], framework: str
+) -> tuple[str | None, str | None]:
+    """The grade an inspection is drawn with, and a note when it is not the overall effectiveness: a
+    framework without an overall grade is shown by its worst judgement, never as ungraded."""
+    if overall is not None:
+        return overall, None
+    graded = [j for j in judgements if j.rank is not None and j.area != "overall_effectiveness"]
+    if not graded:
+        return None, None
+    worst = max(graded, key=lambda j: j.rank)
+    return (
+        worst.grade,
+        NO_OVERALL_NOTE if framework == ILACS_2026 else "No overall grade; worst judgement shown",
+    )
+
+
+def _framework_of(kind: str, overall: str | None, judgements: list[Judgement]) -> str:
+    """ILACS reports from April 2026 grade the four areas and give no overall effectiveness."""
+    areas = {j.area for j in judgements if j.rank is not None}
+    if kind == "ilacs_inspection" and overall is None and areas and "overall_effectiveness" not in areas:
+        return ILACS_2026
+    return kind
+
+
 def read_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
     """What the charts need, from the `marts` (and, when present, `audit`) schemas of `con`'s catalog."""
     data = ReportData()
-    try:
-        rows = con.execute(
-            "SELECT published_at, run_id FROM audit.publications ORDER BY published_at DESC LIMIT 1"
-        ).fetchall()
-        if rows:
-            data.published_at, data.run_id = rows[0]
-    except duckdb.CatalogException:
-        pass  # a warehouse without the audit schema still has its marts to draw
+    rows = _select(
+        con, "audit.publications", ["published_at", "run_id"], "ORDER BY published_at DESC LIMIT 1"
+    )
+    if rows:
+        data.published_at, data.run_id = rows[0]
     data.report_count = con.execute("SELECT count(*) FROM marts.dim_reports").fetchall()[0][0]
+    for report_id, kind, authority_id, source_file, source_url, published in _select(
+        con,
+        "marts.dim_reports",
+        ["report_id", "report_type", "local_authority_id", "source_file", "source_url", "publication_date"],
+    ):
+        data.sources[report_id] = Source(report_id, kind, authority_id, source_file, source_url, published)
     data.authorities = [
-        Authority(authority_id, name or authority_id, region or NO_REGION, bool(is_current))
-        for authority_id, name, region, is_current in con.execute(
-            """SELECT local_authority_id, local_authority_name, ofsted_region, is_current
-               FROM marts.dim_local_authorities WHERE local_authority_id IS NOT NULL"""
-        ).fetchall()
+        Authority(
+            authority_id, name or authority_id, region or NO_REGION, bool(is_current), list(neighbours or [])
+        )
+        for authority_id, name, region, is_current, neighbours in _select(
+            con,
+            "marts.dim_local_authorities",
+            [
+                "local_authority_id",
+                "local_authority_name",
+                "ofsted_region",
+                "is_current",
+                "statistical_neighbours",
+            ],
+            "WHERE local_authority_id IS NOT NULL",
+        )
     ]
-    for authority_id, name, kind, start, end, published, grade, inspection_kind in con.execute(
-        """SELECT i.local_authority_id, a.local_authority_name, i.report_type, i.inspection_start_date,
-                  i.inspection_end_date, i.publication_date, i.overall_effectiveness, i.inspection_kind
+    judgements: dict[str, list[Judgement]] = defaultdict(list)
+    for inspection_id, area, grade, rank, page in _select(
+        con,
+        "marts.fct_judgements",
+        ["inspection_id", "judgement_area", "grade", "grade_rank", "page_number"],
+        "ORDER BY ALL",
+    ):
+        judgements[inspection_id].append(Judgement(area, grade, rank, page))
+    for (
+        inspection_id,
+        report_id,
+        authority_id,
+        name,
+        kind,
+        start,
+        end,
+        published,
+        overall,
+        inspection_kind,
+    ) in con.execute(
+        f"""SELECT i.inspection_id, {_or(con, "marts.fct_inspections", "report_id", "inspection_id")},
+                  i.local_authority_id, a.local_authority_name, i.report_type,
+                  i.inspection_start_date, i.inspection_end_date, i.publication_date, i.overall_effectiveness,
+                  i.inspection_kind
            FROM marts.fct_inspections i LEFT JOIN marts.dim_local_authorities a USING (local_authority_id)"""
     ).fetchall():
         date, dated_by = _best_date(("last day", end), ("first day", start), ("publication", published))
-        label = FRAMEWORKS.get(kind, kind or "inspection") + (f" ({inspection_kind})" if inspection_kind else "")
+        kind = kind or "other"
+        own = judgements.get(inspection_id, [])
+        framework = _framework_of(kind, overall, own)
+        grade, note = _grade_of(overall, own, framework)
+        label = FRAMEWORKS.get(framework, framework) + (f" ({inspection_kind})" if inspection_kind else "")
         data.inspections.append(
-            Event(authority_id, name or authority_id or "Authority not identified", kind or "other", date, dated_by,
-                  grade, label)
+            Event(
+                authority_id,
+                name or authority_id or "Authority not identified",
+                kind,
+                date,
+                dated_by,
+                grade,
+                label,
+                report_id or inspection_id,
+                framework,
+                note,
+                own,
+            )
         )
-    for authority_id, name, kind, start, end, letter, published, number in con.execute(
-        """SELECT v.local_authority_id, a.local_authority_name, v.visit_type, v.visit_start_date,
-                  v.visit_end_date, v.letter_date, v.publication_date, v.visit_number
+    for report_id, authority_id, name, kind, start, end, letter, published, number, theme in con.execute(
+        f"""SELECT {_or(con, "marts.fct_visits", "report_id", "visit_id")}, v.local_authority_id, a.local_authority_name, v.visit_type, v.visit_start_date,
+                  v.visit_end_date, v.letter_date, v.publication_date, v.visit_number,
+                  {_or(con, "marts.fct_visits", "visit_theme", "NULL")}
            FROM marts.fct_visits v LEFT JOIN marts.dim_local_authorities a USING (local_authority_id)"""
     ).fetchall():
         date, dated_by = _best_date(
             ("last day", end), ("first day", start), ("letter", letter), ("publication", published)
         )
-        label = VISIT_STYLES.get(kind, (kind or "visit",))[0] + (f" number {number}" if number else "")
+        kind = kind or "monitoring_visit"
+        label = VISIT_STYLES.get(kind, (kind,))[0] + (f" number {number}" if number else "")
         data.visits.append(
-            Event(authority_id, name or authority_id or "Authority not identified", kind or "monitoring_visit",
-                  date, dated_by, None, label)
+            Event(
+                authority_id,
+                name or authority_id or "Authority not identified",
+                kind,
+                date,
+                dated_by,
+                None,
+                label,
+                report_id,
+                kind,
+                theme=theme,
+                number=number,
+            )
         )
+    themes: dict[str, list[str]] = defaultdict(list)
+    for recommendation_id, theme in _select(
+        con, "marts.fct_recommendation_themes", ["recommendation_id", "theme"], "ORDER BY ALL"
+    ):
+        themes[recommendation_id].append(theme)
     data.recommendations = [
-        (timescale, report_type, count)
-        for timescale, report_type, count in con.execute(
-            """SELECT timescale, report_type, count(*) FROM marts.fct_recommendations
-               GROUP BY ALL ORDER BY ALL"""
-        ).fetchall()
+        Recommendation(
+            report_id, authority_id, number, timescale, text, page, themes.get(recommendation_id, [])
+        )
+        for recommendation_id, report_id, authority_id, number, timescale, text, page in _select(
+            con,
+            "marts.fct_recommendations",
+            [
+                "recommendation_id",
+                "report_id",
+                "local_authority_id",
+                "recommendation_number",
+                "timescale",
+                "recommendation_text",
+                "page_number",
+            ],
+            "ORDER BY report_id, recommendation_number",
+        )
     ]
     return data
 
@@ -222,10 +404,10 @@ class _Svg:
             f'fill="{fill}"{stroke_attr}{extra}>{body}</rect>'
         )
 
-    def circle(self, cx, cy, r, fill, tip):
+    def circle(self, cx, cy, r, fill, tip, extra=""):
         self.marks += 1
         self.parts.append(
-            f'<circle class="mark" cx="{cx:.1f}" cy="{cy:.1f}" r="{r}" fill="{fill}" stroke="#333333">'
+            f'<circle class="mark" cx="{cx:.1f}" cy="{cy:.1f}" r="{r}" fill="{fill}" stroke="#333333"{extra}>'
             f"<title>{esc(tip)}</title></circle>"
         )
 
@@ -255,20 +437,19 @@ class _Svg:
             f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
             f'aria-labelledby="{self.chart_id}-title {self.chart_id}-desc" font-family="{FONT}">'
             f'<title id="{self.chart_id}-title">{esc(self.title)}</title>'
-            f'<desc id="{self.chart_id}-desc">{esc(self.description)}</desc>'
-            + "".join(self.parts)
-            + "</svg>"
+            f'<desc id="{self.chart_id}-desc">{esc(self.description)}</desc>' + "".join(self.parts) + "</svg>"
         )
 
 
-def _legend(svg: _Svg, x: float, y: float, entries: list[tuple[str, str]], width: float) -> float:
-    """Swatches and labels, wrapping at `width`; returns the y below the legend."""
+def _legend(svg: _Svg, x: float, y: float, entries: list[tuple], width: float) -> float:
+    """Swatches and labels, wrapping at `width`; returns the y below the legend. An entry is (label, fill)
+    or (label, fill, extra attributes of its swatch)."""
     cursor_x, cursor_y = x, y
-    for label, fill in entries:
+    for label, fill, *extra in entries:
         item_width = 22 + 6.2 * len(label)
         if cursor_x > x and cursor_x + item_width > x + width:
             cursor_x, cursor_y = x, cursor_y + 18
-        svg.rect(cursor_x, cursor_y, 12, 12, fill, mark=False, stroke="#555555")
+        svg.rect(cursor_x, cursor_y, 12, 12, fill, mark=False, stroke="#555555", extra="".join(extra))
         svg.text(cursor_x + 17, cursor_y + 10.5, label, size=11)
         cursor_x += item_width + 12
     return cursor_y + 24
@@ -278,7 +459,7 @@ def _table(headers: list[str], rows: list[list[object]]) -> str:
     head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{esc(cell)}</td>" for cell in row) + "</tr>" for row in rows)
     return (
-        f'<details><summary>The figures as a table</summary><table><thead><tr>{head}</tr></thead>'
+        f"<details><summary>The figures as a table</summary><table><thead><tr>{head}</tr></thead>"
         f"<tbody>{body}</tbody></table></details>"
     )
 
@@ -302,12 +483,13 @@ def chart_judgements(data: ReportData) -> tuple[str, int]:
     caption = (
         "Graded inspections per year (the year of the inspection's last day; of its first day or publication "
         "when that is not stated), one panel per inspection framework, stacked by the overall effectiveness "
-        "judgement."
+        "judgement. The 2026 framework gives no overall grade: its panel is stacked by each inspection's "
+        "worst judgement."
     )
     counts: dict[str, Counter] = defaultdict(Counter)  # framework -> (year, grade) -> n
     for event in data.inspections:
         year = event.date.year if event.date else None
-        counts[event.kind][(year, _grade_key(event.grade))] += 1
+        counts[event.framework][(year, _grade_key(event.grade))] += 1
     if not counts:
         return _figure(chart_id, heading, caption, _empty("No graded inspection is loaded.")), 0
     frameworks = [kind for kind in FRAMEWORKS if kind in counts] + sorted(set(counts) - set(FRAMEWORKS))
@@ -316,8 +498,11 @@ def chart_judgements(data: ReportData) -> tuple[str, int]:
     if any(year is None for c in counts.values() for year, _ in c):
         columns.append(None)
     grades = [grade for grade, _, _ in GRADE_STYLES if any(g == grade for c in counts.values() for _, g in c)]
-    totals = {(kind, year): sum(n for (y, _), n in counts[kind].items() if y == year) for kind in frameworks
-              for year in columns}
+    totals = {
+        (kind, year): sum(n for (y, _), n in counts[kind].items() if y == year)
+        for kind in frameworks
+        for year in columns
+    }
     top = max(totals.values())
 
     left, plot_width, panel_height, gap = 300, max(480, 46 * len(columns)), 110, 26
@@ -330,8 +515,11 @@ def chart_judgements(data: ReportData) -> tuple[str, int]:
         f"{_plural(total, 'graded inspection')} in {_plural(len(frameworks), 'framework')}, "
         + "; ".join(
             f"{FRAMEWORKS.get(kind, kind)}: "
-            + ", ".join(f"{n} {grade}" for grade in grades if (n := sum(v for (_, g), v in counts[kind].items()
-                                                                             if g == grade)))
+            + ", ".join(
+                f"{n} {grade}"
+                for grade in grades
+                if (n := sum(v for (_, g), v in counts[kind].items() if g == grade))
+            )
             for kind in frameworks
         )
         + "."
@@ -340,7 +528,9 @@ def chart_judgements(data: ReportData) -> tuple[str, int]:
     y = _legend(svg, left, 8, [(grade, GRADE_FILL[grade]) for grade in grades], plot_width)
     for kind in frameworks:
         base = y + panel_height
-        svg.text(left - 10, y + panel_height / 2, FRAMEWORKS.get(kind, kind), size=11, anchor="end", weight="bold")
+        svg.text(
+            left - 10, y + panel_height / 2, FRAMEWORKS.get(kind, kind), size=11, anchor="end", weight="bold"
+        )
         svg.line(left, base, left + plot_width, base, stroke="#555555")
         svg.line(left, y, left, base, stroke="#555555")
         svg.line(left - 3, base - bar_room, left, base - bar_room, stroke="#555555")
@@ -354,25 +544,43 @@ def chart_judgements(data: ReportData) -> tuple[str, int]:
                 if not n:
                     continue
                 h = bar_room * n / top
-                svg.rect(x, base - stacked - h, bar, h, GRADE_FILL[grade], stroke="#ffffff",
-                         tip=f"{FRAMEWORKS.get(kind, kind)}, {year or UNDATED}: {_plural(n, 'inspection')} {grade}")
+                svg.rect(
+                    x,
+                    base - stacked - h,
+                    bar,
+                    h,
+                    GRADE_FILL[grade],
+                    stroke="#ffffff",
+                    tip=f"{FRAMEWORKS.get(kind, kind)}, {year or UNDATED}: {_plural(n, 'inspection')} {grade}",
+                )
                 stacked += h
             if totals[(kind, year)]:
                 svg.text(x + bar / 2, base - stacked - 3, str(totals[(kind, year)]), size=9, anchor="middle")
         y = base + gap
     for index, year in enumerate(columns):
-        svg.text(left + slot * (index + 0.5), y - gap + 16, year or "n.d.", size=10, anchor="middle",
-                 tip=None if year else UNDATED)
+        svg.text(
+            left + slot * (index + 0.5),
+            y - gap + 16,
+            year or "n.d.",
+            size=10,
+            anchor="middle",
+            tip=None if year else UNDATED,
+        )
     table = _table(
         ["framework", "year", *grades],
-        [[FRAMEWORKS.get(kind, kind), year or UNDATED, *(counts[kind].get((year, g), 0) for g in grades)]
-         for kind in frameworks for year in columns if totals[(kind, year)]],
+        [
+            [FRAMEWORKS.get(kind, kind), year or UNDATED, *(counts[kind].get((year, g), 0) for g in grades)]
+            for kind in frameworks
+            for year in columns
+            if totals[(kind, year)]
+        ],
     )
     return _figure(chart_id, heading, caption, svg.render(width, y + 4) + table), svg.marks
 
 
 def _latest_grades(data: ReportData) -> dict[str, Event]:
-    """Each authority's latest inspection with an overall grade: latest known date first, undated last."""
+    """Each authority's latest graded inspection (by its overall grade or, in a framework without one, by
+    its worst judgement): latest known date first, undated last."""
     latest: dict[str, Event] = {}
     for event in data.inspections:
         if event.authority_id is None or event.grade is None:
@@ -393,8 +601,10 @@ def chart_current_grades(data: ReportData) -> tuple[str, int]:
     heading = "Latest overall grade of every authority, by region"
     caption = (
         "Each current authority, and each former one with a report loaded, coloured by the overall "
-        "effectiveness of its latest graded inspection in the warehouse; white where none is loaded. "
-        "Hover over a cell for the inspection's date and type."
+        "effectiveness of its latest graded inspection in the warehouse; white where none is loaded (which "
+        "says what the warehouse holds, not that Ofsted never inspected it). The 2026 framework gives no "
+        "overall grade: a dashed border marks an authority shown by its worst judgement. Hover over a cell "
+        "for the inspection's date and type."
     )
     latest = _latest_grades(data)
     with_reports = {e.authority_id for e in data.inspections + data.visits}
@@ -412,17 +622,23 @@ def chart_current_grades(data: ReportData) -> tuple[str, int]:
 
     columns, cell_w, cell_h, pad, left = 6, 186, 36, 4, 10
     width = left + columns * (cell_w + pad) + 10
-    used = [grade for grade, _, _ in GRADE_STYLES if any(_grade_key(e.grade) == grade for e in latest.values())]
-    tally = Counter(_grade_key(latest[a.authority_id].grade) if a.authority_id in latest else NEVER_GRADED
-                    for a in authorities)
+    used = [
+        grade for grade, _, _ in GRADE_STYLES if any(_grade_key(e.grade) == grade for e in latest.values())
+    ]
+    tally = Counter(
+        _grade_key(latest[a.authority_id].grade) if a.authority_id in latest else NEVER_GRADED
+        for a in authorities
+    )
     description = (
         f"{_plural(len(authorities), 'authority', 'authorities')} in {_plural(len(regions), 'region')}: "
         + ", ".join(f"{n} {grade}" for grade, n in tally.most_common())
         + "."
     )
     svg = _Svg(chart_id, heading, description)
-    y = _legend(svg, left, 8, [(g, GRADE_FILL[g]) for g in used] + [(NEVER_GRADED, NEVER_GRADED_FILL)],
-                width - 2 * left)
+    legend = [(g, GRADE_FILL[g]) for g in used] + [(NEVER_GRADED, NEVER_GRADED_FILL)]
+    if any(e.grade_note for e in latest.values()):
+        legend.append((NO_OVERALL_NOTE, "#ffffff", DASHED))
+    y = _legend(svg, left, 8, legend, width - 2 * left)
     rows = []
     for region in regions:
         members = sorted(by_region[region], key=lambda a: a.name.casefold())
@@ -433,21 +649,37 @@ def chart_current_grades(data: ReportData) -> tuple[str, int]:
             top = y + (index // columns) * (cell_h + pad)
             event = latest.get(authority.authority_id)
             name = authority.name + ("" if authority.is_current else " (former)")
+            extra, stroke = f' data-authority="{esc(authority.authority_id)}"', "#888888"
             if event is None:
-                fill, ink, detail = NEVER_GRADED_FILL, "#444444", "no graded inspection loaded"
+                fill, ink = NEVER_GRADED_FILL, "#444444"
+                detail = "visits only" if authority.authority_id in with_reports else "no report loaded"
                 tip = f"{name}: no graded inspection loaded"
+                shown = "no graded inspection loaded"
             else:
                 grade = _grade_key(event.grade)
                 fill, ink = GRADE_FILL[grade], GRADE_INK[grade]
                 when = event.date.year if event.date else "n.d."
                 detail = f"{SHORT_GRADES.get(event.grade, event.grade)} · {when}"
                 tip = f"{name}: {event.grade}, {event.label}, {_fmt_date(event.date)}"
-            svg.rect(x, top, cell_w, cell_h, fill, tip=tip, stroke="#888888",
-                     extra=f' data-authority="{esc(authority.authority_id)}"')
+                shown = event.grade
+                if event.grade_note:
+                    detail = "worst: " + detail
+                    tip = f"{name}: {event.grade_note}: {event.grade}, {event.label}, {_fmt_date(event.date)}"
+                    shown = f"{event.grade} ({event.grade_note})"
+                    extra, stroke = extra + DASHED, "#222222"
+            svg.rect(x, top, cell_w, cell_h, fill, tip=tip, stroke=stroke, extra=extra)
             svg.text(x + 5, top + 14, _clip(name, 25), size=10.5, fill=ink, weight="bold", tip=tip)
-            svg.text(x + 5, top + 29, _clip(detail, 34), size=9.5, fill=ink, tip=tip)
-            rows.append([region, name, authority.authority_id, event.grade if event else "no graded inspection loaded",
-                         _fmt_date(event.date) if event else "", event.label if event else ""])
+            svg.text(x + 5, top + 29, _clip(detail, 36), size=9.5, fill=ink, tip=tip)
+            rows.append(
+                [
+                    region,
+                    name,
+                    authority.authority_id,
+                    shown,
+                    _fmt_date(event.date) if event else "",
+                    event.label if event else "",
+                ]
+            )
         y += math.ceil(len(members) / columns) * (cell_h + pad) + 10
     table = _table(["region", "authority", "GSS code", "latest overall grade", "date", "inspection"], rows)
     return _figure(chart_id, heading, caption, svg.render(width, y) + table), svg.marks
@@ -468,7 +700,8 @@ def chart_timelines(data: ReportData) -> tuple[str, int]:
     heading = "Each authority's inspections and visits over time"
     caption = (
         "One row per authority with a report loaded. Circles are graded inspections, coloured by overall "
-        "effectiveness; diamonds are monitoring visits and triangles focused visits. Each is placed at its "
+        "effectiveness (a dashed ring: a 2026 inspection, which has no overall grade, by its worst judgement); "
+        "diamonds are monitoring visits and triangles focused visits. Each is placed at its "
         "last day, or at its first day, letter or publication date when that is not stated."
     )
     events = data.inspections + data.visits
@@ -523,13 +756,18 @@ def chart_timelines(data: ReportData) -> tuple[str, int]:
         middle = top + index * row_h + row_h / 2
         svg.text(left - 10, middle + 4, _clip(name, 34), size=11, anchor="end", tip=name)
         for event in sorted(by_authority[key], key=lambda e: e.date or dt.date.max):
-            when = _fmt_date(event.date) + ("" if event.dated_by in ("last day", UNDATED) else f" ({event.dated_by})")
+            when = _fmt_date(event.date) + (
+                "" if event.dated_by in ("last day", UNDATED) else f" ({event.dated_by})"
+            )
             if event.kind in VISIT_STYLES:
                 tip = f"{name}: {event.label}, {when}"
                 rows.append([name, event.label, when, ""])
             else:
-                tip = f"{name}: {event.label}, {when}: {event.grade or NO_GRADE.lower()}"
-                rows.append([name, event.label, when, event.grade or NO_GRADE.lower()])
+                grade = event.grade or NO_GRADE.lower()
+                if event.grade_note:
+                    grade = f"{event.grade} ({event.grade_note})"
+                tip = f"{name}: {event.label}, {when}: {grade}"
+                rows.append([name, event.label, when, grade])
             if event.date is None:
                 continue
             x = x_of(event.date)
@@ -537,7 +775,14 @@ def chart_timelines(data: ReportData) -> tuple[str, int]:
                 draw = _diamond if event.kind == "monitoring_visit" else _triangle
                 svg.path(draw(x, middle, 6), VISIT_STYLES[event.kind][1], tip=tip)
             else:
-                svg.circle(x, middle, 6, GRADE_FILL[_grade_key(event.grade)], tip)
+                svg.circle(
+                    x,
+                    middle,
+                    6,
+                    GRADE_FILL[_grade_key(event.grade)],
+                    tip,
+                    extra=' stroke-dasharray="3 2" stroke-width="2"' if event.grade_note else "",
+                )
     for year in range(first_year, last_year + 1):
         svg.text(x_of(dt.date(year, 7, 1)), bottom + 14, str(year), size=10, anchor="middle")
     note = ""
@@ -547,54 +792,243 @@ def chart_timelines(data: ReportData) -> tuple[str, int]:
     return _figure(chart_id, heading, caption, svg.render(width, bottom + 22) + note + table), svg.marks
 
 
-def chart_recommendations(data: ReportData) -> tuple[str, int]:
-    """(d) Recommendations by timescale, stacked by the type of report that made them."""
-    chart_id = "chart-recommendations"
-    heading = "Recommendations by timescale"
+FRAMEWORK_SHORT = {
+    "child_protection_inspection": "Child prot.",
+    "looked_after_children_inspection": "LAC 2013",
+    "sif_inspection": "SIF",
+    "lscb_review": "LSCB review",
+    "ilacs_inspection": "ILACS",
+    ILACS_2026: "ILACS 2026",
+    "monitoring_visit": "Monitoring",
+    "focused_visit": "Focused visit",
+    "other": "Other",
+}
+# Ofsted's categories of focused visit, in the order they are listed; the 2020-21 assurance visits after them
+VISIT_THEMES = [
+    "Front door",
+    "Children in need/subject to a plan",
+    "Children in care",
+    "Care leavers",
+    "Achieving permanence",
+    "Vulnerable adolescents",
+    "Assurance visit",
+]
+# a sequential blue scale, light to dark, for the heat maps
+BLUES = [(247, 251, 255), (198, 219, 239), (107, 174, 214), (33, 113, 181), (8, 48, 107)]
+
+
+def _shade(fraction: float) -> tuple[str, str]:
+    """Fill and text colour for a share between 0 and 1 of the darkest cell."""
+    position = min(max(fraction, 0.0), 1.0) * (len(BLUES) - 1)
+    low = min(int(position), len(BLUES) - 2)
+    weight = position - low
+    rgb = [round(a + (b - a) * weight) for a, b in zip(BLUES[low], BLUES[low + 1])]
+    return "#{:02x}{:02x}{:02x}".format(*rgb), "#ffffff" if position > 2.2 else "#000000"
+
+
+def _report_places(data: ReportData) -> dict[str, tuple[dt.date | None, str]]:
+    """Each report's date and framework: an inspection's or visit's own date, else its publication."""
+    places = {rid: (src.publication_date, src.report_type or "other") for rid, src in data.sources.items()}
+    for event in data.inspections + data.visits:
+        if event.report_id:
+            published = places.get(event.report_id, (None, ""))[0]
+            places[event.report_id] = (event.date or published, event.framework)
+    return places
+
+
+def _heatmap(
+    svg: _Svg,
+    x: float,
+    y: float,
+    rows: list[str],
+    columns: list[tuple[object, str]],
+    counts: Counter,
+    scale: dict[object, int] | None,
+    cell_w: float,
+    cell_h: float,
+    tip: str,
+) -> float:
+    """One block of a heat map: a header row, then a cell per (row, column) holding its count, shaded by
+    its share of the column's `scale` total (or, without totals, by the count against the block's
+    largest). `tip` is formatted with row, column, n and share. Returns the block's right edge."""
+
+    def share(row, key) -> float:
+        n = counts.get((row, key), 0)
+        return n / scale[key] if scale and scale.get(key) else float(n)
+
+    largest = max((share(r, k) for r in rows for k, _ in columns), default=0) or 1
+    for index, (_, label) in enumerate(columns):
+        svg.text(x + index * cell_w + cell_w / 2, y - 6, label, size=10, anchor="middle")
+    for row_index, row in enumerate(rows):
+        top = y + row_index * cell_h
+        for index, (key, label) in enumerate(columns):
+            left = x + index * cell_w
+            n = counts.get((row, key), 0)
+            if not n:
+                svg.rect(left, top, cell_w, cell_h, "#fafafa", mark=False, stroke="#eeeeee")
+                continue
+            fraction = share(row, key)
+            fill, ink = _shade(fraction / largest)
+            percent = f"{fraction:.0%}" if scale else ""
+            svg.rect(
+                left,
+                top,
+                cell_w,
+                cell_h,
+                fill,
+                stroke="#ffffff",
+                tip=tip.format(row=row, column=label, n=n, share=percent),
+            )
+            svg.text(left + cell_w / 2, top + cell_h - 4.5, str(n), size=9, anchor="middle", fill=ink)
+    return x + len(columns) * cell_w
+
+
+def chart_recommendation_themes(data: ReportData) -> tuple[str, int]:
+    """(d) Recommendations by theme: by year of the report that made them, and by framework."""
+    chart_id = "chart-recommendation-themes"
+    heading = "Recommendation themes by year and by framework"
     caption = (
-        "Recommendations and areas for improvement by the timescale the report gives them, stacked by the "
-        "type of report that made them."
+        "How many recommendations and areas for improvement touch each theme the warehouse finds in their "
+        "wording (one recommendation may touch several), by the year of the report that made them and by "
+        "its framework. A cell is shaded by its share of that column's recommendations, so years and "
+        "frameworks with more reports compare fairly; the number is the count."
     )
     if not data.recommendations:
         return _figure(chart_id, heading, caption, _empty("No recommendation is loaded.")), 0
-    known = {key for key, _ in TIMESCALES}
-    timescales = list(TIMESCALES) + sorted({(t, t) for t, _, _ in data.recommendations if t not in known})
-    types = [t for t in FRAMEWORKS if any(r == t for _, r, _ in data.recommendations)]
-    types += sorted({r or "other" for _, r, _ in data.recommendations} - set(types))
-    fills = {t: TYPE_FILLS[i % len(TYPE_FILLS)] for i, t in enumerate(types)}
+    places = _report_places(data)
     counts: Counter = Counter()
-    for timescale, report_type, n in data.recommendations:
-        counts[(timescale, report_type or "other")] += n
-    totals = {key: sum(counts[(key, t)] for t in types) for key, _ in timescales}
-    top = max(totals.values())
+    per_column: Counter = Counter()  # recommendations per year and per framework
+    totals: Counter = Counter()
+    for rec in data.recommendations:
+        date, framework = places.get(rec.report_id, (None, "other"))
+        year = date.year if date else None
+        per_column[("year", year)] += 1
+        per_column[("framework", framework)] += 1
+        for theme in rec.themes or [NO_THEME]:
+            counts[(theme, ("year", year))] += 1
+            counts[(theme, ("framework", framework))] += 1
+            totals[theme] += 1
+    last = {"other", NO_THEME}
+    themes = sorted(totals, key=lambda t: (t in last, -totals[t], t))
+    years = sorted(y for kind, y in per_column if kind == "year" and y is not None)
+    year_columns = [(("year", y), str(y)) for y in range(years[0], years[-1] + 1)] if years else []
+    if ("year", None) in per_column:
+        year_columns.append((("year", None), "n.d."))
+    frameworks = [k for k in FRAMEWORKS if ("framework", k) in per_column]
+    frameworks += sorted({k for kind, k in per_column if kind == "framework"} - set(frameworks))
+    framework_columns = [(("framework", k), FRAMEWORK_SHORT.get(k, k)) for k in frameworks]
 
-    left, plot_width, bar_h, gap = 170, 600, 26, 12
-    width = left + plot_width + 60
+    left, cell_h, year_w, framework_w, gap = 250, 17, 38, 84, 28
+    width = left + year_w * len(year_columns) + gap + framework_w * len(framework_columns) + 70
     description = (
-        f"{_plural(sum(totals.values()), 'recommendation')}: "
-        + ", ".join(f"{totals[key]} {label.lower()}" for key, label in timescales)
-        + "."
+        f"{_plural(len(data.recommendations), 'recommendation')} under {_plural(len(themes), 'theme')}; "
+        "the most frequent: " + ", ".join(f"{t} ({totals[t]})" for t in themes[:5]) + "."
     )
     svg = _Svg(chart_id, heading, description)
-    y = _legend(svg, left, 8, [(FRAMEWORKS.get(t, t), fills[t]) for t in types], plot_width)
-    rows = []
-    for key, label in timescales:
-        svg.text(left - 10, y + bar_h / 2 + 4, label, size=12, anchor="end")
-        x = left
-        for report_type in types:
-            n = counts.get((key, report_type), 0)
-            if not n:
-                continue
-            w = plot_width * n / top
-            svg.rect(x, y, w, bar_h, fills[report_type], stroke="#ffffff",
-                     tip=f"{label}: {n} from {FRAMEWORKS.get(report_type, report_type)}")
-            x += w
-            rows.append([label, FRAMEWORKS.get(report_type, report_type), n])
-        svg.text(x + 6, y + bar_h / 2 + 4, str(totals[key]), size=11)
-        y += bar_h + gap
-    svg.line(left, y - gap - (bar_h + gap) * len(timescales) + gap - 4, left, y - gap + 4, stroke="#555555")
-    table = _table(["timescale", "report type", "recommendations"], rows)
-    return _figure(chart_id, heading, caption, svg.render(width, y) + table), svg.marks
+    svg.text(left, 16, "By year of the report", size=11, weight="bold")
+    framework_x = left + year_w * len(year_columns) + gap
+    svg.text(framework_x, 16, "By framework", size=11, weight="bold")
+    top = 44
+    for index, theme in enumerate(themes):
+        svg.text(
+            left - 8, top + index * cell_h + cell_h - 4.5, _clip(theme, 38), size=11, anchor="end", tip=theme
+        )
+    scale = {key: n for key, n in per_column.items()}
+    _heatmap(
+        svg,
+        left,
+        top,
+        themes,
+        year_columns,
+        counts,
+        scale,
+        year_w,
+        cell_h,
+        "{row}, {column}: {n} recommendations ({share} of that year's)",
+    )
+    right = _heatmap(
+        svg,
+        framework_x,
+        top,
+        themes,
+        framework_columns,
+        counts,
+        scale,
+        framework_w,
+        cell_h,
+        "{row}, {column}: {n} recommendations ({share} of that framework's)",
+    )
+    svg.text(right + 8, top - 6, "all", size=10)
+    for index, theme in enumerate(themes):
+        svg.text(right + 8, top + index * cell_h + cell_h - 4.5, str(totals[theme]), size=9)
+    bottom = top + len(themes) * cell_h
+    svg.text(left - 8, bottom + 14, "recommendations", size=10, anchor="end")
+    for index, (key, _) in enumerate(year_columns):
+        svg.text(
+            left + index * year_w + year_w / 2, bottom + 14, str(per_column[key]), size=9, anchor="middle"
+        )
+    for index, (key, _) in enumerate(framework_columns):
+        svg.text(
+            framework_x + index * framework_w + framework_w / 2,
+            bottom + 14,
+            str(per_column[key]),
+            size=9,
+            anchor="middle",
+        )
+    table = _table(
+        ["theme", *(label for _, label in year_columns), *(FRAMEWORKS.get(k, k) for k in frameworks), "all"],
+        [
+            [
+                theme,
+                *(counts.get((theme, key), 0) for key, _ in year_columns + framework_columns),
+                totals[theme],
+            ]
+            for theme in themes
+        ],
+    )
+    return _figure(chart_id, heading, caption, svg.render(width, bottom + 24) + table), svg.marks
+
+
+def chart_visit_themes(data: ReportData) -> tuple[str, int]:
+    """(e) Focused visits by the theme Ofsted gave them, year by year."""
+    chart_id = "chart-visit-themes"
+    heading = "Focused visits by theme"
+    caption = (
+        "Focused visit letters by the theme Ofsted gave the visit (its own categories; the 2020-21 "
+        "assurance visits too), by the year of the visit. Darker cells hold more visits."
+    )
+    visits = [e for e in data.visits if e.kind == "focused_visit"]
+    if not visits:
+        return _figure(chart_id, heading, caption, _empty("No focused visit is loaded.")), 0
+    counts: Counter = Counter((e.theme or NO_THEME, e.date.year if e.date else None) for e in visits)
+    totals: Counter = Counter(e.theme or NO_THEME for e in visits)
+    themes = [t for t in VISIT_THEMES if t in totals] + sorted(set(totals) - set(VISIT_THEMES) - {NO_THEME})
+    themes += [NO_THEME] if NO_THEME in totals else []
+    years = sorted({year for _, year in counts if year is not None})
+    columns: list[tuple[object, str]] = [(y, str(y)) for y in range(years[0], years[-1] + 1)] if years else []
+    if any(year is None for _, year in counts):
+        columns.append((None, "n.d."))
+    left, cell_w, cell_h = 250, 44, 20
+    right = left + cell_w * len(columns)
+    description = (
+        f"{_plural(len(visits), 'focused visit')}: " + ", ".join(f"{totals[t]} {t}" for t in themes) + "."
+    )
+    svg = _Svg(chart_id, heading, description)
+    top = 24
+    for index, theme in enumerate(themes):
+        svg.text(left - 8, top + index * cell_h + cell_h - 6, theme, size=11, anchor="end")
+    _heatmap(
+        svg, left, top, themes, columns, counts, None, cell_w, cell_h, "{row}, {column}: {n} focused visits"
+    )
+    svg.text(right + 8, top - 6, "all", size=10)
+    for index, theme in enumerate(themes):
+        svg.text(right + 8, top + index * cell_h + cell_h - 6, str(totals[theme]), size=10)
+    bottom = top + len(themes) * cell_h
+    table = _table(
+        ["theme", *(label for _, label in columns), "all"],
+        [[t, *(counts.get((t, y), 0) for y, _ in columns), totals[t]] for t in themes],
+    )
+    return _figure(chart_id, heading, caption, svg.render(right + 60, bottom + 8) + table), svg.marks
 
 
 STYLE = """
@@ -612,7 +1046,13 @@ th, td { border: 1px solid #ddd; padding: 2px 8px; text-align: left; }
 nav a { margin-right: 1em; }
 """
 
-CHARTS = (chart_judgements, chart_current_grades, chart_timelines, chart_recommendations)
+CHARTS = (
+    chart_judgements,
+    chart_current_grades,
+    chart_timelines,
+    chart_recommendation_themes,
+    chart_visit_themes,
+)
 
 
 def render_report(data: ReportData) -> tuple[str, dict[str, int]]:
@@ -624,12 +1064,13 @@ def render_report(data: ReportData) -> tuple[str, dict[str, int]]:
         marks[figure.split('"', 2)[1]] = count
     published = (
         f"publication of {data.published_at:%Y-%m-%d %H:%M:%S} UTC (run {data.run_id})"
-        if data.published_at else "the warehouse (no publication recorded)"
+        if data.published_at
+        else "the warehouse (no publication recorded)"
     )
     summary = (
         f"{_plural(data.report_count, 'report')} loaded: {_plural(len(data.inspections), 'graded inspection')}, "
         f"{_plural(len(data.visits), 'visit letter')}, "
-        f"{_plural(sum(n for _, _, n in data.recommendations), 'recommendation')}."
+        f"{_plural(len(data.recommendations), 'recommendation')}."
     )
     nav = "".join(f'<a href="#{chart_id}">{esc(chart_id.removeprefix("chart-"))}</a>' for chart_id in marks)
     page = (
@@ -639,9 +1080,7 @@ def render_report(data: ReportData) -> tuple[str, dict[str, int]]:
         f"<style>{STYLE}</style></head><body>"
         "<header><h1>Ofsted inspections of local authority children's services</h1>"
         f'<p class="meta">Built from the {esc(published)}. {esc(summary)}</p>'
-        f"<nav>{nav}</nav></header><main>"
-        + "".join(figures)
-        + "</main></body></html>\n"
+        f"<nav>{nav}</nav></header><main>" + "".join(figures) + "</main></body></html>\n"
     )
     return page, marks
 
@@ -659,7 +1098,9 @@ def write_atomically(path: Path, text: str) -> None:
 def report_is_current(report_dir: Path, published_path: Path) -> bool:
     """Whether the report exists and was written after the published file it shows."""
     page = report_dir / REPORT_FILE
-    return page.is_file() and published_path.is_file() and page.stat().st_mtime >= published_path.stat().st_mtime
+    return (
+        page.is_file() and published_path.is_file() and page.stat().st_mtime >= published_path.stat().st_mtime
+    )
 
 
 def build_report(published_path: Path, report_dir: Path) -> ReportResult:

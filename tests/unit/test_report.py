@@ -22,7 +22,13 @@ from orchestration.lib.report import (
 from orchestration.summary import report_error
 from tests.support import environment
 
-CHARTS = ["chart-judgements", "chart-current-grades", "chart-timelines", "chart-recommendations"]
+CHARTS = [
+    "chart-judgements",
+    "chart-current-grades",
+    "chart-timelines",
+    "chart-recommendation-themes",
+    "chart-visit-themes",
+]
 
 MARTS = """
 CREATE SCHEMA marts;
@@ -43,8 +49,53 @@ CREATE TABLE marts.fct_recommendations (recommendation_id VARCHAR, report_id VAR
                                         report_type VARCHAR);
 """
 
+# what a current warehouse publishes besides: judgements with their pages, themes, the sources of reports
+CURRENT = """
+ALTER TABLE marts.dim_reports ADD COLUMN source_file VARCHAR;
+ALTER TABLE marts.dim_reports ADD COLUMN source_url VARCHAR;
+ALTER TABLE marts.dim_local_authorities ADD COLUMN statistical_neighbours VARCHAR[];
+ALTER TABLE marts.fct_inspections ADD COLUMN report_id VARCHAR;
+ALTER TABLE marts.fct_visits ADD COLUMN report_id VARCHAR;
+ALTER TABLE marts.fct_visits ADD COLUMN visit_theme VARCHAR;
+ALTER TABLE marts.fct_recommendations ADD COLUMN local_authority_id VARCHAR;
+ALTER TABLE marts.fct_recommendations ADD COLUMN recommendation_number INTEGER;
+ALTER TABLE marts.fct_recommendations ADD COLUMN recommendation_text VARCHAR;
+ALTER TABLE marts.fct_recommendations ADD COLUMN page_number INTEGER;
+CREATE TABLE marts.fct_judgements (inspection_id VARCHAR, judgement_area VARCHAR, grade VARCHAR,
+                                   grade_rank INTEGER, page_number INTEGER);
+CREATE TABLE marts.fct_recommendation_themes (recommendation_id VARCHAR, theme VARCHAR);
+CREATE TABLE audit.file_ledger (source_file VARCHAR, status VARCHAR, status_reason VARCHAR);
+"""
 
-def make_warehouse(path: Path, rows: bool = True) -> Path:
+# Trafford, inspected under the April 2026 framework: four judgements, two Inadequate, no overall grade
+CURRENT_ROWS = """
+INSERT INTO marts.dim_local_authorities VALUES ('E6', 'Trafford', 'North West', true, ['E1', 'E3', 'E2']);
+UPDATE marts.dim_local_authorities SET statistical_neighbours = ['E6'] WHERE local_authority_id = 'E1';
+INSERT INTO marts.dim_reports VALUES ('r9', 'ilacs_inspection', 'e6/trafford 2026.pdf', NULL);
+UPDATE marts.dim_reports SET source_file = report_id || '.pdf' WHERE source_file IS NULL;
+UPDATE marts.dim_reports SET source_url = 'https://files.example/r2?x=1&y=2' WHERE report_id = 'r2';
+INSERT INTO marts.fct_inspections VALUES
+  ('r9', 'E6', 'ilacs_inspection', 'standard', '2026-05-11', '2026-05-22', NULL, NULL, 'r9');
+UPDATE marts.fct_inspections SET report_id = inspection_id WHERE report_id IS NULL;
+UPDATE marts.fct_visits SET report_id = visit_id;
+UPDATE marts.fct_visits SET visit_theme = 'Front door' WHERE visit_id = 'r6';
+INSERT INTO marts.fct_judgements VALUES
+  ('r1', 'overall_effectiveness', 'Inadequate', 4, 1),
+  ('r9', 'impact_of_leaders', 'Inadequate', 4, 2), ('r9', 'help_and_protection', 'Inadequate', 4, 3),
+  ('r9', 'children_in_care', 'Requires improvement to be good', 3, 3), ('r9', 'care_leavers', 'Good', 2, 4);
+INSERT INTO marts.fct_recommendations VALUES ('e', 'r9', NULL, 'ilacs_inspection', 'E6', 1,
+  'Improve the <front door> & the timeliness of assessments.', 7);
+UPDATE marts.fct_recommendations SET page_number = 5, recommendation_number = 1 WHERE page_number IS NULL;
+INSERT INTO marts.fct_recommendation_themes VALUES ('a', 'planning'), ('b', 'planning'), ('b', 'assessment'),
+  ('c', 'workforce'), ('d', 'planning'), ('e', 'thresholds and the front door'), ('e', 'timeliness and drift');
+INSERT INTO audit.file_ledger VALUES ('r1.pdf', 'loaded', NULL),
+  ('held/letter <b>.pdf', 'held_back', 'letter_date is null: every letter is dated');
+"""
+
+
+def make_warehouse(path: Path, rows: bool = True, current: bool = True) -> Path:
+    """A small published file; `current=False` gives the marts of an older warehouse, without judgements,
+    themes or sources."""
     con = duckdb.connect(str(path))
     try:
         con.execute(MARTS)
@@ -74,6 +125,10 @@ def make_warehouse(path: Path, rows: bool = True) -> Path:
                      ('a', 'r1', 'immediately', 'sif_inspection'), ('b', 'r1', 'within_3_months', 'sif_inspection'),
                      ('c', 'r1', NULL, 'sif_inspection'), ('d', 'r2', NULL, 'ilacs_inspection');"""
             )
+        if current:
+            con.execute(CURRENT)
+        if current and rows:
+            con.execute(CURRENT_ROWS)
     finally:
         con.close()
     return path
@@ -147,15 +202,62 @@ def test_nulls_are_drawn_where_they_can_be_and_listed_where_not(tmp_path):
     assert marks["chart-timelines"] == len(data.inspections) + len(data.visits) - 2
     # E1's latest grade is the 2021 Good, not the 2015 Inadequate; E3 was never inspected; E5, a former
     # authority without reports, is left out; E9, absent from the dimension, still appears
-    assert "King&#x27;s Lynn &lt;&amp;&gt; &quot;West&quot;: Good, ILACS (2018-) (standard), 2021-03-01" in page
+    assert (
+        "King&#x27;s Lynn &lt;&amp;&gt; &quot;West&quot;: Good, ILACS (2018-) (standard), 2021-03-01" in page
+    )
     assert "Never Inspected: no graded inspection loaded" in page
     assert "Old Shire (former)" in page and "Quiet Former" not in page
     assert 'data-authority="E9"' in page and "Region not known" in page
-    assert marks["chart-current-grades"] == 5  # E1, E2, E3, E4, E9
+    assert marks["chart-current-grades"] == 6  # E1, E2, E3, E4, E6, E9
     # a visit letter whose authority is not known still has a row
     assert "Authority not identified" in page
-    # the recommendations: 1 immediately, 1 within 3 months, 2 without a timescale
-    assert "4 recommendations: 1 immediately, 1 within 3 months, 0 within 6 months, 2 no timescale given." in page
+
+
+def test_the_2026_framework_is_shown_by_its_worst_judgement(tmp_path):
+    con = attach_published(make_warehouse(tmp_path / "ofsted.duckdb"))
+    try:
+        data = read_report_data(con)
+    finally:
+        con.close()
+    page, marks = render_report(data)
+    [trafford] = [e for e in data.inspections if e.authority_id == "E6"]
+    assert (trafford.framework, trafford.grade) == ("ilacs_2026", "Inadequate")
+    assert trafford.grade_note == "2026 framework: no overall grade; worst judgement shown"
+    assert "Trafford: 2026 framework: no overall grade; worst judgement shown: Inadequate" in page
+    assert "Trafford: no graded inspection" not in page
+    assert "ILACS 2026 framework (no overall grade)" in page  # its own panel in the year chart
+    # an inspection without an overall grade and without judgements stays ungraded
+    [surrey] = [e for e in data.inspections if e.authority_id == "E2"]
+    assert (surrey.grade, surrey.grade_note) == (None, None)
+    assert "Surrey: no graded inspection loaded" in page
+
+
+def test_recommendation_and_visit_themes_are_charted(tmp_path):
+    con = attach_published(make_warehouse(tmp_path / "ofsted.duckdb"))
+    try:
+        data = read_report_data(con)
+    finally:
+        con.close()
+    page, marks = render_report(data)
+    # five recommendations, seven themes: planning in three, by 2015 (r1's two) and 2021 (r2's one)
+    assert "5 recommendations under 5 themes; the most frequent: planning (3)," in page
+    assert "planning, 2015: 2 recommendations (67% of that year&#x27;s)" in page
+    assert "planning, ILACS: 1 recommendations (100% of that framework&#x27;s)" in page
+    assert "thresholds and the front door, ILACS 2026: 1 recommendations" in page
+    assert marks["chart-recommendation-themes"] == 12  # 6 (theme, year) cells and 6 (theme, framework) cells
+    # the focused visit's theme, undated
+    assert "Front door, n.d.: 1 focused visits" in page
+    assert marks["chart-visit-themes"] == 1
+
+
+def test_a_file_from_an_older_warehouse_still_draws(tmp_path):
+    published = make_warehouse(tmp_path / "ofsted.duckdb", current=False)
+    result = build_report(published, tmp_path / "report")
+    page = result.path.read_text(encoding="utf-8")
+    assert result.marks["chart-judgements"] > 0
+    # recommendations without themes are counted under "No theme stated"; visits without theme likewise
+    assert "4 recommendations under 1 theme; the most frequent: No theme stated (4)." in page
+    assert "1 focused visit: 1 No theme stated." in page
 
 
 def test_empty_marts_give_a_page_that_says_so(tmp_path):
@@ -166,8 +268,12 @@ def test_empty_marts_give_a_page_that_says_so(tmp_path):
     assert figures.empty == set(CHARTS)
     assert all("svg.chart" not in elements for elements in figures.elements.values())
     assert result.marks == dict.fromkeys(CHARTS, 0)
-    for message in ["No graded inspection is loaded.", "No local authority is loaded.",
-                    "No inspection or visit is loaded.", "No recommendation is loaded."]:
+    for message in [
+        "No graded inspection is loaded.",
+        "No local authority is loaded.",
+        "No inspection or visit is loaded.",
+        "No recommendation is loaded.",
+    ]:
         assert message in page
     assert "no publication recorded" in page
 
