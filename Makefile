@@ -5,7 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: run test dev pull install manifest docs bench lint clean
+# Settings (RAW_DIR, DUCKDB_PATH, EXTRACT_WORKERS, ...) may be kept in a .env file beside this Makefile:
+# `make run` exports them, and `make dev` reads the same file (Dagster loads .env from where it starts).
+-include .env
+export $(shell sed -n 's/^[[:space:]]*\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p' .env 2>/dev/null)
+
+.PHONY: run test test-unit dev pull install manifest docs bench lint clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +54,10 @@ $(OLD_DUCKDB)/duckdb/__init__.py: | $(STAMP)
 test: $(STAMP) manifest $(OLD_DUCKDB)/duckdb/__init__.py
 	@$(BIN)/python -m pytest
 
+## The fast tests (unit tests without PDF rendering and extraction limits), in under a minute.
+test-unit: $(STAMP) manifest
+	@$(BIN)/python -m pytest tests/unit -m "not slow" -q
+
 ## Find every council's children's services report on OFSTED_REPORTS_URL and download the new ones into RAW_DIR/ofsted/.
 pull: $(STAMP)
 	@$(BIN)/python -m orchestration.pull
@@ -57,6 +66,11 @@ pull: $(STAMP)
 .PHONY: report
 report: $(STAMP)
 	@$(BIN)/python -m orchestration.report
+
+## Write the workbook (ofsted.xlsx beside PUBLISHED_DUCKDB_PATH) again from the published file.
+.PHONY: export
+export: $(STAMP)
+	@$(BIN)/python -m orchestration.export
 
 ## Serve the Dagster UI on http://127.0.0.1:3000, with the RAW_DIR sensor on.
 dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml manifest
@@ -72,8 +86,11 @@ BENCH_ARGS ?=
 bench: $(STAMP) manifest
 	@$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
+## Lint and format checks: ruff on the Python, sqlfluff on the dbt models (dbt_project/.sqlfluff).
 lint: $(STAMP)
 	@$(BIN)/ruff check orchestration tests benchmarks
+	@$(BIN)/ruff format --check orchestration tests benchmarks
+	@cd dbt_project && ../$(BIN)/sqlfluff lint models --disable-progress-bar --nocolor
 
 clean:
 	rm -rf data .dagster_home dbt_project/target dbt_project/logs
