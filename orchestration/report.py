@@ -2,8 +2,9 @@
 
     python -m orchestration.report [--published PATH] [--out DIR]
 
-Defaults: PUBLISHED_DUCKDB_PATH and the `report/` folder beside it. Exits 1 with the reason when the
-published file is missing or cannot be read.
+Defaults: PUBLISHED_DUCKDB_PATH and the `report/` folder beside it; reports not downloaded by `make pull`
+link to their file under RAW_DIR. Exits 1 with the reason when the published file is missing or cannot be
+read.
 """
 
 from __future__ import annotations
@@ -18,15 +19,25 @@ from .lib.report import build_report
 
 def main(argv: list[str] | None = None) -> int:
     settings = settings_module.load()
-    parser = argparse.ArgumentParser(prog="python -m orchestration.report", description=__doc__.split("\n")[0])
-    parser.add_argument("--published", type=Path, default=settings.published_duckdb_path,
-                        help=f"published warehouse to read (default {settings.published_duckdb_path})")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="folder to write index.html into (default: report/ beside the published file)")
+    parser = argparse.ArgumentParser(
+        prog="python -m orchestration.report", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--published",
+        type=Path,
+        default=settings.published_duckdb_path,
+        help=f"published warehouse to read (default {settings.published_duckdb_path})",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="folder to write index.html into (default: report/ beside the published file)",
+    )
     args = parser.parse_args(argv)
     out = args.out or args.published.parent / "report"
     try:
-        result = build_report(args.published, out)
+        result = build_report(args.published, out, settings.raw_dir)
     except Exception as error:  # noqa: BLE001  (any failure is reported in words, with its type)
         print(f"report not built: {type(error).__name__}: {error}", file=sys.stderr)
         return 1

@@ -162,7 +162,33 @@ class ReportData:
     held_back: list[tuple[str, str | None]] = field(default_factory=list)  # (source_file, status_reason)
     # match_status: count, from marts.fct_official_reconciliation; None when the file has no such table
     reconciliation: dict[str, int] | None = None
+    # official events with no report loaded: (authority, framework, date)
     missing_events: list[tuple[str | None, str | None, dt.date | None]] = field(default_factory=list)
+    # where the documents are on this machine (RAW_DIR), for links to those without a source_url
+    raw_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    """A table cell that links to `href` (shown as plain text when there is none)."""
+
+    text: object
+    href: str | None
+
+
+def source_link(source: Source | None, raw_dir: Path | None, page: int | None = None) -> str | None:
+    """Where a report can be opened: the address it was downloaded from, else the file under RAW_DIR;
+    at the page when the document is a PDF and the page is known (`#page=N`, which PDF viewers honour)."""
+    if source is None:
+        return None
+    if source.source_url:
+        base = source.source_url
+    elif raw_dir is not None and source.source_file:
+        base = (raw_dir / source.source_file).resolve().as_uri()
+    else:
+        return None
+    is_pdf = (source.source_file or "").lower().endswith(".pdf")
+    return f"{base}#page={page}" if page and is_pdf else base
 
 
 @dataclass
@@ -364,10 +390,30 @@ def read_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
             "ORDER BY report_id, recommendation_number",
         )
     ]
+    data.held_back = _select(
+        con, "audit.file_ledger", ["source_file", "status_reason"], "WHERE status = 'held_back' ORDER BY ALL"
+    )
+    if _columns(con, "marts.fct_official_reconciliation"):
+        data.reconciliation = dict(
+            con.execute(
+                "SELECT match_status, count(*) FROM marts.fct_official_reconciliation GROUP BY ALL"
+            ).fetchall()
+        )
+        data.missing_events = con.execute(
+            """SELECT local_authority_id, framework, coalesce(inspection_or_visit_date, publication_date)
+               FROM marts.fct_official_reconciliation WHERE match_status = 'no_report' ORDER BY ALL"""
+        ).fetchall()
     return data
 
 
 # ---------------------------------------------------------------------------------------------- drawing
+
+
+def event_link(data: ReportData, event: Event) -> str | None:
+    """An inspection's or visit's report, opened at the page of its overall (else its first) judgement."""
+    pages = [j.page for j in event.judgements if j.page and j.area == "overall_effectiveness"]
+    pages = pages or sorted(j.page for j in event.judgements if j.page)
+    return source_link(data.sources.get(event.report_id), data.raw_dir, pages[0] if pages else None)
 
 
 def _grade_key(grade: str | None) -> str:
@@ -394,28 +440,34 @@ class _Svg:
         self.parts: list[str] = []
         self.marks = 0
 
-    def rect(self, x, y, width, height, fill, tip=None, mark=True, stroke=None, extra=""):
+    def _add(self, element: str, href: str | None) -> None:
+        """An element, inside a link when it has somewhere to lead."""
+        self.parts.append(f'<a href="{esc(href)}">{element}</a>' if href else element)
+
+    def rect(self, x, y, width, height, fill, tip=None, mark=True, stroke=None, extra="", href=None):
         stroke_attr = f' stroke="{stroke}"' if stroke else ""
         css = ' class="mark"' if mark else ""
         body = f"<title>{esc(tip)}</title>" if tip else ""
         self.marks += mark
-        self.parts.append(
+        self._add(
             f'<rect{css} x="{x:.1f}" y="{y:.1f}" width="{max(width, 0):.1f}" height="{max(height, 0):.1f}" '
-            f'fill="{fill}"{stroke_attr}{extra}>{body}</rect>'
+            f'fill="{fill}"{stroke_attr}{extra}>{body}</rect>',
+            href,
         )
 
-    def circle(self, cx, cy, r, fill, tip, extra=""):
+    def circle(self, cx, cy, r, fill, tip, extra="", href=None):
         self.marks += 1
-        self.parts.append(
+        self._add(
             f'<circle class="mark" cx="{cx:.1f}" cy="{cy:.1f}" r="{r}" fill="{fill}" stroke="#333333"{extra}>'
-            f"<title>{esc(tip)}</title></circle>"
+            f"<title>{esc(tip)}</title></circle>",
+            href,
         )
 
-    def path(self, d, fill, tip=None, mark=True):
+    def path(self, d, fill, tip=None, mark=True, href=None):
         self.marks += mark
         css = ' class="mark"' if mark else ""
         body = f"<title>{esc(tip)}</title>" if tip else ""
-        self.parts.append(f'<path{css} d="{d}" fill="{fill}" stroke="#333333">{body}</path>')
+        self._add(f'<path{css} d="{d}" fill="{fill}" stroke="#333333">{body}</path>', href)
 
     def line(self, x1, y1, x2, y2, stroke="#999999", dash=False):
         dash_attr = ' stroke-dasharray="2 3"' if dash else ""
@@ -455,13 +507,20 @@ def _legend(svg: _Svg, x: float, y: float, entries: list[tuple], width: float) -
     return cursor_y + 24
 
 
-def _table(headers: list[str], rows: list[list[object]]) -> str:
+def _cell(value: object) -> str:
+    if isinstance(value, Link):
+        return f'<a href="{esc(value.href)}">{esc(value.text)}</a>' if value.href else esc(value.text)
+    return esc(value)
+
+
+def _table(
+    headers: list[str], rows: list[list[object]], summary: str | None = "The figures as a table"
+) -> str:
+    """A table of text cells (a `Link` cell links); folded under `summary` unless that is None."""
     head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{esc(cell)}</td>" for cell in row) + "</tr>" for row in rows)
-    return (
-        f"<details><summary>The figures as a table</summary><table><thead><tr>{head}</tr></thead>"
-        f"<tbody>{body}</tbody></table></details>"
-    )
+    body = "".join("<tr>" + "".join(f"<td>{_cell(cell)}</td>" for cell in row) + "</tr>" for row in rows)
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<details><summary>{esc(summary)}</summary>{table}</details>" if summary else table
 
 
 def _figure(chart_id: str, heading: str, caption: str, body: str) -> str:
@@ -759,21 +818,24 @@ def chart_timelines(data: ReportData) -> tuple[str, int]:
             when = _fmt_date(event.date) + (
                 "" if event.dated_by in ("last day", UNDATED) else f" ({event.dated_by})"
             )
+            href = event_link(data, event)
             if event.kind in VISIT_STYLES:
                 tip = f"{name}: {event.label}, {when}"
-                rows.append([name, event.label, when, ""])
+                rows.append([name, Link(event.label, href), when, ""])
             else:
                 grade = event.grade or NO_GRADE.lower()
                 if event.grade_note:
                     grade = f"{event.grade} ({event.grade_note})"
                 tip = f"{name}: {event.label}, {when}: {grade}"
-                rows.append([name, event.label, when, grade])
+                rows.append([name, Link(event.label, href), when, grade])
+            if href:
+                tip += " (opens the report)"
             if event.date is None:
                 continue
             x = x_of(event.date)
             if event.kind in VISIT_STYLES:
                 draw = _diamond if event.kind == "monitoring_visit" else _triangle
-                svg.path(draw(x, middle, 6), VISIT_STYLES[event.kind][1], tip=tip)
+                svg.path(draw(x, middle, 6), VISIT_STYLES[event.kind][1], tip=tip, href=href)
             else:
                 svg.circle(
                     x,
@@ -782,6 +844,7 @@ def chart_timelines(data: ReportData) -> tuple[str, int]:
                     GRADE_FILL[_grade_key(event.grade)],
                     tip,
                     extra=' stroke-dasharray="3 2" stroke-width="2"' if event.grade_note else "",
+                    href=href,
                 )
     for year in range(first_year, last_year + 1):
         svg.text(x_of(dt.date(year, 7, 1)), bottom + 14, str(year), size=10, anchor="middle")
@@ -1044,6 +1107,8 @@ details { margin-top: 8px; font-size: 0.85em; }
 table { border-collapse: collapse; margin-top: 6px; }
 th, td { border: 1px solid #ddd; padding: 2px 8px; text-align: left; }
 nav a { margin-right: 1em; }
+#coverage { margin: 16px 0 0; padding: 8px 16px; background: #f5f7fa; border-left: 4px solid #4e79a7; }
+#coverage p { margin: 0.3em 0; font-size: 0.92em; }
 """
 
 CHARTS = (
@@ -1053,6 +1118,62 @@ CHARTS = (
     chart_recommendation_themes,
     chart_visit_themes,
 )
+
+
+RECONCILIATION_FRAMEWORKS = {
+    "cpi": "child protection inspection",
+    "cpri": "child protection re-inspection",
+    "slac": "safeguarding and looked after children inspection",
+    "tlac": "looked after children inspection",
+    "sif": "SIF inspection",
+    "sif_reinspection": "SIF re-inspection",
+    "lscb": "safeguarding board review",
+    "ilacs_standard": "ILACS standard inspection",
+    "ilacs_short": "ILACS short inspection",
+    "focused_visit": "focused visit",
+    "monitoring_visit": "monitoring visit",
+}
+
+
+def coverage(data: ReportData) -> str:
+    """What the warehouse holds, in words: a mostly white grid must not read as "never inspected"."""
+    current = [a for a in data.authorities if a.is_current]
+    reported = {src.authority_id for src in data.sources.values()}
+    covered = sum(a.authority_id in reported for a in current)
+    lines = [
+        f"{covered} of {_plural(len(current), 'current authority', 'current authorities')} have at least one "
+        f"report loaded; the other {len(current) - covered} have none. A white cell on the grid below says "
+        "the warehouse holds no graded report of that authority, not that Ofsted never inspected it.",
+        f"{_plural(data.report_count, 'report')} loaded; {_plural(len(data.held_back), 'document')} held back "
+        "(read, but a check about the document itself failed, so it is kept out of the tables).",
+    ]
+    if data.reconciliation is not None:
+        counts = data.reconciliation
+        listed = sum(n for status, n in counts.items() if status != "not_in_statistics")
+        missing = Counter(framework for _, framework, _ in data.missing_events)
+        detail = ", ".join(
+            f"{n} {RECONCILIATION_FRAMEWORKS.get(f, f or 'other')}" for f, n in missing.most_common()
+        )
+        lines.append(
+            f"Ofsted's official statistics list {_plural(listed, 'event')}: {counts.get('matched', 0)} matched "
+            f"to a loaded report, {counts.get('no_report', 0)} with no report loaded yet"
+            + (f" ({detail})" if detail else "")
+            + f", {counts.get('framework_not_read', 0)} of a framework the warehouse does not read; "
+            f"{_plural(counts.get('not_in_statistics', 0), 'loaded report')} the statistics do not list."
+        )
+    else:
+        lines.append("This warehouse holds no reconciliation with Ofsted's official statistics.")
+    body = "".join(f"<p>{esc(line)}</p>" for line in lines)
+    if data.held_back:
+        rows = [
+            [Link(file, source_link(Source("", None, None, file, None, None), data.raw_dir)), reason or ""]
+            for file, reason in data.held_back
+        ]
+        body += _table(["document", "why it is held back"], rows, summary="The documents held back")
+    return (
+        '<section id="coverage" aria-labelledby="coverage-heading">'
+        f'<h2 id="coverage-heading">Coverage</h2>{body}</section>'
+    )
 
 
 def render_report(data: ReportData) -> tuple[str, dict[str, int]]:
@@ -1072,7 +1193,9 @@ def render_report(data: ReportData) -> tuple[str, dict[str, int]]:
         f"{_plural(len(data.visits), 'visit letter')}, "
         f"{_plural(len(data.recommendations), 'recommendation')}."
     )
-    nav = "".join(f'<a href="#{chart_id}">{esc(chart_id.removeprefix("chart-"))}</a>' for chart_id in marks)
+    nav = '<a href="#coverage">coverage</a>' + "".join(
+        f'<a href="#{chart_id}">{esc(chart_id.removeprefix("chart-"))}</a>' for chart_id in marks
+    )
     page = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -1080,7 +1203,7 @@ def render_report(data: ReportData) -> tuple[str, dict[str, int]]:
         f"<style>{STYLE}</style></head><body>"
         "<header><h1>Ofsted inspections of local authority children's services</h1>"
         f'<p class="meta">Built from the {esc(published)}. {esc(summary)}</p>'
-        f"<nav>{nav}</nav></header><main>" + "".join(figures) + "</main></body></html>\n"
+        f"<nav>{nav}</nav>{coverage(data)}</header><main>" + "".join(figures) + "</main></body></html>\n"
     )
     return page, marks
 
@@ -1103,13 +1226,15 @@ def report_is_current(report_dir: Path, published_path: Path) -> bool:
     )
 
 
-def build_report(published_path: Path, report_dir: Path) -> ReportResult:
-    """Read the published file and write `report_dir/index.html` in its place."""
+def build_report(published_path: Path, report_dir: Path, raw_dir: Path | None = None) -> ReportResult:
+    """Read the published file and write `report_dir/index.html` in its place. Reports link to where they
+    were downloaded from, else to their file under `raw_dir` (no link without either)."""
     con = attach_published(published_path)
     try:
         data = read_report_data(con)
     finally:
         con.close()
+    data.raw_dir = raw_dir
     page, marks = render_report(data)
     path = report_dir / REPORT_FILE
     write_atomically(path, page)

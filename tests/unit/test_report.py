@@ -53,6 +53,7 @@ CREATE TABLE marts.fct_recommendations (recommendation_id VARCHAR, report_id VAR
 CURRENT = """
 ALTER TABLE marts.dim_reports ADD COLUMN source_file VARCHAR;
 ALTER TABLE marts.dim_reports ADD COLUMN source_url VARCHAR;
+ALTER TABLE marts.dim_reports ADD COLUMN local_authority_id VARCHAR;
 ALTER TABLE marts.dim_local_authorities ADD COLUMN statistical_neighbours VARCHAR[];
 ALTER TABLE marts.fct_inspections ADD COLUMN report_id VARCHAR;
 ALTER TABLE marts.fct_visits ADD COLUMN report_id VARCHAR;
@@ -71,8 +72,10 @@ CREATE TABLE audit.file_ledger (source_file VARCHAR, status VARCHAR, status_reas
 CURRENT_ROWS = """
 INSERT INTO marts.dim_local_authorities VALUES ('E6', 'Trafford', 'North West', true, ['E1', 'E3', 'E2']);
 UPDATE marts.dim_local_authorities SET statistical_neighbours = ['E6'] WHERE local_authority_id = 'E1';
-INSERT INTO marts.dim_reports VALUES ('r9', 'ilacs_inspection', 'e6/trafford 2026.pdf', NULL);
+INSERT INTO marts.dim_reports VALUES ('r9', 'ilacs_inspection', 'e6/trafford 2026.pdf', NULL, NULL);
 UPDATE marts.dim_reports SET source_file = report_id || '.pdf' WHERE source_file IS NULL;
+UPDATE marts.dim_reports SET local_authority_id = CASE report_id WHEN 'r1' THEN 'E1' WHEN 'r2' THEN 'E1'
+  WHEN 'r3' THEN 'E2' WHEN 'r4' THEN 'E4' WHEN 'r5' THEN 'E1' WHEN 'r6' THEN 'E2' WHEN 'r9' THEN 'E6' END;
 UPDATE marts.dim_reports SET source_url = 'https://files.example/r2?x=1&y=2' WHERE report_id = 'r2';
 INSERT INTO marts.fct_inspections VALUES
   ('r9', 'E6', 'ilacs_inspection', 'standard', '2026-05-11', '2026-05-22', NULL, NULL, 'r9');
@@ -370,3 +373,42 @@ def test_the_asset_materialises_the_page_with_its_marks(tmp_path):
     metadata = outputs[0].metadata
     assert Path(metadata["path"].path) == published.parent / "report" / "index.html"
     assert metadata["marks_chart_timelines"] > 0
+
+
+def test_reports_link_to_their_source_at_the_page(tmp_path):
+    published = make_warehouse(tmp_path / "ofsted.duckdb")
+    raw = tmp_path / "raw files"
+    page = build_report(published, tmp_path / "report", raw_dir=raw).path.read_text(encoding="utf-8")
+    # downloaded: its address, escaped; a local PDF: a file URI under RAW_DIR at the judgement's page
+    assert 'href="https://files.example/r2?x=1&amp;y=2"' in page
+    assert f'href="{(raw / "r1.pdf").resolve().as_uri()}#page=1"' in page  # r1's overall judgement page
+    assert f'href="{(raw / "e6" / "trafford 2026.pdf").resolve().as_uri()}#page=2"' in page
+    # without RAW_DIR, only what was downloaded links
+    page = build_report(published, tmp_path / "bare").path.read_text(encoding="utf-8")
+    assert "file://" not in page and 'href="https://files.example/r2?x=1&amp;y=2"' in page
+
+
+def test_the_page_says_what_the_warehouse_covers(tmp_path):
+    published = make_warehouse(tmp_path / "ofsted.duckdb")
+    page = build_report(published, tmp_path / "report", raw_dir=tmp_path).path.read_text(encoding="utf-8")
+    # E1, E2 and E6 of the four current authorities have reports; E3 has none
+    assert "3 of 4 current authorities have at least one report loaded; the other 1 have none." in page
+    assert "8 reports loaded; 1 document held back" in page
+    assert "letter <b>" not in page and "held/letter &lt;b&gt;.pdf</a>" in page
+    assert "letter_date is null: every letter is dated" in page
+    # a file without the reconciliation says so; one with it counts its events
+    assert "no reconciliation with Ofsted&#x27;s official statistics" in page
+    con = duckdb.connect(str(published))
+    con.execute(
+        """CREATE TABLE marts.fct_official_reconciliation AS SELECT * FROM (VALUES
+             ('E3', 'sif', DATE '2016-01-01', NULL, 'no_report'), ('E1', 'sif', NULL, NULL, 'matched'),
+             ('E2', 'slac', NULL, NULL, 'framework_not_read'), ('E9', NULL, NULL, NULL, 'not_in_statistics'))
+           t(local_authority_id, framework, publication_date, inspection_or_visit_date, match_status)"""
+    )
+    con.close()
+    page = build_report(published, tmp_path / "report").path.read_text(encoding="utf-8")
+    assert (
+        "Ofsted&#x27;s official statistics list 3 events: 1 matched to a loaded report, 1 with no report loaded "
+        "yet (1 SIF inspection), 1 of a framework the warehouse does not read; 1 loaded report the statistics "
+        "do not list."
+    ) in page

@@ -26,16 +26,18 @@ _terminal = logging.getLogger("ofsted_warehouse.progress")
     owners=["team:ofsted-warehouse"],
     output_required=False,
     description="report/index.html beside PUBLISHED_DUCKDB_PATH: one self-contained page (inline SVG, no "
-    "network) with overall effectiveness by framework and year, every authority's latest grade by region, "
-    "each authority's timeline of inspections and visits, and recommendations by timescale. Read from the "
-    "published file after each publication; a failure here leaves the publication standing.",
+    "network) with what the warehouse covers, overall effectiveness by framework and year (the 2026 "
+    "framework by its worst judgement), every authority's latest grade by region, each authority's timeline "
+    "of inspections and visits linking to the reports, recommendation themes by year and framework, and "
+    "focused visit themes. Read from the published file after each publication; a failure here leaves the "
+    "publication standing.",
 )
 def published_report(context: dg.AssetExecutionContext):
     settings = settings_module.load()
     report = reporter(context)
     report(f"report: drawing {settings.report_dir / 'index.html'}")
     try:
-        result = build_report(settings.published_duckdb_path, settings.report_dir)
+        result = build_report(settings.published_duckdb_path, settings.report_dir, settings.raw_dir)
     except Exception as error:  # noqa: BLE001  (whatever went wrong, the publication stands)
         message = (
             f"report not rebuilt: {type(error).__name__}: {error}. The published warehouse is not affected; "
@@ -43,10 +45,15 @@ def published_report(context: dg.AssetExecutionContext):
         )
         context.log.error(message)
         _terminal.error(message)
-        context.log_event(dg.AssetObservation(asset_key=REPORT_KEY, metadata={
-            "error": f"{type(error).__name__}: {error}",
-            "path": dg.MetadataValue.path(str(settings.report_dir / "index.html")),
-        }))
+        context.log_event(
+            dg.AssetObservation(
+                asset_key=REPORT_KEY,
+                metadata={
+                    "error": f"{type(error).__name__}: {error}",
+                    "path": dg.MetadataValue.path(str(settings.report_dir / "index.html")),
+                },
+            )
+        )
         return
     yield dg.MaterializeResult(
         metadata={
