@@ -57,8 +57,18 @@ class CheckOutcome:
 
 
 def cache_key(con: duckdb.DuckDBPyConnection, table: str, code: str) -> str:
+    from .vocabulary import digest as vocabulary_digest
+
     suite = hashlib.sha256(suite_path_for(table).read_bytes()).hexdigest()
-    parts = [table, table_digest(con, f"extracted.{table}"), suite, code, version("great_expectations")]
+    # the suites' value sets are read from the vocabulary seeds when they run, so those count as the suite
+    parts = [
+        table,
+        table_digest(con, f"extracted.{table}"),
+        suite,
+        vocabulary_digest(),
+        code,
+        version("great_expectations"),
+    ]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 

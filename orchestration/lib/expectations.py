@@ -4,6 +4,11 @@ Each table has a suite in `expectations/extracted_<table>.json` (GX 1.x `Expecta
 shape). A table is read into a pandas DataFrame and validated against an in-memory (ephemeral) context:
 GX's SQL datasource returns no rows against DuckDB, so the pandas datasource is the one that works.
 
+A value set that is one of the warehouse's value lists (report types, judgement areas...) is not written
+in the suite: the suite names the list with a GX suite parameter, `"value_set": {"$PARAMETER": "report_types"}`,
+and every list is passed as a parameter when the suite runs, read from the dbt seeds the dbt tests check the
+marts against (lib/vocabulary.py). The values are therefore always the seeds' current ones.
+
 Results are reduced to `SuiteResult` / `FailedExpectation`, which name the failing rows by their key
 columns (normally report_id) so a person can go from a failed check to the source file.
 """
@@ -23,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 import pandas as pd
 
-from orchestration.lib import schema
+from orchestration.lib import schema, vocabulary
 
 if TYPE_CHECKING:  # importing great_expectations costs seconds, so it is only imported when first needed
     from great_expectations.core import ExpectationSuite
@@ -145,6 +150,10 @@ def _load_suite_cached(path_str: str, _mtime_ns: int, _size: int) -> tuple[Expec
         try:
             if not isinstance(entry, dict):
                 raise TypeError("not a JSON object")
+            unknown = [name for name in value_lists_named(entry) if name not in vocabulary.VALUE_LISTS]
+            if unknown:
+                # GX would only fail at validation, with "No value found for $PARAMETER ..."
+                raise ValueError(f"no value list {', '.join(unknown)} in orchestration/lib/vocabulary.py")
             ExpectationConfiguration(**entry).to_domain_obj()
         except Exception as exc:  # noqa: BLE001 - any reason an entry cannot be built is reported
             kind = entry.get("type") if isinstance(entry, dict) else None
@@ -168,6 +177,16 @@ def _load_suite_cached(path_str: str, _mtime_ns: int, _size: int) -> tuple[Expec
             f"dropped: {dict(lost) or 'unknown'}"
         )
     return suite, len(declared)
+
+
+def value_lists_named(entry: Any) -> list[str]:
+    """The value lists an expectation's kwargs name as suite parameters ({"$PARAMETER": "<list>"})."""
+    kwargs = entry.get("kwargs") if isinstance(entry, dict) else None
+    return [
+        value["$PARAMETER"]
+        for value in (kwargs or {}).values()
+        if isinstance(value, dict) and isinstance(value.get("$PARAMETER"), str)
+    ]
 
 
 @functools.cache
@@ -323,9 +342,12 @@ def validate_table(
     if missing_keys:
         raise ValueError(f"key column(s) {missing_keys} not in the frame for {suite.name}")
 
+    lists = vocabulary.value_lists()  # read now, so an edited seed counts without restarting the process
     with _VALIDATE_LOCK:
         batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
-        result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
+        result = batch.validate(
+            suite, result_format={"result_format": "COMPLETE"}, expectation_parameters=lists
+        )
 
     if len(result.results) != declared:
         raise RuntimeError(f"{suite.name}: GX evaluated {len(result.results)} of {declared} expectations")

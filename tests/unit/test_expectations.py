@@ -15,8 +15,8 @@ import duckdb
 import pandas as pd
 import pytest
 
+from orchestration.lib import checks, schema, vocabulary
 from orchestration.lib import expectations as ex
-from orchestration.lib import schema
 
 TABLES = schema.EXTRACTED_TABLES
 SHA = "0123456789abcdef" * 4
@@ -36,7 +36,7 @@ GOOD_ROWS: dict[str, list[dict]] = {
             "local_authority_id": "E08000035",
             "page_count": 12,
             "publication_date": D(2010, 3, 1),
-            "inspection_kind": "announced",
+            "inspection_kind": "standard",
             "inspection_start_date": D(2010, 1, 11),
             "inspection_end_date": D(2010, 1, 22),
             "lead_inspector": "A Person",
@@ -260,6 +260,78 @@ def test_a_bad_kwarg_names_the_entry(tmp_path: Path):
     path.write_text(json.dumps(suite))
     with pytest.raises(ex.SuiteLoadError, match="#0 expect_column_values_to_not_be_null"):
         ex.load_suite(path)
+
+
+def test_a_value_list_the_vocabulary_lacks_is_a_load_error(tmp_path: Path):
+    suite = {
+        "name": "bad",
+        "expectations": [
+            {
+                "type": "expect_column_values_to_be_in_set",
+                "kwargs": {"column": "report_type", "value_set": {"$PARAMETER": "report_typos"}},
+            }
+        ],
+    }
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(suite))
+    with pytest.raises(ex.SuiteLoadError, match="no value list report_typos"):
+        ex.load_suite(path)
+
+
+# --- value sets from the vocabulary seeds ----------------------------------------------------------
+
+
+def report_rows(report_type: str, inspection_kind: str | None = None) -> pd.DataFrame:
+    """A plain DataFrame of one report, as another caller than the Dagster check would hand it over."""
+    row = {**GOOD_ROWS["reports"][0], "report_id": "r-odd", "report_type": report_type}
+    row["inspection_kind"] = inspection_kind
+    return pd.DataFrame([GOOD_ROWS["reports"][1], row], columns=schema.column_names("extracted.reports"))
+
+
+def seeds_copy(tmp_path: Path, monkeypatch) -> Path:
+    """A copy of the seeds the value lists are read from, which the vocabulary reads instead."""
+    seeds = tmp_path / "seeds"
+    for spec in vocabulary.VALUE_LISTS.values():
+        (seeds / spec.seed).parent.mkdir(parents=True, exist_ok=True)
+        (seeds / spec.seed).write_bytes(spec.path.read_bytes())
+    monkeypatch.setattr(vocabulary, "SEEDS_DIR", seeds)
+    return seeds
+
+
+def test_a_report_type_outside_the_list_fails_and_names_the_report():
+    result = ex.validate_table(report_rows("thematic_review"), ex.suite_path_for("reports"))
+    failed = failure(result, "expect_column_values_to_be_in_set", "report_type")
+    assert failed.failing_keys == ["r-odd"] and failed.values_by_key == {"r-odd": ["thematic_review"]}
+    # the only failure: every other value set of the suite accepts the row
+    assert len(result.failed) == 1, result.describe()
+
+
+def test_an_inspection_kind_outside_the_list_fails():
+    result = ex.validate_table(report_rows("ilacs_inspection", "announced"), ex.suite_path_for("reports"))
+    assert failure(result, "expect_column_values_to_be_in_set", "inspection_kind").failing_keys == ["r-odd"]
+
+
+def test_value_sets_are_read_from_the_seeds_when_a_suite_runs(tmp_path: Path, monkeypatch):
+    """Adding a value to a seed is all it takes for the suite to accept it."""
+    seeds = seeds_copy(tmp_path, monkeypatch)
+    with open(seeds / "vocabulary" / "report_types.csv", "a", encoding="utf-8") as handle:
+        handle.write("thematic_review,,A review across authorities\n")
+    result = ex.validate_table(report_rows("thematic_review"), ex.suite_path_for("reports"))
+    assert result.success, result.describe()
+
+
+def test_a_remembered_check_result_is_not_reused_once_a_value_list_changes(con, tmp_path: Path, monkeypatch):
+    frame(con, "reports", GOOD_ROWS["reports"])
+    con.execute("DELETE FROM pipeline.check_results")
+    assert not checks.check_table(con, "reports", code="c").reused
+    assert checks.check_table(con, "reports", code="c").reused
+    seeds = seeds_copy(tmp_path, monkeypatch)
+    rows = (seeds / "vocabulary" / "report_types.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (seeds / "vocabulary" / "report_types.csv").write_text(
+        "".join(row for row in rows if not row.startswith("other,")), encoding="utf-8"
+    )
+    outcome = checks.check_table(con, "reports", code="c")
+    assert not outcome.reused and not outcome.passed  # r-other's report type is no longer listed
 
 
 # --- clean and empty data ------------------------------------------------------------------------
