@@ -1,0 +1,50 @@
+"""`make export`: write the workbook again from the published warehouse, without running anything else.
+
+    python -m orchestration.export [--published PATH] [--out FILE]
+
+Defaults: PUBLISHED_DUCKDB_PATH and the `.xlsx` named after it beside it (`ofsted.xlsx` beside
+`ofsted.duckdb`); links to documents without a source_url go to their files under RAW_DIR. Exits 1 with the
+reason when the published file is missing or cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import settings as settings_module
+from .lib.workbook import workbook_path_for, write_workbook
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = settings_module.load()
+    parser = argparse.ArgumentParser(
+        prog="python -m orchestration.export", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--published",
+        type=Path,
+        default=settings.published_duckdb_path,
+        help=f"published warehouse to read (default {settings.published_duckdb_path})",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="workbook to write (default: the .xlsx named after the published file, beside it)",
+    )
+    args = parser.parse_args(argv)
+    out = args.out or workbook_path_for(args.published)
+    try:
+        result = write_workbook(args.published, out, settings.raw_dir)
+    except Exception as error:  # noqa: BLE001  (any failure is reported in words, with its type)
+        print(f"workbook not written: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    sheets = ", ".join(f"{title} {rows}" for title, rows in result.sheets.items())
+    print(f"workbook: {result.path} (rows: {sheets})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
