@@ -149,8 +149,9 @@ visits_since as (
 
     from latest
     inner join visits
-        on visits.local_authority_id in (latest.local_authority_id, latest.inspected_as_local_authority_id)
-        and coalesce(visits.visit_start_date, visits.letter_date) > latest.inspection_reference_date
+        on
+            visits.local_authority_id in (latest.local_authority_id, latest.inspected_as_local_authority_id)
+            and coalesce(visits.visit_start_date, visits.letter_date) > latest.inspection_reference_date
 
 ),
 
@@ -187,7 +188,9 @@ neighbour_grades as (
         ) as neighbours_not_graded_count
 
     from (
-        select local_authority_id, unnest(statistical_neighbours) as neighbour_id
+        select
+            local_authority_id,
+            unnest(statistical_neighbours) as neighbour_id
         from current_authorities
     ) as neighbours
     left join latest as neighbour_latest
@@ -210,9 +213,10 @@ final as (
                 when latest.report_type = 'child_protection_inspection' then 'child_protection_2012'
                 when latest.report_type = 'looked_after_children_inspection' then 'looked_after_children_2013'
                 when latest.report_type = 'sif_inspection' then 'sif_2013'
-                when latest.report_type = 'ilacs_inspection'
+                when
+                    latest.report_type = 'ilacs_inspection'
                     and coalesce(latest.inspection_start_date, latest.publication_date)
-                        >= date '{{ var("ilacs_without_overall_from") }}'
+                    >= date '{{ var("ilacs_without_overall_from") }}'
                     then 'ilacs_2026'
                 when latest.report_type = 'ilacs_inspection' then 'ilacs_2018'
             end as varchar
