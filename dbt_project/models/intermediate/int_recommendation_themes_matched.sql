@@ -90,8 +90,9 @@ unmatched as (
     from recommendations
     where not exists (
         select 1 from phrase_matches
-        where phrase_matches.report_id = recommendations.report_id
-          and phrase_matches.recommendation_number = recommendations.recommendation_number
+        where
+            phrase_matches.report_id = recommendations.report_id
+            and phrase_matches.recommendation_number = recommendations.recommendation_number
     )
 
 )

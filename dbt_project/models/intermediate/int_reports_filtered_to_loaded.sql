@@ -20,11 +20,11 @@ file_ledger as (
 loaded_files as (
 
     -- distinct so that a hash listed twice (e.g. the same bytes at two paths) cannot fan out reports
-    select distinct
-        source_sha256
+    select distinct source_sha256
 
     from file_ledger
-    where file_status = 'loaded'
+    where
+        file_status = 'loaded'
         and is_present
 
 ),

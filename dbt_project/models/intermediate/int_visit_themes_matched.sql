@@ -17,9 +17,10 @@ focus_statements as (
     from {{ ref('stg_extracted__evidence') }} as evidence
     inner join {{ ref('stg_extracted__reports') }} as reports
         on evidence.report_id = reports.report_id
-    where evidence.field_name = 'visit_focus'
-      and reports.report_type = 'focused_visit'
-      and evidence.field_value is not null
+    where
+        evidence.field_name = 'visit_focus'
+        and reports.report_type = 'focused_visit'
+        and evidence.field_value is not null
 
 ),
 
@@ -58,5 +59,5 @@ select
 from phrase_matches
 qualify row_number() over (
     partition by report_id
-    order by match_position, length(phrase) desc, theme
+    order by match_position asc, length(phrase) desc, theme
 ) = 1

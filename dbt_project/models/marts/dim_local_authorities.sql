@@ -29,7 +29,8 @@ unlisted_authorities as (
     from reports
     left join reference_authorities
         on reports.local_authority_id = reference_authorities.local_authority_id
-    where reports.local_authority_id is not null
+    where
+        reports.local_authority_id is not null
         and reference_authorities.local_authority_id is null
     group by reports.local_authority_id
 

@@ -29,7 +29,7 @@ phrase_use as (
 
         from recommendation_themes
         where matched_phrases is not null
-    )
+    ) as matched
     group by theme, phrase
 
 ),
@@ -44,8 +44,9 @@ final as (
 
     from phrases
     left join phrase_use
-        on trim(phrases.theme) = phrase_use.theme
-        and trim(phrases.phrase) = phrase_use.phrase
+        on
+            trim(phrases.theme) = phrase_use.theme
+            and trim(phrases.phrase) = phrase_use.phrase
 
 )
 

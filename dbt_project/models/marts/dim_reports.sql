@@ -25,21 +25,21 @@ downloads as (
 final as (
 
     select
-        cast(report_id as varchar) as report_id,
-        cast(source_file as varchar) as source_file,
-        cast(source_sha256 as varchar) as source_sha256,
-        cast(report_type as varchar) as report_type,
-        cast(local_authority_id as varchar) as local_authority_id,
-        cast(page_count as integer) as page_count,
-        cast(publication_date as date) as publication_date,
-        cast(part_number as integer) as part_number,
-        cast(report_title as varchar) as report_title,
-        cast(local_authority_as_written as varchar) as local_authority_as_written,
-        cast(parser_version as varchar) as parser_version,
+        cast(reports.report_id as varchar) as report_id,
+        cast(reports.source_file as varchar) as source_file,
+        cast(reports.source_sha256 as varchar) as source_sha256,
+        cast(reports.report_type as varchar) as report_type,
+        cast(reports.local_authority_id as varchar) as local_authority_id,
+        cast(reports.page_count as integer) as page_count,
+        cast(reports.publication_date as date) as publication_date,
+        cast(reports.part_number as integer) as part_number,
+        cast(reports.report_title as varchar) as report_title,
+        cast(reports.local_authority_as_written as varchar) as local_authority_as_written,
+        cast(reports.parser_version as varchar) as parser_version,
         cast(downloads.source_url as varchar) as source_url
 
     from reports
-    left join downloads using (source_sha256)
+    left join downloads on reports.source_sha256 = downloads.source_sha256
 
 )
 

@@ -1,6 +1,7 @@
--- One row per window of days an inspection or visit took place in, in the order the report gives them. Most have one window;
--- a visit "on 15, 16 and 21 July 2025" has two (15-16 and 21 July). The inspection's or visit's start and
--- end dates in fct_inspections / fct_visits are the first and last day over these windows.
+-- One row per window of days an inspection or visit took place in, in the order the report gives
+-- them. Most have one window; a visit "on 15, 16 and 21 July 2025" has two (15-16 and 21 July). The
+-- inspection's or visit's start and end dates in fct_inspections / fct_visits are the first and last
+-- day over these windows.
 with
 
 reports as (

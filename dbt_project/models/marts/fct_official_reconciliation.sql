@@ -98,7 +98,7 @@ related_authorities as (
         trim(successor.successor_id) as related_authority_id
 
     from authorities,
-        unnest(string_split(authorities.successor_ids, ';')) as successor(successor_id)
+        unnest(string_split(authorities.successor_ids, ';')) as successor (successor_id)
 
     union
 
@@ -107,7 +107,7 @@ related_authorities as (
         authorities.local_authority_id as related_authority_id
 
     from authorities,
-        unnest(string_split(authorities.successor_ids, ';')) as successor(successor_id)
+        unnest(string_split(authorities.successor_ids, ';')) as successor (successor_id)
 
 ),
 
@@ -121,12 +121,17 @@ dating_events as (
         dating.inspection_or_visit_date
 
     from official_events
-    inner join (select distinct framework, dates_from_framework from frameworks) as framework_dating
+    inner join (select distinct
+        framework,
+        dates_from_framework
+    from frameworks) as framework_dating
         on official_events.framework = framework_dating.framework
     inner join official_events as dating
-        on dating.local_authority_id = official_events.local_authority_id
-        and dating.framework = framework_dating.dates_from_framework
-    where official_events.publication_date is null
+        on
+            dating.local_authority_id = official_events.local_authority_id
+            and dating.framework = framework_dating.dates_from_framework
+    where
+        official_events.publication_date is null
         and official_events.inspection_or_visit_date is null
     qualify row_number() over (
         partition by official_events.official_event_id
@@ -160,7 +165,7 @@ candidates as (
         abs(date_diff('day', events_dated.match_publication_date, reports.publication_date))
             as publication_days_apart,
         abs(date_diff('day', events_dated.match_first_day, reports.first_day)) as first_day_days_apart,
-        reports.inspection_kind is not distinct from frameworks.inspection_kind as is_expected_kind
+        not(reports.inspection_kind is distinct from frameworks.inspection_kind) as is_expected_kind
 
     from events_dated
     inner join frameworks
@@ -168,13 +173,16 @@ candidates as (
     inner join related_authorities
         on events_dated.local_authority_id = related_authorities.local_authority_id
     inner join reports
-        on reports.local_authority_id = related_authorities.related_authority_id
-        and reports.report_type = frameworks.report_type
-    where frameworks.required_judgement_area is null
+        on
+            reports.local_authority_id = related_authorities.related_authority_id
+            and reports.report_type = frameworks.report_type
+    where
+        frameworks.required_judgement_area is null
         or exists (
             select 1
             from judgements
-            where judgements.report_id = reports.report_id
+            where
+                judgements.report_id = reports.report_id
                 and judgements.judgement_area = frameworks.required_judgement_area
                 and judgements.grade is not null
         )
@@ -199,7 +207,7 @@ matches as (
     where least(publication_days_apart, first_day_days_apart) <= {{ tolerance_days }}
     qualify row_number() over (
         partition by official_event_id
-        order by least(publication_days_apart, first_day_days_apart), is_expected_kind desc, report_id
+        order by least(publication_days_apart, first_day_days_apart), is_expected_kind desc, report_id asc
     ) = 1
 
 ),
@@ -226,7 +234,7 @@ compared as (
         judgements.grade as report_grade,
         case
             when judgements.grade is null then 'missing'
-            when official_scale.grade_rank is not distinct from judgements.grade_rank then 'agrees'
+            when not (official_scale.grade_rank is distinct from judgements.grade_rank) then 'agrees'
             else 'differs'
         end as agreement
 
@@ -236,8 +244,9 @@ compared as (
     left join grade_scale as official_scale
         on {{ grade_key('official_grades.official_grade') }} = {{ grade_key('official_scale.grade_as_worded') }}
     left join judgements
-        on matches.report_id = judgements.report_id
-        and official_grades.judgement_area = judgements.judgement_area
+        on
+            matches.report_id = judgements.report_id
+            and official_grades.judgement_area = judgements.judgement_area
 
 ),
 
@@ -246,12 +255,13 @@ agreement_by_event as (
     select
         official_event_id,
         {% for area in areas -%}
-        max(case when judgement_area = '{{ area }}' then agreement end) as {{ area }}_agreement,
+            max(case when judgement_area = '{{ area }}' then agreement end) as {{ area }}_agreement,
         {% endfor -%}
         string_agg(
             case
                 when agreement <> 'agrees'
-                    then judgement_area || ': statistics ' || official_grade || ', report '
+                    then
+                        judgement_area || ': statistics ' || official_grade || ', report '
                         || coalesce(report_grade, 'none')
             end,
             '; ' order by judgement_area
@@ -280,7 +290,7 @@ event_rows as (
         matches.matched_on,
         matches.days_apart,
         {% for area in areas -%}
-        agreement_by_event.{{ area }}_agreement,
+            agreement_by_event.{{ area }}_agreement,
         {% endfor -%}
         agreement_by_event.grade_discrepancies
 
@@ -290,7 +300,10 @@ event_rows as (
     left join agreement_by_event
         on official_events.official_event_id = agreement_by_event.official_event_id
     -- frameworks with a report type the warehouse reads; the 2009-12 inspections have none
-    left join (select distinct framework from frameworks where report_type is not null) as framework_types
+    left join (
+        select distinct framework from frameworks
+        where report_type is not null
+    ) as framework_types
         on official_events.framework = framework_types.framework
 
 ),
@@ -309,12 +322,12 @@ unlisted_report_rows as (
         null as matched_on,
         null as days_apart,
         {% for area in areas -%}
-        null as {{ area }}_agreement,
+            null as {{ area }}_agreement,
         {% endfor -%}
         null as grade_discrepancies
 
     from inspections
-    where inspections.report_id not in (select report_id from matches)
+    where inspections.report_id not in (select matches.report_id from matches)
 
 ),
 
@@ -340,7 +353,7 @@ final as (
         cast(matched_on as varchar) as matched_on,
         cast(days_apart as integer) as days_apart,
         {% for area in areas -%}
-        cast({{ area }}_agreement as varchar) as {{ area }}_agreement,
+            cast({{ area }}_agreement as varchar) as {{ area }}_agreement,
         {% endfor -%}
         cast(grade_discrepancies as varchar) as grade_discrepancies
 

@@ -29,8 +29,9 @@ final as (
 
     from themes
     inner join recommendations
-        on themes.report_id = recommendations.report_id
-        and themes.recommendation_number = recommendations.recommendation_number
+        on
+            themes.report_id = recommendations.report_id
+            and themes.recommendation_number = recommendations.recommendation_number
 
 )
 

@@ -50,8 +50,9 @@ final as (
     inner join reports
         on recommendations.report_id = reports.report_id
     left join themes
-        on recommendations.report_id = themes.report_id
-        and recommendations.recommendation_number = themes.recommendation_number
+        on
+            recommendations.report_id = themes.report_id
+            and recommendations.recommendation_number = themes.recommendation_number
 
 )
 

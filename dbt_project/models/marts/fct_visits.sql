@@ -67,7 +67,8 @@ inspections_dated as (
         inspections.local_authority_id,
         inspections.report_type,
         coalesce(inspections.inspection_end_date, inspections.publication_date) as inspection_reference_date,
-        list_transform(string_split(authorities.successor_ids, ';'), lambda code: trim(code)) as successor_id_list
+        list_transform(string_split(authorities.successor_ids, ';'), lambda successor: trim(successor))  -- noqa: RF02
+            as successor_id_list
 
     from inspections
     left join authorities
@@ -90,7 +91,7 @@ candidate_inspections as (
             or list_contains(inspections_dated.successor_id_list, visits.local_authority_id)
         )
         and inspections_dated.inspection_reference_date
-            < coalesce(visits.visit_start_date, visits.letter_date)
+        < coalesce(visits.visit_start_date, visits.letter_date)
 
 ),
 

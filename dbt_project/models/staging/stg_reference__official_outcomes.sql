@@ -21,7 +21,7 @@ renamed as (
         visit_theme,
         {% for area in reconciled_judgement_areas() -%}
         -- "-" is how the statistics print "not judged"
-        case when trim({{ area }}) = '-' then 'Not judged' else nullif(trim({{ area }}), '') end as {{ area }},
+            case when trim({{ area }}) = '-' then 'Not judged' else nullif(trim({{ area }}), '') end as {{ area }},
         {% endfor -%}
         safeguarding_overall_effectiveness,
         looked_after_children_overall_effectiveness,
