@@ -15,6 +15,8 @@ and labelled so, never as ungraded.
 Each chart has a caption, an SVG `<title>` and `<desc>`, and the figures it draws as a table under it, and
 says so in words when there is nothing to draw. Every text that comes from the data is escaped.
 
+Each authority on the grid has a page of its own in `report/authorities/` (see report_authorities.py).
+
 The page is built from the published file, the same data analysts see. The file is attached to a fresh
 in-memory database rather than opened with `duckdb.connect(path)`: a process that already holds a
 connection to that path (the writer that just replaced it, a test) would otherwise be handed the cached,
@@ -28,6 +30,7 @@ import datetime as dt
 import html
 import math
 import os
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +40,7 @@ import duckdb
 from .publish import attach_published
 
 REPORT_FILE = "index.html"
+AUTHORITIES_DIR = "authorities"
 
 NO_GRADE = "No overall grade"
 UNKNOWN_GRADE = "Other grade"
@@ -196,6 +200,7 @@ class ReportResult:
     path: Path
     published_at: dt.datetime | None
     marks: dict[str, int]  # chart id: number of data marks drawn
+    authority_pages: int = 0  # pages written into authorities/
 
 
 # ---------------------------------------------------------------------------------------------- reading
@@ -341,7 +346,8 @@ def read_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
             )
         )
     for report_id, authority_id, name, kind, start, end, letter, published, number, theme in con.execute(
-        f"""SELECT {_or(con, "marts.fct_visits", "report_id", "visit_id")}, v.local_authority_id, a.local_authority_name, v.visit_type, v.visit_start_date,
+        f"""SELECT {_or(con, "marts.fct_visits", "report_id", "visit_id")}, v.local_authority_id,
+                  a.local_authority_name, v.visit_type, v.visit_start_date,
                   v.visit_end_date, v.letter_date, v.publication_date, v.visit_number,
                   {_or(con, "marts.fct_visits", "visit_theme", "NULL")}
            FROM marts.fct_visits v LEFT JOIN marts.dim_local_authorities a USING (local_authority_id)"""
@@ -416,17 +422,17 @@ def event_link(data: ReportData, event: Event) -> str | None:
     return source_link(data.sources.get(event.report_id), data.raw_dir, pages[0] if pages else None)
 
 
-def _grade_key(grade: str | None) -> str:
+def grade_key(grade: str | None) -> str:
     if grade is None:
         return NO_GRADE
     return grade if grade in GRADE_FILL else UNKNOWN_GRADE
 
 
-def _fmt_date(value: dt.date | None) -> str:
+def fmt_date(value: dt.date | None) -> str:
     return value.isoformat() if value else UNDATED
 
 
-def _plural(count: int, singular: str, plural: str | None = None) -> str:
+def plural(count: int, singular: str, plural: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (plural or singular + 's')}"
 
 
@@ -548,7 +554,7 @@ def chart_judgements(data: ReportData) -> tuple[str, int]:
     counts: dict[str, Counter] = defaultdict(Counter)  # framework -> (year, grade) -> n
     for event in data.inspections:
         year = event.date.year if event.date else None
-        counts[event.framework][(year, _grade_key(event.grade))] += 1
+        counts[event.framework][(year, grade_key(event.grade))] += 1
     if not counts:
         return _figure(chart_id, heading, caption, _empty("No graded inspection is loaded.")), 0
     frameworks = [kind for kind in FRAMEWORKS if kind in counts] + sorted(set(counts) - set(FRAMEWORKS))
@@ -571,7 +577,7 @@ def chart_judgements(data: ReportData) -> tuple[str, int]:
     width = left + plot_width + 20
     total = sum(sum(c.values()) for c in counts.values())
     description = (
-        f"{_plural(total, 'graded inspection')} in {_plural(len(frameworks), 'framework')}, "
+        f"{plural(total, 'graded inspection')} in {plural(len(frameworks), 'framework')}, "
         + "; ".join(
             f"{FRAMEWORKS.get(kind, kind)}: "
             + ", ".join(
@@ -610,7 +616,7 @@ def chart_judgements(data: ReportData) -> tuple[str, int]:
                     h,
                     GRADE_FILL[grade],
                     stroke="#ffffff",
-                    tip=f"{FRAMEWORKS.get(kind, kind)}, {year or UNDATED}: {_plural(n, 'inspection')} {grade}",
+                    tip=f"{FRAMEWORKS.get(kind, kind)}, {year or UNDATED}: {plural(n, 'inspection')} {grade}",
                 )
                 stacked += h
             if totals[(kind, year)]:
@@ -637,7 +643,7 @@ def chart_judgements(data: ReportData) -> tuple[str, int]:
     return _figure(chart_id, heading, caption, svg.render(width, y + 4) + table), svg.marks
 
 
-def _latest_grades(data: ReportData) -> dict[str, Event]:
+def latest_grades(data: ReportData) -> dict[str, Event]:
     """Each authority's latest graded inspection (by its overall grade or, in a framework without one, by
     its worst judgement): latest known date first, undated last."""
     latest: dict[str, Event] = {}
@@ -648,6 +654,23 @@ def _latest_grades(data: ReportData) -> dict[str, Event]:
         if held is None or (event.date or dt.date.min) > (held.date or dt.date.min):
             latest[event.authority_id] = event
     return latest
+
+
+def grid_authorities(data: ReportData) -> list[Authority]:
+    """The authorities on the grid, each with a page of its own: every current one, every former one with
+    a report, and any a report names that the dimension lacks."""
+    with_reports = {e.authority_id for e in data.inspections + data.visits}
+    known = {a.authority_id for a in data.authorities}
+    authorities = [a for a in data.authorities if a.is_current or a.authority_id in with_reports]
+    names = {e.authority_id: e.authority_name for e in data.inspections + data.visits}
+    return authorities + [
+        Authority(i, names[i], NO_REGION, True) for i in sorted(with_reports - known - {None})
+    ]
+
+
+def authority_page(authority_id: str) -> str:
+    """The file name of an authority's page in the `authorities/` folder (a GSS code is already safe)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", authority_id) + ".html"
 
 
 def _clip(text: str, limit: int) -> str:
@@ -663,15 +686,11 @@ def chart_current_grades(data: ReportData) -> tuple[str, int]:
         "effectiveness of its latest graded inspection in the warehouse; white where none is loaded (which "
         "says what the warehouse holds, not that Ofsted never inspected it). The 2026 framework gives no "
         "overall grade: a dashed border marks an authority shown by its worst judgement. Hover over a cell "
-        "for the inspection's date and type."
+        "for the inspection's date and type; click it for the authority's own page."
     )
-    latest = _latest_grades(data)
+    latest = latest_grades(data)
     with_reports = {e.authority_id for e in data.inspections + data.visits}
-    known = {a.authority_id for a in data.authorities}
-    authorities = [a for a in data.authorities if a.is_current or a.authority_id in with_reports]
-    # an authority a report names but the dimension lacks still has its grade shown
-    names = {e.authority_id: e.authority_name for e in data.inspections + data.visits}
-    authorities += [Authority(i, names[i], NO_REGION, True) for i in sorted(with_reports - known - {None})]
+    authorities = grid_authorities(data)
     if not authorities:
         return _figure(chart_id, heading, caption, _empty("No local authority is loaded.")), 0
     by_region: dict[str, list[Authority]] = defaultdict(list)
@@ -682,14 +701,14 @@ def chart_current_grades(data: ReportData) -> tuple[str, int]:
     columns, cell_w, cell_h, pad, left = 6, 186, 36, 4, 10
     width = left + columns * (cell_w + pad) + 10
     used = [
-        grade for grade, _, _ in GRADE_STYLES if any(_grade_key(e.grade) == grade for e in latest.values())
+        grade for grade, _, _ in GRADE_STYLES if any(grade_key(e.grade) == grade for e in latest.values())
     ]
     tally = Counter(
-        _grade_key(latest[a.authority_id].grade) if a.authority_id in latest else NEVER_GRADED
+        grade_key(latest[a.authority_id].grade) if a.authority_id in latest else NEVER_GRADED
         for a in authorities
     )
     description = (
-        f"{_plural(len(authorities), 'authority', 'authorities')} in {_plural(len(regions), 'region')}: "
+        f"{plural(len(authorities), 'authority', 'authorities')} in {plural(len(regions), 'region')}: "
         + ", ".join(f"{n} {grade}" for grade, n in tally.most_common())
         + "."
     )
@@ -715,27 +734,30 @@ def chart_current_grades(data: ReportData) -> tuple[str, int]:
                 tip = f"{name}: no graded inspection loaded"
                 shown = "no graded inspection loaded"
             else:
-                grade = _grade_key(event.grade)
+                grade = grade_key(event.grade)
                 fill, ink = GRADE_FILL[grade], GRADE_INK[grade]
                 when = event.date.year if event.date else "n.d."
                 detail = f"{SHORT_GRADES.get(event.grade, event.grade)} · {when}"
-                tip = f"{name}: {event.grade}, {event.label}, {_fmt_date(event.date)}"
+                tip = f"{name}: {event.grade}, {event.label}, {fmt_date(event.date)}"
                 shown = event.grade
                 if event.grade_note:
                     detail = "worst: " + detail
-                    tip = f"{name}: {event.grade_note}: {event.grade}, {event.label}, {_fmt_date(event.date)}"
+                    tip = f"{name}: {event.grade_note}: {event.grade}, {event.label}, {fmt_date(event.date)}"
                     shown = f"{event.grade} ({event.grade_note})"
                     extra, stroke = extra + DASHED, "#222222"
+            # the whole cell, its text included, opens the authority's page
+            svg.parts.append(f'<a href="{AUTHORITIES_DIR}/{esc(authority_page(authority.authority_id))}">')
             svg.rect(x, top, cell_w, cell_h, fill, tip=tip, stroke=stroke, extra=extra)
             svg.text(x + 5, top + 14, _clip(name, 25), size=10.5, fill=ink, weight="bold", tip=tip)
             svg.text(x + 5, top + 29, _clip(detail, 36), size=9.5, fill=ink, tip=tip)
+            svg.parts.append("</a>")
             rows.append(
                 [
                     region,
                     name,
                     authority.authority_id,
                     shown,
-                    _fmt_date(event.date) if event else "",
+                    fmt_date(event.date) if event else "",
                     event.label if event else "",
                 ]
             )
@@ -759,7 +781,8 @@ def chart_timelines(data: ReportData) -> tuple[str, int]:
     heading = "Each authority's inspections and visits over time"
     caption = (
         "One row per authority with a report loaded. Circles are graded inspections, coloured by overall "
-        "effectiveness (a dashed ring: a 2026 inspection, which has no overall grade, by its worst judgement); "
+        "effectiveness (a dashed ring: a 2026 inspection, which has no overall grade, by its worst "
+        "judgement); "
         "diamonds are monitoring visits and triangles focused visits. Each is placed at its "
         "last day, or at its first day, letter or publication date when that is not stated."
     )
@@ -786,11 +809,11 @@ def chart_timelines(data: ReportData) -> tuple[str, int]:
     def x_of(day: dt.date) -> float:
         return left + plot_width * (day - start).days / span
 
-    grades = [g for g, _, _ in GRADE_STYLES if any(_grade_key(e.grade) == g for e in data.inspections)]
+    grades = [g for g, _, _ in GRADE_STYLES if any(grade_key(e.grade) == g for e in data.inspections)]
     visit_kinds = [k for k in VISIT_STYLES if any(e.kind == k for e in data.visits)]
     description = (
-        f"{_plural(len(authorities), 'authority', 'authorities')} from {first_year} to {last_year}: "
-        f"{_plural(len(data.inspections), 'inspection')} and {_plural(len(data.visits), 'visit')}"
+        f"{plural(len(authorities), 'authority', 'authorities')} from {first_year} to {last_year}: "
+        f"{plural(len(data.inspections), 'inspection')} and {plural(len(data.visits), 'visit')}"
         + (f"; {len(undated)} without any date are listed but not placed" if undated else "")
         + "."
     )
@@ -815,7 +838,7 @@ def chart_timelines(data: ReportData) -> tuple[str, int]:
         middle = top + index * row_h + row_h / 2
         svg.text(left - 10, middle + 4, _clip(name, 34), size=11, anchor="end", tip=name)
         for event in sorted(by_authority[key], key=lambda e: e.date or dt.date.max):
-            when = _fmt_date(event.date) + (
+            when = fmt_date(event.date) + (
                 "" if event.dated_by in ("last day", UNDATED) else f" ({event.dated_by})"
             )
             href = event_link(data, event)
@@ -841,7 +864,7 @@ def chart_timelines(data: ReportData) -> tuple[str, int]:
                     x,
                     middle,
                     6,
-                    GRADE_FILL[_grade_key(event.grade)],
+                    GRADE_FILL[grade_key(event.grade)],
                     tip,
                     extra=' stroke-dasharray="3 2" stroke-width="2"' if event.grade_note else "",
                     href=href,
@@ -850,7 +873,8 @@ def chart_timelines(data: ReportData) -> tuple[str, int]:
         svg.text(x_of(dt.date(year, 7, 1)), bottom + 14, str(year), size=10, anchor="middle")
     note = ""
     if undated:
-        note = f'<p class="note">{esc(_plural(len(undated), "report"))} without any date: listed in the table, not drawn.</p>'
+        undated_reports = esc(plural(len(undated), "report"))
+        note = f'<p class="note">{undated_reports} without any date: listed in the table, not drawn.</p>'
     table = _table(["authority", "report", "date", "overall effectiveness"], rows)
     return _figure(chart_id, heading, caption, svg.render(width, bottom + 22) + note + table), svg.marks
 
@@ -984,7 +1008,7 @@ def chart_recommendation_themes(data: ReportData) -> tuple[str, int]:
     left, cell_h, year_w, framework_w, gap = 250, 17, 38, 84, 28
     width = left + year_w * len(year_columns) + gap + framework_w * len(framework_columns) + 70
     description = (
-        f"{_plural(len(data.recommendations), 'recommendation')} under {_plural(len(themes), 'theme')}; "
+        f"{plural(len(data.recommendations), 'recommendation')} under {plural(len(themes), 'theme')}; "
         "the most frequent: " + ", ".join(f"{t} ({totals[t]})" for t in themes[:5]) + "."
     )
     svg = _Svg(chart_id, heading, description)
@@ -1074,7 +1098,7 @@ def chart_visit_themes(data: ReportData) -> tuple[str, int]:
     left, cell_w, cell_h = 250, 44, 20
     right = left + cell_w * len(columns)
     description = (
-        f"{_plural(len(visits), 'focused visit')}: " + ", ".join(f"{totals[t]} {t}" for t in themes) + "."
+        f"{plural(len(visits), 'focused visit')}: " + ", ".join(f"{totals[t]} {t}" for t in themes) + "."
     )
     svg = _Svg(chart_id, heading, description)
     top = 24
@@ -1141,10 +1165,10 @@ def coverage(data: ReportData) -> str:
     reported = {src.authority_id for src in data.sources.values()}
     covered = sum(a.authority_id in reported for a in current)
     lines = [
-        f"{covered} of {_plural(len(current), 'current authority', 'current authorities')} have at least one "
+        f"{covered} of {plural(len(current), 'current authority', 'current authorities')} have at least one "
         f"report loaded; the other {len(current) - covered} have none. A white cell on the grid below says "
         "the warehouse holds no graded report of that authority, not that Ofsted never inspected it.",
-        f"{_plural(data.report_count, 'report')} loaded; {_plural(len(data.held_back), 'document')} held back "
+        f"{plural(data.report_count, 'report')} loaded; {plural(len(data.held_back), 'document')} held back "
         "(read, but a check about the document itself failed, so it is kept out of the tables).",
     ]
     if data.reconciliation is not None:
@@ -1155,11 +1179,12 @@ def coverage(data: ReportData) -> str:
             f"{n} {RECONCILIATION_FRAMEWORKS.get(f, f or 'other')}" for f, n in missing.most_common()
         )
         lines.append(
-            f"Ofsted's official statistics list {_plural(listed, 'event')}: {counts.get('matched', 0)} matched "
+            f"Ofsted's official statistics list {plural(listed, 'event')}: "
+            f"{counts.get('matched', 0)} matched "
             f"to a loaded report, {counts.get('no_report', 0)} with no report loaded yet"
             + (f" ({detail})" if detail else "")
             + f", {counts.get('framework_not_read', 0)} of a framework the warehouse does not read; "
-            f"{_plural(counts.get('not_in_statistics', 0), 'loaded report')} the statistics do not list."
+            f"{plural(counts.get('not_in_statistics', 0), 'loaded report')} the statistics do not list."
         )
     else:
         lines.append("This warehouse holds no reconciliation with Ofsted's official statistics.")
@@ -1189,9 +1214,10 @@ def render_report(data: ReportData) -> tuple[str, dict[str, int]]:
         else "the warehouse (no publication recorded)"
     )
     summary = (
-        f"{_plural(data.report_count, 'report')} loaded: {_plural(len(data.inspections), 'graded inspection')}, "
-        f"{_plural(len(data.visits), 'visit letter')}, "
-        f"{_plural(len(data.recommendations), 'recommendation')}."
+        f"{plural(data.report_count, 'report')} loaded: "
+        f"{plural(len(data.inspections), 'graded inspection')}, "
+        f"{plural(len(data.visits), 'visit letter')}, "
+        f"{plural(len(data.recommendations), 'recommendation')}."
     )
     nav = '<a href="#coverage">coverage</a>' + "".join(
         f'<a href="#{chart_id}">{esc(chart_id.removeprefix("chart-"))}</a>' for chart_id in marks
@@ -1236,6 +1262,12 @@ def build_report(published_path: Path, report_dir: Path, raw_dir: Path | None = 
         con.close()
     data.raw_dir = raw_dir
     page, marks = render_report(data)
+    # imported here: the pages module builds on this one's data and drawing helpers
+    from .report_authorities import write_authority_pages
+
+    report_dir.mkdir(parents=True, exist_ok=True)
+    pages = write_authority_pages(report_dir, data)
+    # the index last: a report counts as current (report_is_current) only once its pages are in place
     path = report_dir / REPORT_FILE
     write_atomically(path, page)
-    return ReportResult(path, data.published_at, marks)
+    return ReportResult(path, data.published_at, marks, pages)

@@ -124,3 +124,17 @@ def test_the_screenshot_shows_the_charts_colours(chromium, page, tmp_path):
     for grade in ("Adequate", "Inadequate"):  # the seed inspections' grades
         fill = GRADE_FILL[grade]
         assert tuple(int(fill[i : i + 2], 16) for i in (1, 3, 5)) in colours, grade
+
+
+def test_an_authority_page_reached_from_the_grid_renders_in_chromium(chromium, page, tmp_path):
+    index = page.read_text(encoding="utf-8")
+    first = re.search(r'<a href="(authorities/[^"]+\.html)">', index).group(1)
+    authority = page.parent / first
+    assert authority.is_file()
+    dom = dump_dom(chromium, authority, tmp_path / "profile")
+    for section in ("inspections", "visits", "recommendations", "neighbours", "missing"):
+        assert f'<section id="{section}">' in dom, section
+    assert 'href="../index.html#chart-current-grades"' in dom
+    # every grid cell leads to a page that exists
+    for target in set(re.findall(r'<a href="(authorities/[^"]+)">', index)):
+        assert (page.parent / target).is_file(), target

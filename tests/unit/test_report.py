@@ -90,7 +90,8 @@ INSERT INTO marts.fct_recommendations VALUES ('e', 'r9', NULL, 'ilacs_inspection
   'Improve the <front door> & the timeliness of assessments.', 7);
 UPDATE marts.fct_recommendations SET page_number = 5, recommendation_number = 1 WHERE page_number IS NULL;
 INSERT INTO marts.fct_recommendation_themes VALUES ('a', 'planning'), ('b', 'planning'), ('b', 'assessment'),
-  ('c', 'workforce'), ('d', 'planning'), ('e', 'thresholds and the front door'), ('e', 'timeliness and drift');
+  ('c', 'workforce'), ('d', 'planning'), ('e', 'thresholds and the front door'),
+  ('e', 'timeliness and drift');
 INSERT INTO audit.file_ledger VALUES ('r1.pdf', 'loaded', NULL),
   ('held/letter <b>.pdf', 'held_back', 'letter_date is null: every letter is dated');
 """
@@ -286,9 +287,15 @@ def test_the_page_is_replaced_whole_and_leaves_nothing_behind(tmp_path):
     report_dir = tmp_path / "report"
     report_dir.mkdir()
     (report_dir / "index.html").write_text("old page")
+    (report_dir / "authorities").mkdir()
+    (report_dir / "authorities" / "E5.html").write_text("a page of the last build")
     build_report(published, report_dir)
-    assert sorted(p.name for p in report_dir.iterdir()) == ["index.html"]
+    assert sorted(p.name for p in report_dir.iterdir()) == ["authorities", "index.html"]
     assert (report_dir / "index.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    # the folder of pages is replaced whole: the last build's page of an authority no longer shown is gone
+    assert sorted(p.name for p in (report_dir / "authorities").iterdir()) == [
+        f"{code}.html" for code in ("E1", "E2", "E3", "E4", "E6", "E9")
+    ]
 
 
 def test_a_replaced_published_file_is_read_afresh(tmp_path):
@@ -408,7 +415,40 @@ def test_the_page_says_what_the_warehouse_covers(tmp_path):
     con.close()
     page = build_report(published, tmp_path / "report").path.read_text(encoding="utf-8")
     assert (
-        "Ofsted&#x27;s official statistics list 3 events: 1 matched to a loaded report, 1 with no report loaded "
-        "yet (1 SIF inspection), 1 of a framework the warehouse does not read; 1 loaded report the statistics "
+        "Ofsted&#x27;s official statistics list 3 events: 1 matched to a loaded report, 1 with no report "
+        "loaded yet (1 SIF inspection), 1 of a framework the warehouse does not read; 1 loaded report the "
+        "statistics "
         "do not list."
     ) in page
+
+
+def test_each_authority_has_a_page_reached_from_the_grid(tmp_path):
+    published = make_warehouse(tmp_path / "ofsted.duckdb")
+    result = build_report(published, tmp_path / "report", raw_dir=tmp_path / "raw")
+    index = result.path.read_text(encoding="utf-8")
+    assert result.authority_pages == 6
+    for code in ("E1", "E2", "E3", "E4", "E6", "E9"):
+        assert f'<a href="authorities/{code}.html">' in index
+    trafford = (tmp_path / "report" / "authorities" / "E6.html").read_text(encoding="utf-8")
+    pdf = (tmp_path / "raw" / "e6" / "trafford 2026.pdf").resolve().as_uri()
+    # its 2026 inspection, by its worst judgement, with every judgement linking to its page
+    assert "Inadequate (2026 framework: no overall grade; worst judgement shown)" in trafford
+    assert f'<a href="{pdf}#page=2">Impact of leaders: Inadequate (page 2)</a>' in trafford
+    assert f'<a href="{pdf}#page=4">Care leavers: Good (page 4)</a>' in trafford
+    # its recommendation, escaped, with its themes and page
+    assert "Improve the &lt;front door&gt; &amp; the timeliness of assessments." in trafford
+    assert "thresholds and the front door; timeliness and drift" in trafford
+    assert f'href="{pdf}#page=7"' in trafford
+    # neighbours nearest first, linked to their pages, with their latest grades
+    neighbours = trafford[trafford.index('id="neighbours"') :]
+    assert (
+        neighbours.index('href="E1.html"')
+        < neighbours.index('href="E3.html"')
+        < neighbours.index('href="E2.html"')
+    )
+    assert "no graded inspection loaded" in neighbours  # E3
+    assert 'href="../index.html#chart-current-grades"' in trafford
+    assert not re.search(r"(?:src=|<link\b|<script)", trafford)
+    # a visit's theme on its authority's page
+    surrey = (tmp_path / "report" / "authorities" / "E2.html").read_text(encoding="utf-8")
+    assert "Front door" in surrey and "King&#x27;s Lynn" in trafford

@@ -29,8 +29,8 @@ _terminal = logging.getLogger("ofsted_warehouse.progress")
     "network) with what the warehouse covers, overall effectiveness by framework and year (the 2026 "
     "framework by its worst judgement), every authority's latest grade by region, each authority's timeline "
     "of inspections and visits linking to the reports, recommendation themes by year and framework, and "
-    "focused visit themes. Read from the published file after each publication; a failure here leaves the "
-    "publication standing.",
+    "focused visit themes; and a page per authority in report/authorities/. Read from the published file "
+    "after each publication; a failure here leaves the publication standing.",
 )
 def published_report(context: dg.AssetExecutionContext):
     settings = settings_module.load()
@@ -59,6 +59,7 @@ def published_report(context: dg.AssetExecutionContext):
         metadata={
             "path": dg.MetadataValue.path(str(result.path)),
             "published_at": str(result.published_at) if result.published_at else "not recorded",
+            "authority_pages": result.authority_pages,
             **{f"marks_{chart.replace('-', '_')}": count for chart, count in result.marks.items()},
         }
     )
