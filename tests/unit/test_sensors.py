@@ -124,3 +124,37 @@ def test_sensor_runs_by_default_and_the_daily_schedule_is_off():
     # the schedule pulls from Ofsted's site; the files it adds start a warehouse run through the sensor
     assert raw_dir_sensor.job_name == "warehouse" and daily_schedule.job_name == "pull"
     assert defs.resolve_sensor_def("raw_dir_sensor") and defs.resolve_schedule_def("daily_pull")
+
+
+def _published_with(path, files):
+    """A published file whose ledger holds `files` (name -> size) as present, published once."""
+    import duckdb
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA audit")
+    con.execute("CREATE TABLE audit.file_ledger (source_file VARCHAR, size_bytes BIGINT, is_present BOOLEAN)")
+    con.execute("CREATE TABLE audit.publications (published_at TIMESTAMP)")
+    con.execute("INSERT INTO audit.publications VALUES ('2026-12-01 09:30:00')")
+    for name, size in files.items():
+        con.execute("INSERT INTO audit.file_ledger VALUES (?, ?, true)", [name, size])
+    con.close()
+
+
+def test_the_first_look_runs_nothing_when_the_publication_already_holds_raw_dir(raw, instance, tmp_path):
+    add(raw, "a.txt", "report a")
+    add(raw, "sub/b.txt", "report b")
+    published = tmp_path / "published" / "ofsted.duckdb"
+    _published_with(published, {"a.txt": 8, "sub/b.txt": 8, "gone.txt": 5})
+    with environment(PUBLISHED_DUCKDB_PATH=str(published)):
+        # the publication lists a file RAW_DIR no longer holds: a run is needed
+        requests, _, _ = tick(instance, None)
+        assert len(requests) == 1
+        published.unlink()
+        _published_with(published, {"a.txt": 8, "sub/b.txt": 8})
+        requests, skip, cursor = tick(instance, None)
+        assert requests == [] and "already holds every file" in skip.skip_message and cursor
+        # from then on it follows RAW_DIR as usual
+        add(raw, "c.txt", "report c")
+        requests, _, _ = tick(instance, cursor)
+        assert len(requests) == 1

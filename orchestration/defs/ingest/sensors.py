@@ -1,9 +1,13 @@
 """Runs that follow RAW_DIR: a sensor that starts one run when the folder changed, and a daily schedule.
 
-The sensor never reads a file. It lists RAW_DIR (names, sizes, modification times) and compares a
+The sensor never reads a report. It lists RAW_DIR (names, sizes, modification times) and compares a
 digest of that listing with its cursor, so however many files arrive between two looks, they make one
 run: a run costs seconds of fixed overhead, so one per file would be the slow way. A file modified in
 the last few seconds is taken to be still arriving, and the sensor waits for the next look.
+
+Its first look (no cursor yet, as when `make dev` starts for the first time) asks for no run when the
+published warehouse already holds exactly the files RAW_DIR holds (names and sizes in its
+audit.file_ledger): starting the UI after `make run` changes nothing, so it runs nothing.
 """
 
 import json
@@ -12,9 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from ... import settings as settings_module
 from ...lib.files import listing
+from ...lib.publish import open_published
 from ..jobs import WAREHOUSE_JOB
 from ..pull.assets import PULL_JOB
 
@@ -37,8 +43,37 @@ class Cursor:
         return json.dumps({"digest": self.digest, "requests": self.requests})
 
 
+def published_holds(raw_dir: Path, published: Path) -> str | None:
+    """The time of the publication in `published` when its ledger's present files are RAW_DIR's files,
+    by name and size; None otherwise, or when it cannot be read."""
+    if not published.is_file():
+        return None
+    try:
+        con = open_published(published)
+    except duckdb.Error:
+        return None
+    try:
+        recorded = set(con.execute(
+            "SELECT source_file, size_bytes FROM audit.file_ledger WHERE is_present"
+        ).fetchall())
+        latest = con.execute("SELECT max(published_at) FROM audit.publications").fetchall()[0][0]
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    root = raw_dir.resolve()
+    present = {
+        (path.relative_to(root).as_posix(), path.stat().st_size)
+        for path in root.rglob("*")
+        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(root).parts)
+    }
+    visible = {(name, size) for name, size in recorded if not any(p.startswith(".") for p in name.split("/"))}
+    return f"{latest:%Y-%m-%d %H:%M:%S}" if latest is not None and visible == present else None
+
+
 def evaluate(
-    raw_dir: Path, cursor_text: str | None, *, now: float, settle_seconds: float = SETTLE_SECONDS
+    raw_dir: Path, cursor_text: str | None, *, now: float, settle_seconds: float = SETTLE_SECONDS,
+    published: Path | None = None,
 ) -> tuple[dg.RunRequest | dg.SkipReason, str | None]:
     """What the sensor does for one look at raw_dir: a run request or the reason for none, and the new
     cursor (None: keep the old one)."""
@@ -48,6 +83,13 @@ def evaluate(
     seen = listing(raw_dir)
     if seen.digest == cursor.digest:
         return dg.SkipReason(f"no file added, changed or removed in {raw_dir} since the last run request"), None
+    if cursor.digest is None and published is not None:
+        published_at = published_holds(raw_dir, published)
+        if published_at is not None:
+            return (
+                dg.SkipReason(f"the publication of {published_at} UTC already holds every file in {raw_dir}"),
+                Cursor(seen.digest, cursor.requests).dump(),
+            )
     if seen.newest_mtime is not None and now - seen.newest_mtime < settle_seconds:
         return dg.SkipReason(f"a file in {raw_dir} changed less than {settle_seconds:g} s ago; waiting for it to settle"), None
     advanced = Cursor(seen.digest, cursor.requests + 1)
@@ -68,7 +110,10 @@ def evaluate(
     "RAW_DIR; files arriving together are handled by that one run.",
 )
 def raw_dir_sensor(context: dg.SensorEvaluationContext):
-    decision, cursor = evaluate(settings_module.load().raw_dir, context.cursor, now=time.time())
+    settings = settings_module.load()
+    decision, cursor = evaluate(
+        settings.raw_dir, context.cursor, now=time.time(), published=settings.published_duckdb_path
+    )
     if cursor is not None:
         context.update_cursor(cursor)
     return decision
