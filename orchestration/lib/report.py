@@ -80,6 +80,7 @@ VISIT_STYLES = {
 }
 NO_REGION = "Region not known"
 ILACS_2026 = "ilacs_2026"
+ILACS_2026_START = dt.date(2026, 4, 1)
 NO_OVERALL_NOTE = "2026 framework: no overall grade; worst judgement shown"
 NO_THEME = "No theme stated"
 UNDATED = "date not stated"
@@ -258,10 +259,18 @@ def _grade_of(
     )
 
 
-def _framework_of(kind: str, overall: str | None, judgements: list[Judgement]) -> str:
-    """ILACS reports from April 2026 grade the four areas and give no overall effectiveness."""
+def _framework_of(kind: str, overall: str | None, judgements: list[Judgement], date: dt.date | None) -> str:
+    """ILACS reports from April 2026 grade the four areas and give no overall effectiveness; an earlier one
+    missing its overall grade is not taken for one of them."""
     areas = {j.area for j in judgements if j.rank is not None}
-    if kind == "ilacs_inspection" and overall is None and areas and "overall_effectiveness" not in areas:
+    from_2026 = date is None or date >= ILACS_2026_START
+    if (
+        kind == "ilacs_inspection"
+        and overall is None
+        and areas
+        and "overall_effectiveness" not in areas
+        and from_2026
+    ):
         return ILACS_2026
     return kind
 
@@ -327,7 +336,7 @@ def read_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
         date, dated_by = _best_date(("last day", end), ("first day", start), ("publication", published))
         kind = kind or "other"
         own = judgements.get(inspection_id, [])
-        framework = _framework_of(kind, overall, own)
+        framework = _framework_of(kind, overall, own, date)
         grade, note = _grade_of(overall, own, framework)
         label = FRAMEWORKS.get(framework, framework) + (f" ({inspection_kind})" if inspection_kind else "")
         data.inspections.append(
