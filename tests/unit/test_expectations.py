@@ -578,16 +578,3 @@ def test_missing_column_is_a_failure_not_a_crash(con):
     bad = failure(result, "expect_column_values_to_not_be_null", "field_name")
     assert bad.error and "could not be evaluated" in bad.describe()
 
-
-IMPORT_AND_VALIDATE = """
-import sys
-from orchestration.lib import expectations as ex
-ex.import_great_expectations()
-print("after import", "scipy.stats._stats_py" in sys.modules)
-for table in {tables!r}:
-    ex.validate_table(__import__("pandas").DataFrame(), ex.suite_path_for(table))
-print("after validating", "scipy.stats._stats_py" in sys.modules)
-from scipy import stats
-print("entropy", round(float(stats.entropy([0.5, 0.5])), 6))
-print("loaded on use", "scipy.stats._stats_py" in sys.modules, sys.modules["scipy.stats"].__name__)
-"""
