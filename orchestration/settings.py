@@ -40,6 +40,8 @@ class Settings:
     # a check that would hold back more than this share of the documents is a systemic failure: it
     # withholds the publication instead of holding the documents back one by one
     max_held_back_share: float
+    # RETRY=1: this run reads every quarantined or held-back document again, whatever its failure was
+    retry_failed: bool = False
 
     @property
     def parquet_dir(self) -> Path:
@@ -74,4 +76,5 @@ def load() -> Settings:
         pull_contact=os.environ.get("PULL_CONTACT") or None,
         pull_timeout_seconds=float(os.environ.get("PULL_TIMEOUT_SECONDS", "30")),
         max_held_back_share=float(os.environ.get("MAX_HELD_BACK_SHARE", "0.05")),
+        retry_failed=os.environ.get("RETRY", "").strip().lower() not in ("", "0", "no", "false"),
     )

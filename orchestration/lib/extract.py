@@ -54,8 +54,9 @@ class Extraction:
     pages: list[str]
     page_count: int | None
     error: str | None  # why it failed, in words a person can act on
-    # timeout | memory: retried once the limit is raised; changed | transient (not the document's fault,
-    # e.g. its process was ended from outside): retried by the next run
+    # None: the document's own fault (its bytes cannot be read), final until the document changes;
+    # timeout | memory: retried once the limit is raised; changed | transient (not the document's fault:
+    # its process was ended from outside, the machine starved it, an unknown error): retried by the next run
     failure_kind: str | None = None
 
 
@@ -64,20 +65,29 @@ def _failed(sha256: str, media_kind: str, error: str, failure_kind: str | None =
 
 
 def extract_document(
-    root: Path, source_file: str, sha256: str, media_kind: str, limits: Limits, worker: PdfWorker | None = None
+    root: Path,
+    source_file: str,
+    sha256: str,
+    media_kind: str,
+    limits: Limits,
+    worker: PdfWorker | None = None,
 ) -> Extraction:
     """Text of RAW_DIR/source_file, provided its bytes still hash to sha256 (or, when sha256 is None,
     of whatever bytes it holds, under their hash). PDFs go to `worker` (a worker of their own when None)."""
     try:
         handle = open_inside(root, source_file)
     except OSError as error:
-        return _failed(sha256, media_kind, f"could not be opened ({error.strerror or error}): run again", "changed")
+        return _failed(
+            sha256, media_kind, f"could not be opened ({error.strerror or error}): run again", "changed"
+        )
     with handle:
         if media_kind == "text":
             return read_text(handle.read(), sha256)
         digest = digest_and_head(handle)[0]
         if sha256 is not None and digest != sha256:
-            return _failed(sha256, media_kind, "the file changed while the run was reading it: run again", "changed")
+            return _failed(
+                sha256, media_kind, "the file changed while the run was reading it: run again", "changed"
+            )
         sha256 = digest
         handle.seek(0)
         if worker is None:
@@ -120,6 +130,9 @@ class PdfWorker:
         self._process: subprocess.Popen | None = None
         self._channel: socket.socket | None = None
         self._stderr = None
+        # `halt` may come from another thread (the run is being stopped): it and `_start` take turns
+        self._halted = False
+        self._guard = threading.Lock()
 
     def _start(self) -> None:
         # The CPU cap only matters once the parent is gone; it never fires before the parent's timeout.
@@ -127,11 +140,20 @@ class PdfWorker:
         parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         stderr = tempfile.TemporaryFile()
         try:
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "orchestration.lib.extract_worker", str(child_end.fileno()),
-                 str(self.limits.memory_mb), str(cpu_seconds)],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
-                pass_fds=(child_end.fileno(),), cwd=_PACKAGE_ROOT,
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "orchestration.lib.extract_worker",
+                    str(child_end.fileno()),
+                    str(self.limits.memory_mb),
+                    str(cpu_seconds),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                pass_fds=(child_end.fileno(),),
+                cwd=_PACKAGE_ROOT,
                 env={**os.environ, "PYTHONHASHSEED": "0"},
             )
         except BaseException:
@@ -140,7 +162,7 @@ class PdfWorker:
             raise
         finally:
             child_end.close()
-        self._channel, self._stderr = parent_end, stderr
+        self._process, self._channel, self._stderr = process, parent_end, stderr
         self.documents = 0
         self.started += 1
 
@@ -148,14 +170,27 @@ class PdfWorker:
         """Text of the PDF open at descriptor, or why it could not be read."""
         if self._process is None or self.documents >= self.max_documents:
             self.close()
-            self._start()
+            with self._guard:
+                if self._halted:
+                    return _failed(
+                        sha256, "pdf", "the run was stopped before this document was read", "transient"
+                    )
+                self._start()
         self.documents += 1
         deadline = time.monotonic() + self.limits.timeout_seconds
+        cpu_before = _cpu_seconds(self._process.pid)
         try:
             socket.send_fds(self._channel, [b"pdf"], [descriptor])
             reply = self._receive(deadline)
         except TimeoutError:
+            cpu_used = _cpu_seconds(self._process.pid)
             self._kill()
+            if (
+                cpu_before is not None
+                and cpu_used is not None
+                and cpu_used - cpu_before < self.limits.timeout_seconds / 2
+            ):
+                return _starved(sha256, self.limits, cpu_used - cpu_before)
             return _timed_out(sha256, self.limits)
         except (ConnectionError, OSError):
             reply = None
@@ -198,6 +233,15 @@ class PdfWorker:
         self._discard()
         return _worker_failure(sha256, self.limits, returncode, stderr)
 
+    def halt(self) -> None:
+        """End the process now, from any thread, and start no other: the run is being stopped. The
+        thread using this worker sees its document end and returns at once."""
+        with self._guard:
+            self._halted = True
+            process = self._process
+            if process is not None and process.poll() is None:
+                process.kill()
+
     def _kill(self) -> None:
         if self._process is not None:
             self._process.kill()
@@ -237,7 +281,8 @@ def extract_pdf(descriptor: int, sha256: str, limits: Limits) -> Extraction:
 
 def _timed_out(sha256: str, limits: Limits) -> Extraction:
     return _failed(
-        sha256, "pdf",
+        sha256,
+        "pdf",
         f"text extraction took longer than {limits.timeout_seconds:g} s (EXTRACT_TIMEOUT_SECONDS) and was stopped: "
         "if the PDF is genuine, raise EXTRACT_TIMEOUT_SECONDS and run again",
         "timeout",
@@ -246,42 +291,74 @@ def _timed_out(sha256: str, limits: Limits) -> Extraction:
 
 def _out_of_memory(sha256: str, limits: Limits) -> Extraction:
     return _failed(
-        sha256, "pdf",
+        sha256,
+        "pdf",
         f"text extraction needed more than the {limits.memory_mb} MB allowed (EXTRACT_MEMORY_MB) and was stopped, "
         "as a decompression bomb would be: if the PDF is genuine, raise EXTRACT_MEMORY_MB and run again",
         "memory",
     )
 
 
+def _starved(sha256: str, limits: Limits, cpu_seconds: float) -> Extraction:
+    return _failed(
+        sha256,
+        "pdf",
+        f"text extraction was stopped after {limits.timeout_seconds:g} s (EXTRACT_TIMEOUT_SECONDS) having had only "
+        f"{cpu_seconds:.1f} s of processor time: the machine was too busy (or the process was paused), not the "
+        "document too slow; it is tried again",
+        "transient",
+    )
+
+
 def _worker_failure(sha256: str, limits: Limits, returncode: int, stderr: str) -> Extraction:
+    """Why the process reading a document ended without answering. Only what the document's bytes caused
+    is charged to the document; anything else is transient and tried again."""
     lines = stderr.strip().splitlines()
     last = lines[-1] if lines else ""
     if returncode == extract_worker.EXIT_UNREADABLE:
         return _failed(sha256, "pdf", last)
-    if returncode == -signal.SIGXCPU:
+    if returncode == -signal.SIGXCPU:  # the CPU cap of the document itself, not a busy machine
         return _timed_out(sha256, limits)
-    # A C extension that cannot allocate aborts or segfaults rather than raising MemoryError.
-    if returncode in (extract_worker.EXIT_OUT_OF_MEMORY, -signal.SIGKILL, -signal.SIGSEGV, -signal.SIGABRT):
+    if returncode == extract_worker.EXIT_OUT_OF_MEMORY:
         return _out_of_memory(sha256, limits)
     if returncode == extract_worker.EXIT_CANNOT_START:
         return _failed(
-            sha256, "pdf",
+            sha256,
+            "pdf",
             f"the extraction process could not start within {limits.memory_mb} MB (EXTRACT_MEMORY_MB; {last}): "
             "raise EXTRACT_MEMORY_MB (default 1024) and run again",
             "memory",
         )
     if returncode < 0:
-        # ended by a signal this warehouse did not send (an operator, the system): nothing to do with the
-        # document, so it is tried again in a fresh process, and by the next run if that fails too
+        # Ended by a signal this warehouse did not send (an operator, the system's OOM killer, a crash):
+        # nothing proves it was the document, so it is tried again in a fresh process, and by the next run
+        # if that fails too. (A document that runs out of memory under its cap raises MemoryError.)
         try:
             name = signal.Signals(-returncode).name
         except ValueError:
             name = f"signal {-returncode}"
         return _failed(
-            sha256, "pdf", f"the extraction process was ended from outside by {name}, not by the document: "
-            "it is tried again", "transient",
+            sha256,
+            "pdf",
+            f"the extraction process was ended by {name}, not by the document: it is tried again",
+            "transient",
         )
-    return _failed(sha256, "pdf", f"the extraction process failed (exit code {returncode}): {last or 'no message'}")
+    return _failed(
+        sha256,
+        "pdf",
+        f"the extraction process ended unexpectedly (exit code {returncode}: {last or 'no message'}), "
+        "not because of the document: it is tried again",
+        "transient",
+    )
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """Processor time a child has used so far, from /proc (None where there is no /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def settled_contents(con, limits: Limits) -> set[tuple[str, str]]:
@@ -292,11 +369,14 @@ def settled_contents(con, limits: Limits) -> set[tuple[str, str]]:
         for sha256, kind, version, failure_kind, timeout, memory in con.execute(
             "SELECT source_sha256, media_kind, extractor_version, failure_kind, timeout_seconds, memory_mb FROM raw.documents"
         ).fetchall()
-        if version == EXTRACTOR_VERSIONS.get(kind) and not worth_retrying(failure_kind, timeout, memory, limits)
+        if version == EXTRACTOR_VERSIONS.get(kind)
+        and not worth_retrying(failure_kind, timeout, memory, limits)
     }
 
 
-def worth_retrying(failure_kind: str | None, timeout: float | None, memory: int | None, limits: Limits) -> bool:
+def worth_retrying(
+    failure_kind: str | None, timeout: float | None, memory: int | None, limits: Limits
+) -> bool:
     """A failure for a limit is retried only once that limit is raised (the same limit would fail the
     same way, and a bomb must not cost every run); a file that changed under the run, on the next run."""
     if failure_kind == "timeout":
@@ -323,6 +403,7 @@ class ExtractionPool:
         self._by_thread = threading.local()
         self._started: list[PdfWorker] = []
         self._lock = threading.Lock()
+        self._halted = False
 
     def extract_all(
         self, jobs: Iterable[tuple[str, str, str]], on_done: Callable[[Extraction], None] | None = None
@@ -333,6 +414,7 @@ class ExtractionPool:
         jobs = list(jobs)
         results: list[Extraction | None] = [None] * len(jobs)
         executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="extract")
+        finished_normally = False
         try:
             order = sorted(range(len(jobs)), key=lambda index: -_size_of(self.root, jobs[index][0]))
             futures = {executor.submit(self._run, *jobs[index]): (index, 1) for index in order}
@@ -350,8 +432,12 @@ class ExtractionPool:
                     results[index] = extraction
                     if on_done:
                         on_done(extraction)
+            finished_normally = True
         finally:
-            # an interrupt drops the documents not started rather than extracting them first
+            if not finished_normally:
+                # Stopped (an interrupt, an error recording a result): the documents being read are
+                # dropped with their processes rather than finished first, and none is started.
+                self.halt()
             executor.shutdown(wait=True, cancel_futures=True)
         return results
 
@@ -360,7 +446,12 @@ class ExtractionPool:
             worker = self._worker_of_this_thread() if media_kind == "pdf" else None
             return extract_document(self.root, source_file, sha256, media_kind, self.limits, worker)
         except Exception as error:  # noqa: BLE001  e.g. no process could be started: the file waits for the next run
-            return _failed(sha256, media_kind, f"extraction failed ({type(error).__name__}: {error}): run again", "transient")
+            return _failed(
+                sha256,
+                media_kind,
+                f"extraction failed ({type(error).__name__}: {error}): run again",
+                "transient",
+            )
 
     def _worker_of_this_thread(self) -> PdfWorker:
         worker = getattr(self._by_thread, "worker", None)
@@ -368,7 +459,17 @@ class ExtractionPool:
             worker = self._by_thread.worker = PdfWorker(self.limits)
             with self._lock:
                 self._started.append(worker)
+                if self._halted:
+                    worker.halt()
         return worker
+
+    def halt(self) -> None:
+        """End every worker process now, from any thread, and start no other."""
+        with self._lock:
+            self._halted = True
+            started = list(self._started)
+        for worker in started:
+            worker.halt()
 
     def close(self) -> None:
         """End every worker process."""
@@ -379,7 +480,11 @@ class ExtractionPool:
 
 
 def extract_many(
-    root: Path, jobs: Iterable[tuple[str, str, str]], limits: Limits, *, workers: int | None = None,
+    root: Path,
+    jobs: Iterable[tuple[str, str, str]],
+    limits: Limits,
+    *,
+    workers: int | None = None,
     on_done: Callable[[Extraction], None] | None = None,
 ) -> list[Extraction]:
     """`ExtractionPool.extract_all` with a pool of its own, closed at the end."""

@@ -14,6 +14,9 @@ exec. Running out of memory ends the process with EXIT_OUT_OF_MEMORY (or a signa
 cannot allocate), so the parent knows which document did it and starts a fresh worker for the rest.
 Before each document the CPU-time cap (RLIMIT_CPU) is moved to `cpu_seconds` past what the process has
 used so far: a backstop for a worker orphaned in the middle of a document by a killed run.
+
+Ctrl-C at a terminal reaches every process of the run; the worker ignores it and leaves the decision to
+its parent, which ends it at once when the run stops (and otherwise would record the document as failed).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import json
 import math
 import os
 import resource
+import signal
 import socket
 import struct
 import sys
@@ -101,6 +105,7 @@ def serve(channel: socket.socket, cpu_seconds: int, extract_pdf_pages) -> int:
 
 def main(argv: list[str]) -> int:
     descriptor, memory_mb, cpu_seconds = (int(value) for value in argv[1:4])
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         apply_memory_limit(memory_mb)
         allow_cpu_seconds(cpu_seconds)

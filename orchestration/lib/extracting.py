@@ -101,28 +101,50 @@ class _Batch:
             self.waiting = []
 
 
-def _record_extractions(con: duckdb.DuckDBPyConnection, extractions: list[Extraction], limits: Limits) -> None:
+def _record_extractions(
+    con: duckdb.DuckDBPyConnection, extractions: list[Extraction], limits: Limits
+) -> None:
     """Documents' text, all or nothing: a run killed half-way leaves no document without its pages."""
     now = utc_now()
     shas = pd.DataFrame({"source_sha256": [e.sha256 for e in extractions]}, dtype=object)
     with transaction(con):
         with registered(con, "recorded_contents", shas):
             for table in ("raw.pages", "raw.documents"):
-                con.execute(f"DELETE FROM {table} WHERE source_sha256 IN (SELECT source_sha256 FROM recorded_contents)")
+                con.execute(
+                    f"DELETE FROM {table} WHERE source_sha256 IN (SELECT source_sha256 FROM recorded_contents)"
+                )
             con.execute(
                 """UPDATE audit.file_ledger SET extracted_at = ?
                    WHERE source_sha256 IN (SELECT source_sha256 FROM recorded_contents)""",
                 [now],
             )
-        insert_rows(con, "raw.documents", [{
-            "source_sha256": e.sha256, "media_kind": e.media_kind, "page_count": e.page_count,
-            "extractor_version": EXTRACTOR_VERSIONS[e.media_kind], "extracted_at": now, "error": e.error,
-            "failure_kind": e.failure_kind, "timeout_seconds": limits.timeout_seconds, "memory_mb": limits.memory_mb,
-        } for e in extractions])
-        insert_rows(con, "raw.pages", [
-            {"source_sha256": e.sha256, "page_number": number, "page_text": text}
-            for e in extractions for number, text in enumerate(e.pages, start=1)
-        ])
+        insert_rows(
+            con,
+            "raw.documents",
+            [
+                {
+                    "source_sha256": e.sha256,
+                    "media_kind": e.media_kind,
+                    "page_count": e.page_count,
+                    "extractor_version": EXTRACTOR_VERSIONS[e.media_kind],
+                    "extracted_at": now,
+                    "error": e.error,
+                    "failure_kind": e.failure_kind,
+                    "timeout_seconds": limits.timeout_seconds,
+                    "memory_mb": limits.memory_mb,
+                }
+                for e in extractions
+            ],
+        )
+        insert_rows(
+            con,
+            "raw.pages",
+            [
+                {"source_sha256": e.sha256, "page_number": number, "page_text": text}
+                for e in extractions
+                for number, text in enumerate(e.pages, start=1)
+            ],
+        )
 
 
 def _sync_extracted_at(con: duckdb.DuckDBPyConnection) -> None:
@@ -134,3 +156,34 @@ def _sync_extracted_at(con: duckdb.DuckDBPyConnection) -> None:
            WHERE d.source_sha256 = file_ledger.source_sha256 AND file_ledger.is_present
              AND file_ledger.extracted_at IS DISTINCT FROM d.extracted_at"""
     )
+
+
+def forget_failures(con: duckdb.DuckDBPyConnection) -> int:
+    """Make the next run try every quarantined or held-back document again, whatever its failure was
+    (`make run RETRY=1`): drop the stored failed extractions, and the parse and check results kept for
+    those contents. These tables are caches keyed by content, so nothing is lost that the run does not
+    make again. Returns how many contents will be tried again."""
+    with transaction(con):
+        contents = [
+            sha256
+            for (sha256,) in con.execute(
+                """SELECT source_sha256 FROM raw.documents WHERE error IS NOT NULL
+                   UNION
+                   SELECT source_sha256 FROM audit.file_ledger
+                   WHERE is_present AND status IN ('quarantined', 'held_back') AND source_sha256 IS NOT NULL"""
+            ).fetchall()
+        ]
+        frame = pd.DataFrame({"source_sha256": contents}, dtype=object)
+        with registered(con, "retried_contents", frame):
+            for table in ("raw.pages", "raw.documents"):
+                con.execute(
+                    f"""DELETE FROM {table} WHERE source_sha256 IN (SELECT source_sha256 FROM retried_contents)
+                          AND source_sha256 IN (SELECT source_sha256 FROM raw.documents WHERE error IS NOT NULL)"""
+                )
+            for table in ("pipeline.parsed_contents", "pipeline.held_back"):
+                con.execute(
+                    f"DELETE FROM {table} WHERE source_sha256 IN (SELECT source_sha256 FROM retried_contents)"
+                )
+        # a check's result is kept per table content; held-back documents are checked afresh
+        con.execute("DELETE FROM pipeline.check_results")
+    return len(contents)

@@ -1,9 +1,19 @@
 """The pool of extraction processes: many PDFs go through a few long-lived processes, and a PDF that
-runs out of time or memory costs its own document and one fresh process, never the documents after it."""
+runs out of time or memory costs its own document and one fresh process, never the documents after it.
+A process ended from outside, or starved by the machine, is not the document's fault: the document is
+tried again in a fresh process. An interrupt ends every process at once."""
 
+import os
+import signal
 import subprocess
+import threading
+import time
+from pathlib import Path
 
-from orchestration.lib.extract import Limits, extract_many
+import pytest
+
+from orchestration.lib import extract_worker
+from orchestration.lib.extract import Limits, _worker_failure, extract_many, worth_retrying
 from orchestration.lib.files import discover
 from tests.fixtures import bad_files
 from tests.fixtures.pdf_render import render_text_report_to_pdf
@@ -33,7 +43,9 @@ def _render_letters(root, count):
     text = SEED.read_text(encoding="utf-8")
     for index in range(count):
         # each copy different, so each is its own content
-        render_text_report_to_pdf(text + f"\nReference {index}\n", root / f"letter-{index}.pdf", layout="ab"[index % 2])
+        render_text_report_to_pdf(
+            text + f"\nReference {index}\n", root / f"letter-{index}.pdf", layout="ab"[index % 2]
+        )
 
 
 def test_many_pdfs_are_extracted_by_fewer_processes_than_files(tmp_path, monkeypatch):
@@ -62,3 +74,129 @@ def test_a_slow_pdf_and_a_bomb_are_quarantined_and_the_rest_still_extract(tmp_pa
     # one process to start with, and a fresh one after each that had to be stopped while PDFs remained
     # (largest first: the bomb, then the letters, then the small slow PDF), never one per file
     assert len(started) == 2
+
+
+def _worker_processes() -> list[int]:
+    """Process ids of this process's extraction children, from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == os.getpid() and b"orchestration.lib.extract_worker" in command:
+            found.append(int(entry.name))
+    return found
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _worker_busy_with_a_document(seconds_of_cpu: float = 1.5, timeout: float = 60) -> int:
+    """The extraction child, once it has spent more processor time than starting up costs: it is then
+    in the middle of a document."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for pid in _worker_processes():
+            try:
+                if _cpu_seconds(pid) >= seconds_of_cpu:
+                    return pid
+            except OSError:
+                pass
+        time.sleep(0.05)
+    raise AssertionError("no extraction process got busy")
+
+
+def _extract_in_background(root, limits, workers=1):
+    outcome = {}
+
+    def work():
+        outcome["results"] = extract_many(root, _jobs(root), limits, workers=workers)
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL])
+def test_a_worker_ended_by_a_signal_mid_document_is_retried_in_a_fresh_process_and_the_document_loads(
+    tmp_path, monkeypatch, stop
+):
+    bad_files.slow_pdf(tmp_path / "long.pdf", inflated_mb=2)  # a few seconds of pdfminer's work
+    started = _count_worker_starts(monkeypatch)
+    thread, outcome = _extract_in_background(tmp_path, Limits(120, 512))
+    os.kill(_worker_busy_with_a_document(), stop)
+    thread.join(120)
+    [result] = outcome["results"]
+    assert (result.error, result.failure_kind, result.page_count) == (None, None, 1)
+    assert len(started) == 2  # the process that was ended, and a fresh one for the retry
+
+
+def test_a_worker_ended_twice_leaves_a_transient_failure_that_later_runs_retry(tmp_path):
+    bad_files.slow_pdf(tmp_path / "long.pdf", inflated_mb=2)
+    thread, outcome = _extract_in_background(tmp_path, Limits(120, 512))
+    first = _worker_busy_with_a_document()
+    os.kill(first, signal.SIGTERM)
+    deadline = time.monotonic() + 60
+    while (
+        pids := [pid for pid in _worker_processes() if pid != first]
+    ) == [] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(pids[0], signal.SIGTERM)
+    thread.join(120)
+    [result] = outcome["results"]
+    assert result.failure_kind == "transient"
+    assert "ended by SIGTERM, not by the document" in result.error
+    assert worth_retrying(result.failure_kind, 120, 512, Limits(120, 512))
+
+
+def test_a_worker_paused_by_the_machine_past_the_timeout_is_not_charged_to_the_document(tmp_path):
+    bad_files.slow_pdf(tmp_path / "long.pdf", inflated_mb=1)
+    thread, outcome = _extract_in_background(tmp_path, Limits(4, 512))
+    os.kill(_worker_busy_with_a_document(0.8), signal.SIGSTOP)  # as a starved or suspended machine would
+    thread.join(120)
+    [result] = outcome["results"]
+    # the first try timed out with little processor time (transient) and the fresh process finished it
+    assert (result.error, result.failure_kind) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("returncode", "kind"),
+    [
+        (-signal.SIGTERM, "transient"),
+        (-signal.SIGKILL, "transient"),
+        (-signal.SIGINT, "transient"),
+        (1, "transient"),
+        (0, "transient"),
+        (-signal.SIGXCPU, "timeout"),
+        (extract_worker.EXIT_OUT_OF_MEMORY, "memory"),
+        (extract_worker.EXIT_UNREADABLE, None),
+    ],
+)
+def test_only_the_documents_own_fault_is_final(returncode, kind):
+    failure = _worker_failure("0" * 64, Limits(60, 512), returncode, "Traceback...\nSomeError: boom\n")
+    assert failure.failure_kind == kind
+    assert worth_retrying(failure.failure_kind, 60, 512, Limits(60, 512)) == (kind == "transient")
+
+
+def test_an_interrupt_ends_the_documents_being_read_and_their_processes_at_once(tmp_path):
+    for index in range(2):
+        bad_files.slow_pdf(tmp_path / f"slow-{index}.pdf", inflated_mb=8 + index)  # about 25 s each
+    (tmp_path / "quick.txt").write_text("A letter.", encoding="utf-8")
+
+    def interrupt(extraction):
+        if extraction.media_kind == "text":
+            time.sleep(1)  # the PDFs are well under way
+            raise KeyboardInterrupt
+
+    began = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        extract_many(tmp_path, _jobs(tmp_path), Limits(120, 512), workers=3, on_done=interrupt)
+    # 5 s rather than the 2 s the run promises: a generous bound for a loaded machine
+    assert time.monotonic() - began < 5
+    assert _worker_processes() == []
