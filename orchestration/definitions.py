@@ -8,13 +8,14 @@ from .defs.ingest.sensors import daily_schedule, raw_dir_sensor
 from .defs.jobs import WAREHOUSE_JOB
 from .defs.publish.assets import published_warehouse
 from .defs.publish.report import published_report
+from .defs.publish.workbook import published_workbook
 from .defs.pull.assets import PULL_ASSETS, PULL_JOB
 from .defs.quality.gx_checks import great_expectations_checks
 from .defs.resources import DEFAULT_RESOURCES
 from .defs.transform.assets import warehouse_dbt_models
 
 defs = dg.Definitions(
-    assets=[*PULL_ASSETS, *INGEST_ASSETS, warehouse_dbt_models, published_warehouse, published_report],
+    assets=[*PULL_ASSETS, *INGEST_ASSETS, warehouse_dbt_models, published_warehouse, published_report, published_workbook],
     asset_checks=[great_expectations_checks],
     jobs=[WAREHOUSE_JOB, PULL_JOB],
     sensors=[raw_dir_sensor],

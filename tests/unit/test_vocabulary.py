@@ -169,23 +169,9 @@ def test_suites_name_lists_and_never_spell_them_out():
 # --- the dbt tests draw on the same lists --------------------------------------------------------
 
 
-# Still spells report types and grades out in accepted_values; in_value_list against report_types (with a
-# to_condition leaving out lscb_review) and grade_scale would replace them.
-SPELLS_LISTS_OUT = {"_fct_latest_inspections.yml"}
-
-
 def model_yaml_files() -> list:
     paths = sorted((DBT / "models").rglob("*.yml")) + [DBT / "seeds" / "_vocabulary.yml"]
-    return [
-        pytest.param(
-            path,
-            id=str(path.relative_to(DBT)),
-            marks=[pytest.mark.xfail(reason="writes value lists out", strict=False)]
-            if path.name in SPELLS_LISTS_OUT
-            else [],
-        )
-        for path in paths
-    ]
+    return [pytest.param(path, id=str(path.relative_to(DBT))) for path in paths]
 
 
 @pytest.mark.parametrize("path", model_yaml_files())
