@@ -97,6 +97,16 @@ SQL_PIECES = {
     ("orchestration/lib/reconciliation.py", "reconciliation_summary", "total('agrees')"),
     ("orchestration/lib/reconciliation.py", "reconciliation_summary", "total('differs')"),
     ("orchestration/lib/reconciliation.py", "reconciliation_summary", "total('missing')"),
+    # the report's own table and column names, each checked against the file's catalogue first (a column
+    # the file lacks becomes NULL), and its own fixed ORDER BY / WHERE clauses
+    ("orchestration/lib/report.py", "_select", "select"),
+    ("orchestration/lib/report.py", "_select", "table"),
+    ("orchestration/lib/report.py", "_select", "rest"),
+    ("orchestration/lib/report.py", "read_report_data", "_or(con, 'marts.fct_inspections', 'report_id', 'inspection_id')"),
+    ("orchestration/lib/report.py", "read_report_data", "_or(con, 'marts.fct_visits', 'report_id', 'visit_id')"),
+    ("orchestration/lib/report.py", "read_report_data", "_or(con, 'marts.fct_visits', 'visit_theme', 'NULL')"),
+    # each sheet's fixed query, written in the module
+    ("orchestration/lib/workbook.py", "write_workbook", "sheet.query"),
     # one of three fixed pragma statements
     ("orchestration/defs/run_history.py", "_on_connect", "_SYNCHRONOUS.get(mode, _SYNCHRONOUS['OFF'])"),
     # COMMENT ON takes no parameter: the project's own dbt descriptions, quoted with sql.literal
