@@ -80,3 +80,42 @@ def test_the_asset_crawls_and_writes_the_catalogue(tmp_path, monkeypatch):
     )
     with warehouse.connect(tmp_path / "w.duckdb") as con:
         assert con.execute("SELECT count(*) FROM audit.source_catalogue").fetchall()[0][0] == 3
+
+
+class RenderedReport(Publication):
+    """A publication whose file is a seed report printed as a PDF, so the run after the pull loads it."""
+
+    pdf: bytes = b""
+
+    @property
+    def body(self) -> bytes:
+        return self.pdf
+
+
+def test_the_next_run_publishes_the_pulled_report_with_its_catalogue_row_and_source_url(tmp_path):
+    from tests.fixtures.pdf_render import render_text_report_to_pdf
+    from tests.support import REPO, build_warehouse
+
+    surrey = (REPO / "raw" / "000_9f7ce6b861c02e06.txt").read_text(encoding="utf-8")
+    report = RenderedReport("71", "Children's services inspection, pdf - 01 November 2012")
+    report.pdf = render_text_report_to_pdf(surrey, tmp_path / "surrey.pdf").read_bytes()
+    reference = tmp_path / "authorities.csv"
+    reference.write_text("gss_code,local_authority_name,status,ofsted_urn\nE10000030,Surrey,current,80567\n")
+    raw = tmp_path / "raw"
+    with serving([Provider("80567", "Surrey", publications=[report])]) as site:
+        crawl(raw, site.url, reference, PullOptions(delay_seconds=0.01))
+
+    build = build_warehouse(raw, tmp_path / "work")
+    assert build.result.success, [e.description for e in build.failed_checks()]
+    con = build.published()
+    try:
+        catalogue = con.execute("SELECT status, source_file, url FROM audit.source_catalogue").fetchall()
+        reports = con.execute("SELECT source_file, local_authority_id, source_url FROM marts.dim_reports").fetchall()
+    finally:
+        con.close()
+    assert len(catalogue) == 1 and catalogue[0][0] == "downloaded"
+    source_file = catalogue[0][1]
+    assert source_file.startswith("ofsted/80567_surrey/") and source_file.endswith(".pdf")
+    # the report is published from the file the crawl saved, and says where it was downloaded from
+    assert reports == [(source_file, "E10000030", catalogue[0][2])]
+    assert catalogue[0][2].endswith("/v1/file/71")
