@@ -13,8 +13,10 @@ import contextlib
 import logging
 import os
 import shutil
+import signal
 import sys
 import time
+import uuid
 from pathlib import Path
 
 from . import settings as settings_module
@@ -43,37 +45,97 @@ def main() -> int:
     # a file name or reason the terminal cannot encode is printed escaped rather than ending the run
     sys.stdout.reconfigure(errors="backslashreplace")
     sys.stderr.reconfigure(errors="backslashreplace")
-    _prepare_dagster_home()
-    _progress_to_terminal()
-    settings = settings_module.load()
+    # SIGTERM stops the run as Ctrl-C does: its processes are ended and the summary is printed (Dagster
+    # treats SIGTERM as SIGINT while a step runs; this covers the moments before and after)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     started = time.monotonic()
-    print(f"Ofsted warehouse: reading {settings.raw_dir}", flush=True)
+    settings = settings_module.load()
+    run_id = str(uuid.uuid4())
+    result, notices, interrupted = None, [], False
+    try:
+        _prepare_dagster_home()
+        _progress_to_terminal()
+        print(f"Ofsted warehouse: reading {settings.raw_dir}", flush=True)
+        notices += _prepare_working_warehouse(settings)
+        result = _execute(settings, run_id)
+        interrupted = _was_interrupted(result)
+        if result.success and _unchanged(result):
+            _refresh_stale_report(settings)
+    except KeyboardInterrupt:
+        interrupted = True
+    except Exception as error:  # noqa: BLE001  (the summary names it; the run's last words stay true)
+        from .summary import describe_error
 
+        notices.append(f"the run stopped: {describe_error(error)}")
+    # the summary is the run's last word: a second Ctrl-C does not cut it short
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if interrupted:
+        print("\n  interrupted: the next `make run` picks up where this one stopped", flush=True)
+    from .summary import print_summary
+
+    return print_summary(result, settings, time.monotonic() - started, run_id=run_id, notices=notices)
+
+
+def _prepare_working_warehouse(settings) -> list[str]:
+    """A damaged working file is set aside and rebuilt; with RETRY set, every quarantined or held-back
+    document is read again. Returns what the summary should repeat."""
+    from .lib import extracting
+    from .lib.warehouse import connect, recover_damaged
+
+    notices = []
+
+    def say(message: str) -> None:
+        print(f"  {message}", flush=True)
+
+    rebuilt = recover_damaged(settings.duckdb_path, settings.published_duckdb_path, on_wait=say)
+    if rebuilt:
+        say(rebuilt)
+        notices.append(rebuilt)
+    if settings.retry_failed:
+        with connect(settings.duckdb_path, on_wait=say, published_path=settings.published_duckdb_path) as con:
+            count = extracting.forget_failures(con)
+        say(f"retry: {count} quarantined or held-back documents are read and checked again (RETRY=1)")
+    return notices
+
+
+def _execute(settings, run_id: str):
     import dagster as dg
 
     from .definitions import defs
     from .defs.jobs import WAREHOUSE_JOB
     from .defs.resources import resources_for
-    from .summary import print_summary, unchanged_since
 
-    result = None
     # what the steps print (dbt's own log, for one) goes to a file; the terminal gets the progress lines
     step_output = Path(os.environ["DAGSTER_HOME"]) / "logs" / "make-run.log"
     step_output.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with dg.DagsterInstance.get() as instance, open(step_output, "w", encoding="utf-8") as log:
-            with contextlib.redirect_stdout(log):
-                result = defs.resolve_job_def(WAREHOUSE_JOB.name).execute_in_process(
-                    instance=instance,
-                    resources=resources_for(settings),
-                    raise_on_error=False,
-                    run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-                )
-        if result.success and unchanged_since(result) is not None:
-            _refresh_stale_report(settings)
-    except KeyboardInterrupt:
-        print("\n  interrupted: the next `make run` picks up where this one stopped", flush=True)
-    return print_summary(result, settings, time.monotonic() - started)
+    with dg.DagsterInstance.get() as instance, open(step_output, "w", encoding="utf-8") as log:
+        with contextlib.redirect_stdout(log):
+            return defs.resolve_job_def(WAREHOUSE_JOB.name).execute_in_process(
+                instance=instance,
+                resources=resources_for(settings),
+                raise_on_error=False,
+                run_id=run_id,
+                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            )
+
+
+def _was_interrupted(result) -> bool:
+    """Dagster catches an interrupt that arrives while a step runs and ends the run as failed."""
+    for event in result.all_events:
+        if event.event_type_value in ("RUN_FAILURE", "RUN_CANCELED", "STEP_FAILURE"):
+            error = getattr(event.event_specific_data, "error", None)
+            while error is not None:
+                if error.cls_name in ("KeyboardInterrupt", "DagsterExecutionInterruptedError"):
+                    return True
+                error = error.cause or error.context
+    return False
+
+
+def _unchanged(result) -> bool:
+    from .summary import unchanged_since
+
+    return unchanged_since(result) is not None
 
 
 def _refresh_stale_report(settings) -> None:

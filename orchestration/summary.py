@@ -7,6 +7,8 @@ never inferred from which steps finished, and the row counts printed are the pub
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 
 from .lib.files import printable_name
@@ -18,6 +20,7 @@ from .lib.warehouse import writer_lock
 from .settings import Settings
 
 MAX_LISTED = 40
+LEDGER_WAIT_SECONDS = 10  # the summary never waits long: it is also printed when a run is stopped
 
 
 def unchanged_since(result) -> str | None:
@@ -58,23 +61,96 @@ def _step_failures(result) -> list[str]:
     lines = []
     for event in result.get_step_failure_events():
         error = event.event_specific_data.error if event.event_specific_data else None
-        cause = error
-        while cause is not None and cause.cause is not None:
-            cause = cause.cause
-        message = (cause.message if cause is not None else "").strip().splitlines()
-        lines.append(f"{event.step_key}: {message[-1] if message else 'no message'}")
+        lines.append(f"{event.step_key}: {describe_error_info(error)}")
     return lines
+
+
+# Causes a person can act on, recognised in any error of a chain: (words in the error, what to say)
+_CAUSES = [
+    (
+        re.compile(r"No space left on device", re.I),
+        lambda m: "the disk is full (No space left on device): free some space and run again",
+    ),
+    (
+        re.compile(r"Conflicting lock is held in (?P<program>\S+)(?: \(PID (?P<pid>\d+)\))?", re.I),
+        lambda m: (
+            f"the working warehouse is held by process {m['pid'] or '?'} ({m['program']}): end it or "
+            "wait for it, and run again"
+        ),
+    ),
+    (re.compile(r"another run kept the warehouse busy[^\n]*", re.I), lambda m: m[0]),
+    (re.compile(r"dbt could not open the working warehouse[^\n]*", re.I), lambda m: m[0]),
+]
+
+
+def _explained(messages: list[str]) -> str | None:
+    for pattern, say in _CAUSES:
+        for message in messages:
+            found = pattern.search(message)
+            if found:
+                return say(found)
+    return None
+
+
+def describe_error(error: BaseException) -> str:
+    """An exception in one line a person can act on: a known cause anywhere in its chain, else its own words."""
+    chain, seen = [], set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        chain.append(error)
+        error = error.__cause__ or error.__context__
+    explained = _explained([f"{type(e).__name__}: {e}" for e in chain])
+    if explained:
+        return explained
+    last = chain[-1]
+    words = " ".join(str(last).split())
+    return f"{type(last).__name__}: {words}"[:400] if words else type(last).__name__
+
+
+def describe_error_info(error) -> str:
+    """The same for a step's error as Dagster records it (a SerializableErrorInfo chain)."""
+    chain, seen = [], set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        chain.append(error)
+        error = error.cause or error.context
+    if not chain:
+        return "no message"
+    if any(e.cls_name in ("KeyboardInterrupt", "DagsterExecutionInterruptedError") for e in chain):
+        return "interrupted (Ctrl-C or SIGTERM)"
+    explained = _explained([e.message + "".join(e.stack or []) for e in chain])
+    if explained:
+        return explained
+    deepest = [e for e in chain if e.message.strip()]
+    message = (deepest[-1].message if deepest else "").strip().splitlines()
+    return message[-1] if message else "no message"
+
+
+def republished_because(result) -> str | None:
+    """Why this run published the same state again, when it did: the published file did not match."""
+    for event in result.all_events:
+        if event.event_type_value != "ASSET_MATERIALIZATION":
+            continue
+        materialization = event.event_specific_data.materialization
+        if (
+            materialization.asset_key.path == ["published", "warehouse"]
+            and "republished_because" in materialization.metadata
+        ):
+            return materialization.metadata["republished_because"].value
+    return None
 
 
 def _ledger(settings: Settings) -> tuple[dict[str, int], list[tuple[str, str, str]]]:
     """Status counts of the present files, and (status, file, reason) of each not loaded, from the
-    working warehouse, waiting for a run started elsewhere that holds it."""
-    with writer_lock(settings.duckdb_path):
+    working warehouse, waiting a little for a run started elsewhere that holds it."""
+    with writer_lock(settings.duckdb_path, wait_seconds=LEDGER_WAIT_SECONDS):
         con = duckdb.connect(str(settings.duckdb_path), read_only=True)
         try:
-            counts = dict(con.execute(
-                "SELECT status, count(*) FROM audit.file_ledger WHERE is_present GROUP BY status"
-            ).fetchall())
+            counts = dict(
+                con.execute(
+                    "SELECT status, count(*) FROM audit.file_ledger WHERE is_present GROUP BY status"
+                ).fetchall()
+            )
             problems = con.execute(
                 """SELECT status, source_file, coalesce(status_reason, '') FROM audit.file_ledger
                    WHERE is_present AND status IN ('quarantined', 'held_back') ORDER BY status, source_file"""
@@ -94,10 +170,15 @@ def _published_state(settings: Settings) -> tuple[str | None, str | None, dict[s
         latest = con.execute(
             "SELECT run_id, published_at FROM audit.publications ORDER BY published_at DESC LIMIT 1"
         ).fetchall()
-        tables = [t for (t,) in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' ORDER BY table_name"
-        ).fetchall()]
-        rows = {t: con.execute(f"SELECT count(*) FROM marts.{identifier(t)}").fetchall()[0][0] for t in tables}
+        tables = [
+            t
+            for (t,) in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' ORDER BY table_name"
+            ).fetchall()
+        ]
+        rows = {
+            t: con.execute(f"SELECT count(*) FROM marts.{identifier(t)}").fetchall()[0][0] for t in tables
+        }
         reconciliation = reconciliation_summary(con)
     finally:
         con.close()
@@ -106,15 +187,26 @@ def _published_state(settings: Settings) -> tuple[str | None, str | None, dict[s
     return latest[0][0], f"{latest[0][1]:%Y-%m-%d %H:%M:%S}", rows, reconciliation
 
 
-def print_summary(result, settings: Settings, seconds: float) -> int:
-    """`result`: the run `make run` made (None when it was interrupted before it could finish)."""
+def print_summary(
+    result, settings: Settings, seconds: float, *, run_id: str | None = None, notices: list[str] = ()
+) -> int:
+    """`result`: the run `make run` made (None when it stopped before Dagster could run it); `run_id`: its
+    id, which decides whether the published file holds this run's publication; `notices`: what happened
+    before the job (a working warehouse set aside and rebuilt, an error)."""
+    run_id = run_id or (result.run_id if result is not None else None)
     print("\nSummary", flush=True)
+    for notice in notices:
+        print(f"  {notice}")
     counts: dict[str, int] = {}
-    try:
-        counts, problems = _ledger(settings)
-    except duckdb.Error as error:
-        problems = []
-        print(f"  could not read the working warehouse: {error}")
+    problems: list = []
+    if settings.duckdb_path.exists():
+        try:
+            counts, problems = _ledger(settings)
+        except (duckdb.Error, TimeoutError) as error:
+            print(
+                f"  the working warehouse could not be read ({describe_error(error)}); the next `make run` "
+                "checks it and rebuilds it if it is damaged"
+            )
     if counts:
         print(
             f"  files: {sum(counts.values())} seen, {counts.get('loaded', 0)} loaded, "
@@ -126,33 +218,46 @@ def print_summary(result, settings: Settings, seconds: float) -> int:
     if len(problems) > MAX_LISTED:
         print(f"    ... and {len(problems) - MAX_LISTED} more: see audit.file_ledger")
 
-    standing = None
+    standing = again = None
     if result is not None:
         passed, warned, failed = _check_outcomes(result)
         print(f"  checks: {passed} passed, {len(warned)} warnings, {len(failed)} failed")
         for evaluation in failed:
-            print(f"    FAILED {evaluation.check_name} on {evaluation.asset_key.to_user_string()}: "
-                  f"{evaluation.description or ''}")
+            print(
+                f"    FAILED {evaluation.check_name} on {evaluation.asset_key.to_user_string()}: "
+                f"{evaluation.description or ''}"
+            )
         for evaluation in warned:
-            print(f"    warning {evaluation.check_name} on {evaluation.asset_key.to_user_string()}: "
-                  f"{(evaluation.description or '')[:300]}")
+            print(
+                f"    warning {evaluation.check_name} on {evaluation.asset_key.to_user_string()}: "
+                f"{(evaluation.description or '')[:300]}"
+            )
         for line in _step_failures(result):
             print(f"    FAILED step {line}")
         standing = unchanged_since(result)
+        again = republished_because(result)
 
     try:
-        run_id, published_at, rows, reconciliation = _published_state(settings)
+        published_run, published_at, rows, reconciliation = _published_state(settings)
     except duckdb.Error as error:
-        run_id, published_at, rows, reconciliation = None, None, {}, None
-        print(f"  the published file cannot be read ({error}): the next `make run` publishes it again")
-    published_now = result is not None and run_id == result.run_id
-    ok = published_now or (standing is not None and run_id is not None)
+        published_run, published_at, rows, reconciliation = None, None, {}, None
+        print(
+            f"  the published file cannot be read ({describe_error(error)}): the next `make run` publishes it again"
+        )
+    published_now = run_id is not None and published_run == run_id
+    ok = published_now or (standing is not None and published_run is not None)
     if ok:
         reports = rows.get("dim_reports", 0)
         held = counts.get("held_back", 0)
-        print(f"  published {reports} reports; {held} held back" + (", see audit.file_ledger" if held else ""))
+        print(
+            f"  published {reports} reports; {held} held back" + (", see audit.file_ledger" if held else "")
+        )
+        if again:
+            print(f"  republished: {again}")
         if standing:
-            print(f"  unchanged: nothing changed since the publication of {standing} UTC; dbt and publishing skipped")
+            print(
+                f"  unchanged: nothing changed since the publication of {standing} UTC; dbt and publishing skipped"
+            )
         if reconciliation:
             print(f"  {reconciliation}")
         print("  marts (rows):")
@@ -161,12 +266,14 @@ def print_summary(result, settings: Settings, seconds: float) -> int:
         print(f"  published: {settings.published_duckdb_path}{' (as it was)' if standing else ''}")
         print(f"  parquet:   {settings.parquet_dir}")
         _print_report(result, settings)
-    elif run_id is not None:
-        print(f"  not published by this run: {settings.published_duckdb_path} still holds the publication "
-              f"of {published_at} UTC")
+    elif published_run is not None:
+        print(
+            f"  not published by this run: {settings.published_duckdb_path} still holds the publication "
+            f"of {published_at} UTC"
+        )
     else:
         print(f"  not published: there is no publication at {settings.published_duckdb_path} yet")
-    print(f"  took {seconds:.1f} s; open the UI with `make dev` (http://127.0.0.1:3000)")
+    print(f"  took {seconds:.1f} s; open the UI with `make dev` (http://127.0.0.1:3000)", flush=True)
     return 0 if ok else 1
 
 

@@ -241,6 +241,11 @@ class PdfWorker:
             process = self._process
             if process is not None and process.poll() is None:
                 process.kill()
+        if process is not None:
+            try:
+                process.wait(2)  # reaped here too: the run may end before the thread using it does
+            except subprocess.TimeoutExpired:
+                pass
 
     def _kill(self) -> None:
         if self._process is not None:

@@ -5,27 +5,44 @@ The warehouse fingerprint covers everything the published file is made from: the
 and the warehouse's own code. A publication records it in `audit.publications`, inside the file it
 writes, so a later run whose fingerprint equals the one in the published file knows that building the
 marts again would publish the same thing, and skips dbt and publishing.
+
+Only if the published file and its Parquet copies are still what that publication wrote: the working
+warehouse's audit.publications row holds their sizes, modification times and SHA-256 digests. Sizes and
+times are compared on every run; the contents are hashed when they differ, on every run while the
+published files total less than FULL_CHECK_BYTES (a quarter of a second of hashing), and otherwise once
+every FULL_CHECK_INTERVAL. A copy that does not match is published again from the working warehouse.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from .publish import attach_published
+from .publish import FileDigest, attach_published, check_published, parquet_digests_from_json
 from .schema import EXTRACTED_TABLES, column_names
 from .sql import identifier
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CODE_DIR = REPO_ROOT / "orchestration"
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
-DBT_INPUTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests", "snapshots", "analyses")
+DBT_INPUTS = (
+    "dbt_project.yml",
+    "profiles.yml",
+    "models",
+    "macros",
+    "seeds",
+    "tests",
+    "snapshots",
+    "analyses",
+)
 LEDGER_COLUMNS_IGNORED = {"last_seen_at"}
+FULL_CHECK_BYTES = 256 * 1024 * 1024
+FULL_CHECK_INTERVAL = dt.timedelta(days=1)
 
 
 def _sha256(parts: Iterable[str]) -> str:
@@ -88,6 +105,7 @@ def warehouse_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
 class Publication:
     published_at: dt.datetime
     warehouse_fingerprint: str
+    run_id: str | None = None
 
 
 def latest_publication(published_path: Path) -> Publication | None:
@@ -101,24 +119,70 @@ def latest_publication(published_path: Path) -> Publication | None:
     except duckdb.Error:
         return None
     try:
-        rows = con.execute(
-            """SELECT published_at, warehouse_fingerprint FROM audit.publications
-               ORDER BY published_at DESC LIMIT 1"""
-        ).fetchall()
+        cursor = con.execute("SELECT * FROM audit.publications ORDER BY published_at DESC LIMIT 1")
+        rows = cursor.fetchall()
+        names = [column[0] for column in cursor.description]
     except duckdb.Error:
         return None
     finally:
         con.close()
-    return Publication(*rows[0]) if rows else None
+    if not rows or "warehouse_fingerprint" not in names:
+        return None
+    row = dict(zip(names, rows[0]))
+    return Publication(row["published_at"], row["warehouse_fingerprint"], row.get("run_id"))
 
 
 def standing_publication(
-    con: duckdb.DuckDBPyConnection, published_path: Path, parquet_dir: Path
+    con: duckdb.DuckDBPyConnection,
+    published_path: Path,
+    parquet_dir: Path,
+    on_notice: Callable[[str], None] = lambda message: None,
 ) -> Publication | None:
     """The publication that already holds what building the marts now would publish, if any: its
-    fingerprint is this warehouse's, and the published file and its Parquet copies are in place. Then
-    the build and the publication are skipped."""
+    fingerprint is this warehouse's, and the published file and its Parquet copies are still what it
+    wrote. Then the build and the publication are skipped. When the files are not, `on_notice` hears why
+    and None is returned: they are built and published again."""
     published = latest_publication(published_path)
     if published is None or published.warehouse_fingerprint != warehouse_fingerprint(con):
         return None
-    return published if parquet_dir.is_dir() else None
+    problem = publication_problem(con, published, published_path, parquet_dir)
+    if problem is not None:
+        on_notice(f"publish: {problem}: it is published again from the working warehouse")
+        return None
+    return published
+
+
+def publication_problem(
+    con: duckdb.DuckDBPyConnection, publication: Publication, published_path: Path, parquet_dir: Path
+) -> str | None:
+    """Why the published file and its Parquet copies are not what `publication` wrote, or None. `con`:
+    the working warehouse, whose row of the publication holds the digests."""
+    rows = con.execute(
+        """SELECT file_size, file_mtime_ns, file_sha256, parquet_files, verified_at FROM audit.publications
+           WHERE run_id IS NOT DISTINCT FROM ? AND warehouse_fingerprint = ?
+           ORDER BY published_at DESC LIMIT 1""",
+        [publication.run_id, publication.warehouse_fingerprint],
+    ).fetchall()
+    if not rows or rows[0][2] is None or rows[0][3] is None:
+        return f"the working warehouse holds no digest of the publication in {published_path}, so it cannot be verified"
+    size, mtime_ns, sha256, parquet_json, verified_at = rows[0]
+    parquet = parquet_digests_from_json(parquet_json)
+    total = size + sum(digest.size for digest in parquet.values())
+    full = (
+        total < FULL_CHECK_BYTES
+        or verified_at is None
+        or utc_now_naive() - verified_at >= FULL_CHECK_INTERVAL
+    )
+    problem = check_published(
+        published_path, parquet_dir, FileDigest(size, mtime_ns, sha256), parquet, full=full
+    )
+    if problem is None and full:
+        con.execute(
+            "UPDATE audit.publications SET verified_at = ? WHERE run_id IS NOT DISTINCT FROM ? AND file_sha256 = ?",
+            [utc_now_naive(), publication.run_id, sha256],
+        )
+    return problem
+
+
+def utc_now_naive() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)

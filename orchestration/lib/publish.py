@@ -10,15 +10,22 @@ A publish killed part-way leaves only dot-files named after its process id besid
 `.ofsted.duckdb.<pid>.tmp` (the copy being written), `.parquet.<pid>.tmp` (Parquet being written),
 `.parquet.<pid>.ready` (Parquet complete) and `.parquet.<pid>.old` (the previous Parquet). The published
 file itself is always the old one or the new one, whole. `recover_interrupted_publish` tidies up: once the
-new file was renamed into place, the ready Parquet follows it; everything else is deleted.
+new file was renamed into place, the ready Parquet follows it; everything else is deleted. A publish that
+fails with an error (a full disk, say) removes its own staging files before it gives up.
+
+Each publication records the size, modification time and SHA-256 of the published file and of every
+Parquet copy (`FileDigest`), so a later run can tell whether what readers open is still what was written
+(`check_published`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -30,11 +37,86 @@ STORAGE_VERSION = "v1.0.0"
 _LEFTOVER = re.compile(r"\.(?P<base>.+)\.(?P<pid>\d+)\.(?P<stage>tmp|ready|old)(?:\.wal)?")
 
 
+@dataclass(frozen=True)
+class FileDigest:
+    """What a published file was when it was written: size, modification time and content."""
+
+    size: int
+    mtime_ns: int
+    sha256: str
+
+    @classmethod
+    def of(cls, path: Path) -> FileDigest:
+        status = path.stat()
+        return cls(status.st_size, status.st_mtime_ns, _sha256_of(path))
+
+
 @dataclass
 class PublishResult:
     path: Path
     parquet_dir: Path
     tables: dict[str, int]
+    file: FileDigest | None = None
+    parquet: dict[str, FileDigest] = field(default_factory=dict)
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def parquet_digests(parquet_dir: Path) -> dict[str, FileDigest]:
+    return {path.name: FileDigest.of(path) for path in sorted(parquet_dir.glob("*.parquet"))}
+
+
+def parquet_digests_json(digests: dict[str, FileDigest]) -> str:
+    return json.dumps({name: [d.size, d.mtime_ns, d.sha256] for name, d in digests.items()}, sort_keys=True)
+
+
+def parquet_digests_from_json(text: str | None) -> dict[str, FileDigest] | None:
+    if not text:
+        return None
+    return {name: FileDigest(*values) for name, values in json.loads(text).items()}
+
+
+def check_published(
+    published_path: Path, parquet_dir: Path, file: FileDigest, parquet: dict[str, FileDigest], *, full: bool
+) -> str | None:
+    """Why the published file or its Parquet copies are no longer what was published, in words; None
+    when they are. Size and modification time are compared first; the content is hashed when they
+    differ, and for every file when `full`."""
+    problem = _changed(published_path, file, full)
+    if problem:
+        return f"the published file {published_path} {problem}"
+    present = {path.name for path in parquet_dir.glob("*.parquet")} if parquet_dir.is_dir() else set()
+    missing = sorted(set(parquet) - present)
+    if missing:
+        return f"the Parquet copy {parquet_dir / missing[0]} is missing" + (
+            f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        )
+    extra = sorted(present - set(parquet))
+    if extra:
+        return f"{parquet_dir / extra[0]} was not published with it"
+    for name, digest in sorted(parquet.items()):
+        problem = _changed(parquet_dir / name, digest, full)
+        if problem:
+            return f"the Parquet copy {parquet_dir / name} {problem}"
+    return None
+
+
+def _changed(path: Path, recorded: FileDigest, full: bool) -> str | None:
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return "is missing"
+    if status.st_size != recorded.size:
+        return f"has changed since it was published ({status.st_size} bytes, {recorded.size} published)"
+    if (full or status.st_mtime_ns != recorded.mtime_ns) and _sha256_of(path) != recorded.sha256:
+        return "has changed since it was published (its bytes no longer match its SHA-256)"
+    return None
 
 
 @dataclass(frozen=True)
@@ -55,17 +137,47 @@ class _Staging:
         return path.with_name(f".{path.name}.{self.pid}.{stage}")
 
 
-def publish(working_db: Path, published_path: Path, parquet_dir: Path) -> PublishResult:
+def publish(
+    working_db: Path, published_path: Path, parquet_dir: Path, run_id: str | None = None
+) -> PublishResult:
+    """Copy the working warehouse's `marts` and `audit` into the published file and the marts into
+    Parquet, then rename both into place. `run_id`: the audit.publications row of this publication, which
+    the published copy's row completes with the Parquet copies' digests."""
     published_path.parent.mkdir(parents=True, exist_ok=True)
     recover_interrupted_publish(published_path, parquet_dir)
     staging = _Staging(published_path, parquet_dir, os.getpid())
-    tables = _write_staging(working_db, staging)
-    os.replace(staging.database(), published_path)
-    _parquet_follows(staging)
-    return PublishResult(published_path, parquet_dir, tables)
+    renamed = False
+    try:
+        tables, parquet = _write_staging(working_db, staging, run_id)
+        os.replace(staging.database(), published_path)
+        renamed = True
+        _parquet_follows(staging)
+    except BaseException:
+        _remove_staging(staging, renamed)
+        raise
+    return PublishResult(published_path, parquet_dir, tables, FileDigest.of(published_path), parquet)
 
 
-def _write_staging(working_db: Path, staging: _Staging) -> dict[str, int]:
+def _remove_staging(staging: _Staging, renamed: bool) -> None:
+    """After a failed publish: the new file's Parquet still follows it when the file was renamed into
+    place; every other staging file is removed, so a full disk is not left fuller."""
+    if renamed and staging.parquet("ready").exists():
+        try:
+            _parquet_follows(staging)
+        except OSError:
+            pass  # the next run's `recover_interrupted_publish` finishes it
+    for leftover in (staging.database(), Path(f"{staging.database()}.wal"), staging.parquet("tmp")):
+        try:
+            shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError:
+            pass  # the next run's `recover_interrupted_publish` removes it
+    if not renamed:
+        shutil.rmtree(staging.parquet("ready"), ignore_errors=True)
+
+
+def _write_staging(working_db: Path, staging: _Staging, run_id: str | None) -> tuple[dict[str, int], dict]:
     """The new published file and its Parquet copies, complete, under their temporary names."""
     tables: dict[str, int] = {}
     con = duckdb.connect()
@@ -83,12 +195,34 @@ def _write_staging(working_db: Path, staging: _Staging) -> dict[str, int]:
                 source = f"working.{identifier(schema)}.{identifier(table)}"
                 parquet_file = str(parquet_tmp / f"{table}.parquet")
                 con.execute(f"COPY (SELECT * FROM {source}) TO ? (FORMAT parquet)", [parquet_file])
+        parquet = parquet_digests(parquet_tmp)  # a folder's rename keeps its files' times
+        if run_id is not None:
+            _complete_publication_row(con, run_id, parquet)
         con.execute("DETACH published")
         con.execute("DETACH working")
     finally:
         con.close()
     os.replace(parquet_tmp, staging.parquet("ready"))
-    return tables
+    return tables, parquet
+
+
+def _complete_publication_row(
+    con: duckdb.DuckDBPyConnection, run_id: str, parquet: dict[str, FileDigest]
+) -> None:
+    """The published copy's own row names its Parquet copies (its own digest cannot be inside it; the
+    working warehouse's row holds that)."""
+    columns = {
+        name
+        for (name,) in con.execute(
+            """SELECT column_name FROM duckdb_columns()
+               WHERE database_name = 'published' AND schema_name = 'audit' AND table_name = 'publications'"""
+        ).fetchall()
+    }
+    if "parquet_files" in columns and "run_id" in columns:
+        con.execute(
+            "UPDATE published.audit.publications SET parquet_files = ? WHERE run_id = ?",
+            [parquet_digests_json(parquet), run_id],
+        )
 
 
 def _published_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str | None]]:

@@ -18,7 +18,8 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("source_sha256", "VARCHAR"),
         ("size_bytes", "BIGINT"),
         ("media_kind", "VARCHAR"),  # pdf | text | null when the file type is not read
-        ("status", "VARCHAR"),  # loaded | quarantined | duplicate | held_back | removed (no longer in RAW_DIR)
+        # loaded | quarantined | duplicate | held_back | removed (no longer in RAW_DIR)
+        ("status", "VARCHAR"),
         ("status_reason", "VARCHAR"),
         ("report_id", "VARCHAR"),
         ("first_seen_at", "TIMESTAMP"),
@@ -32,6 +33,14 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("run_id", "VARCHAR"),
         ("warehouse_fingerprint", "VARCHAR"),  # digest of everything the marts are built from
         ("published_path", "VARCHAR"),
+        # What was renamed into place, so a later run can tell a damaged or changed copy: the published
+        # file's size, modification time (ns) and SHA-256 (recorded in the working warehouse only: a file
+        # cannot hold its own digest), and each Parquet copy's, as JSON {name: [size, mtime_ns, sha256]}.
+        ("file_size", "BIGINT"),
+        ("file_mtime_ns", "BIGINT"),
+        ("file_sha256", "VARCHAR"),
+        ("parquet_files", "VARCHAR"),
+        ("verified_at", "TIMESTAMP"),  # when the published files' contents were last hashed and matched
     ],
     # One row per publication link seen on Ofsted's reports site (`make pull`), with what became of it.
     "audit.source_catalogue": [

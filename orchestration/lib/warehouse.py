@@ -1,4 +1,9 @@
-"""The writer's DuckDB connection. Only the pipeline opens this file; readers get the published copy."""
+"""The writer's DuckDB connection. Only the pipeline opens this file; readers get the published copy.
+
+A working file that cannot be opened, or whose blocks fail DuckDB's checksums, is set aside (renamed with
+the time, never deleted) and a fresh one is started with what the published file's `audit` schema knows:
+the ledger's history and the publications. The run then rebuilds everything else from RAW_DIR.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ import duckdb
 import pandas as pd
 
 from .schema import TABLES, column_names, create_statements
+from .sql import identifier
 
 WRITER_LOCK_WAIT_SECONDS = 3600
 
@@ -86,12 +92,24 @@ def _acquire(descriptor: int, lock_file: str, wait_seconds: float, on_wait: Call
 
 @contextlib.contextmanager
 def connect(
-    path: Path, *, wait_seconds: float = 120, on_wait: Callable[[str], None] = lambda message: None
+    path: Path,
+    *,
+    wait_seconds: float = 120,
+    on_wait: Callable[[str], None] = lambda message: None,
+    published_path: Path | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The writer's connection, under the one-writer lock, with every table the warehouse needs."""
+    """The writer's connection, under the one-writer lock, with every table the warehouse needs. A file
+    that cannot be opened at all is set aside and started afresh (`on_wait` hears it), with the audit
+    history of `published_path` when given."""
     with writer_lock(path, on_wait=on_wait):
         path.parent.mkdir(parents=True, exist_ok=True)
-        con = _open_when_free(path, wait_seconds, on_wait)
+        try:
+            con = _open_when_free(path, wait_seconds, on_wait)
+        except duckdb.Error as error:
+            if not is_damage(error):
+                raise
+            on_wait(set_aside_and_restart(path, published_path, _one_line(error)))
+            con = _open_when_free(path, wait_seconds, on_wait)
         try:
             for statement in create_statements():
                 con.execute(statement)
@@ -101,7 +119,9 @@ def connect(
             con.close()
 
 
-def _open_when_free(path: Path, wait_seconds: float, on_wait: Callable[[str], None]) -> duckdb.DuckDBPyConnection:
+def _open_when_free(
+    path: Path, wait_seconds: float, on_wait: Callable[[str], None]
+) -> duckdb.DuckDBPyConnection:
     """Open the writer's file, waiting while another process holds it: after a run is killed, a dbt
     process it started can outlive it for a few seconds (it does not hold the writer lock), and the next
     run should wait, not fail."""
@@ -117,6 +137,120 @@ def _open_when_free(path: Path, wait_seconds: float, on_wait: Callable[[str], No
                 on_wait(f"waiting for a leftover process to let go of the warehouse file {path}")
                 told = True
             time.sleep(0.5)
+
+
+def is_damage(error: duckdb.Error) -> bool:
+    """An error that says the file itself is broken, rather than busy (another process's lock), out of
+    room, not permitted, or interrupted."""
+    if isinstance(error, duckdb.InterruptException):
+        return False
+    words = str(error).lower()
+    signs = ("could not set lock", "conflicting lock", "no space left", "permission denied", "out of memory")
+    return not any(sign in words for sign in (*signs, "interrupted"))
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())[:300]
+
+
+def damage(
+    path: Path, *, wait_seconds: float = 120, on_wait: Callable[[str], None] = lambda m: None
+) -> str | None:
+    """Why the working file at `path` cannot be used, or None when it opens and every table reads back
+    whole (reading every row makes DuckDB verify the checksum of every block)."""
+    if not path.exists():
+        return None
+    try:
+        con = _open_when_free(path, wait_seconds, on_wait)
+    except duckdb.Error as error:
+        if not is_damage(error):
+            raise
+        return _one_line(error)
+    try:
+        for schema, table in con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE NOT temporary"
+        ).fetchall():
+            qualified = f"{identifier(schema)}.{identifier(table)}"
+            con.execute(f"SELECT count(*), sum(hash(t)::HUGEINT) FROM {qualified} AS t").fetchall()
+    except duckdb.Error as error:
+        if not is_damage(error):
+            raise
+        return _one_line(error)
+    finally:
+        try:
+            con.close()
+        except duckdb.Error:
+            pass
+    return None
+
+
+def recover_damaged(
+    path: Path, published_path: Path | None, on_wait: Callable[[str], None] = lambda message: None
+) -> str | None:
+    """Check the working file (`damage`); when it is damaged, set it aside and start afresh. Returns what
+    was done, in one line, or None when the file was fine."""
+    with writer_lock(path, on_wait=on_wait):
+        problem = damage(path, on_wait=on_wait)
+        if problem is None:
+            return None
+        return set_aside_and_restart(path, published_path, problem)
+
+
+def set_aside_and_restart(path: Path, published_path: Path | None, problem: str) -> str:
+    """Rename the damaged working file (and its WAL) out of the way, with the time, and start a fresh one
+    carrying over the published file's audit history. Call with the writer lock held."""
+    aside = path.with_name(f"{path.name}.damaged-{utc_now():%Y%m%dT%H%M%SZ}")
+    os.replace(path, aside)
+    wal = Path(f"{path}.wal")
+    if wal.exists():
+        os.replace(wal, Path(f"{aside}.wal"))
+    carried = _carry_over_audit(path, published_path)
+    return (
+        f"the working warehouse {path} is damaged ({problem}); it was set aside as {aside.name} and is "
+        f"rebuilt from RAW_DIR{carried}"
+    )
+
+
+def _carry_over_audit(path: Path, published_path: Path | None) -> str:
+    """A fresh working file with the published file's audit tables (the ledger's history, the
+    publications, the source catalogue); says what was carried over."""
+    con = duckdb.connect(str(path))
+    try:
+        for statement in create_statements():
+            con.execute(statement)
+        if published_path is None or not published_path.is_file():
+            return ", with no history (there is no published file to take it from)"
+        try:
+            con.execute("ATTACH ? AS published_copy (READ_ONLY)", [str(published_path)])
+        except duckdb.Error as error:
+            return f", with no history (the published file cannot be read either: {_one_line(error)})"
+        carried = []
+        try:
+            for table in (name for name in TABLES if name.startswith("audit.")):
+                schema, name = table.split(".")
+                present = {
+                    column
+                    for (column,) in con.execute(
+                        """SELECT column_name FROM duckdb_columns()
+                           WHERE database_name = 'published_copy' AND schema_name = ? AND table_name = ?""",
+                        [schema, name],
+                    ).fetchall()
+                }
+                columns = ", ".join(identifier(c) for c in column_names(table) if c in present)
+                if not columns:
+                    continue
+                with transaction(con):
+                    con.execute(
+                        f"INSERT INTO {table} ({columns}) SELECT {columns} FROM published_copy.{table}"
+                    )
+                carried.append(table)
+        except duckdb.Error as error:
+            return f", with the history it could read ({', '.join(carried) or 'none'}; {_one_line(error)})"
+        finally:
+            con.execute("DETACH published_copy")
+        return f", keeping the history of the published file ({', '.join(carried)})"
+    finally:
+        con.close()
 
 
 @contextlib.contextmanager

@@ -17,7 +17,7 @@ from orchestration.lib.extract import Limits, _worker_failure, extract_many, wor
 from orchestration.lib.files import discover
 from tests.fixtures import bad_files
 from tests.fixtures.pdf_render import render_text_report_to_pdf
-from tests.support import REPO
+from tests.support import REPO, extract_with
 
 SEED = REPO / "raw" / "003_115b63e9a6254de7.txt"
 
@@ -200,3 +200,22 @@ def test_an_interrupt_ends_the_documents_being_read_and_their_processes_at_once(
     # 5 s rather than the 2 s the run promises: a generous bound for a loaded machine
     assert time.monotonic() - began < 5
     assert _worker_processes() == []
+
+
+def test_retry_reads_every_quarantined_document_again_and_nothing_else(tmp_path):
+    from orchestration.lib import extracting, ledger, warehouse
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    bad_files.password_protected_pdf(raw / "locked.pdf")  # the document's own fault: final
+    (raw / "letter.txt").write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    with warehouse.connect(tmp_path / "w.duckdb") as con:
+        ledger.scan(con, raw, max_file_mb=100)
+        first = extract_with(con, raw)
+        assert (first.extracted, first.failed) == (1, 1)
+        con.execute("UPDATE audit.file_ledger SET status = 'quarantined' WHERE source_file = 'locked.pdf'")
+        assert extracting._pending_extractions(con, Limits(60, 1024)) == []  # a plain run leaves it be
+
+        assert extracting.forget_failures(con) == 1
+        again = extract_with(con, raw)
+        assert (again.extracted, again.failed, again.reused) == (0, 1, 1)  # read again; the text kept

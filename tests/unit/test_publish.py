@@ -1,8 +1,12 @@
 """Publishing under faults, without Dagster: a publish killed with SIGKILL at each step leaves the
-published file whole (old or new, never a mix or a torn file), and the next run tidies up after it."""
+published file whole (old or new, never a mix or a torn file), and the next run tidies up after it; a
+publish that fails removes its staging files; the digests recorded at publication find a published file
+or Parquet copy damaged afterwards."""
 
 from __future__ import annotations
 
+import errno
+import os
 import subprocess
 import sys
 import textwrap
@@ -47,7 +51,9 @@ def make_working(path: Path, version: str) -> Path:
     try:
         for schema in ("marts", "audit"):
             con.execute(f"CREATE SCHEMA {schema}")
-        con.execute("CREATE TABLE marts.dim_reports AS SELECT ? AS version, range AS n FROM range(1000)", [version])
+        con.execute(
+            "CREATE TABLE marts.dim_reports AS SELECT ? AS version, range AS n FROM range(1000)", [version]
+        )
         con.execute("CREATE TABLE marts.fct_visits AS SELECT ? AS version", [version])
         con.execute("CREATE TABLE audit.file_ledger AS SELECT ? AS version", [version])
     finally:
@@ -82,11 +88,16 @@ def published(tmp_path) -> Path:
 
 
 @pytest.mark.parametrize("point", KILL_POINTS)
-def test_a_publish_killed_at_any_step_leaves_a_whole_file_and_the_next_run_tidies_up(published, tmp_path, point):
+def test_a_publish_killed_at_any_step_leaves_a_whole_file_and_the_next_run_tidies_up(
+    published, tmp_path, point
+):
     before = published.read_bytes()
     new = make_working(tmp_path / "new.duckdb", "new")
     killed = subprocess.run(
-        [sys.executable, "-c", _KILLED_PUBLISH, str(new), str(published), point], cwd=REPO, capture_output=True, check=False
+        [sys.executable, "-c", _KILLED_PUBLISH, str(new), str(published), point],
+        cwd=REPO,
+        capture_output=True,
+        check=False,
     )
     assert killed.returncode == -9, killed.stderr.decode()
 
@@ -137,7 +148,10 @@ def test_the_standing_publication_is_read_from_the_new_file_even_while_this_proc
     def working(version: str) -> Path:
         path = make_working(tmp_path / f"{version}.duckdb", version)
         con = duckdb.connect(str(path))
-        con.execute("CREATE TABLE audit.publications AS SELECT now()::TIMESTAMP AS published_at, ? AS warehouse_fingerprint", [version])
+        con.execute(
+            "CREATE TABLE audit.publications AS SELECT now()::TIMESTAMP AS published_at, ? AS warehouse_fingerprint",
+            [version],
+        )
         con.close()
         return path
 
@@ -150,3 +164,94 @@ def test_the_standing_publication_is_read_from_the_new_file_even_while_this_proc
         assert latest_publication(path).warehouse_fingerprint == "second"
     finally:
         reader.close()
+
+
+def _digests(published: Path):
+    from orchestration.lib.publish import FileDigest, parquet_digests
+
+    return FileDigest.of(published), parquet_digests(published.parent / "parquet")
+
+
+def test_a_published_file_and_its_parquet_copies_check_out_as_published(published):
+    from orchestration.lib.publish import check_published
+
+    file, parquet = _digests(published)
+    assert set(parquet) == {"dim_reports.parquet", "fct_visits.parquet"}
+    assert check_published(published, published.parent / "parquet", file, parquet, full=True) is None
+
+
+def test_bytes_overwritten_in_the_middle_of_the_published_file_are_found_even_with_its_time_put_back(
+    published,
+):
+    from orchestration.lib.publish import check_published
+
+    file, parquet = _digests(published)
+    status = published.stat()
+    with open(published, "r+b") as handle:
+        handle.seek(status.st_size // 2)
+        handle.write(bytes(range(256)) * 256)  # 64 KiB
+    os.utime(published, ns=(status.st_atime_ns, status.st_mtime_ns))
+    assert published.stat().st_size == file.size
+    # size and time agree, so only hashing finds it: the full check does, the cheap one cannot
+    assert check_published(published, published.parent / "parquet", file, parquet, full=False) is None
+    problem = check_published(published, published.parent / "parquet", file, parquet, full=True)
+    assert "no longer match its SHA-256" in problem
+    os.utime(published)  # a change that moves the time is found by the cheap check too
+    assert "no longer match" in check_published(
+        published, published.parent / "parquet", file, parquet, full=False
+    )
+
+
+@pytest.mark.parametrize("damage", ["deleted", "truncated", "added"])
+def test_a_deleted_truncated_or_extra_parquet_copy_is_found(published, damage):
+    from orchestration.lib.publish import check_published
+
+    file, parquet = _digests(published)
+    copy = published.parent / "parquet" / "dim_reports.parquet"
+    if damage == "deleted":
+        copy.unlink()
+    elif damage == "truncated":
+        os.truncate(copy, copy.stat().st_size // 2)
+    else:
+        (published.parent / "parquet" / "stray.parquet").write_bytes(b"PAR1")
+    problem = check_published(published, published.parent / "parquet", file, parquet, full=False)
+    assert problem and ("dim_reports.parquet" in problem or "stray.parquet" in problem), problem
+
+
+def test_a_publish_that_fails_for_want_of_space_removes_its_staging_files(published, tmp_path, monkeypatch):
+    from orchestration.lib import publish as module
+
+    before = published.read_bytes()
+
+    def disk_full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(module, "_parquet_follows", disk_full)
+    monkeypatch.setattr(
+        module.os,
+        "replace",
+        lambda *args: disk_full() if "ofsted.duckdb" in str(args[1]) else os.rename(*args),
+    )
+    with pytest.raises(OSError, match="No space left"):
+        publish(make_working(tmp_path / "new.duckdb", "new"), published, published.parent / "parquet")
+    assert published.read_bytes() == before
+    assert sorted(p.name for p in published.parent.iterdir()) == ["ofsted.duckdb", "parquet"]
+
+
+def test_the_publication_row_of_the_published_copy_names_its_parquet_copies(tmp_path):
+    from orchestration.lib.publish import parquet_digests, parquet_digests_from_json
+
+    working = make_working(tmp_path / "w.duckdb", "v")
+    con = duckdb.connect(str(working))
+    con.execute("CREATE TABLE audit.publications (run_id VARCHAR, parquet_files VARCHAR)")
+    con.execute("INSERT INTO audit.publications VALUES ('run-1', NULL)")
+    con.close()
+    path = tmp_path / "published" / "ofsted.duckdb"
+    result = publish(working, path, path.parent / "parquet", run_id="run-1")
+    reader = duckdb.connect(str(path), read_only=True)
+    try:
+        [(recorded,)] = reader.execute("SELECT parquet_files FROM audit.publications").fetchall()
+    finally:
+        reader.close()
+    assert parquet_digests_from_json(recorded) == result.parquet == parquet_digests(path.parent / "parquet")
+    assert result.file.sha256 and result.file.size == path.stat().st_size

@@ -5,8 +5,15 @@ from pathlib import Path
 import dagster as dg
 
 from ... import settings as settings_module
-from ...lib.fingerprint import latest_publication, warehouse_fingerprint
-from ...lib.publish import publish, table_checksums
+from ...lib.fingerprint import latest_publication, publication_problem, warehouse_fingerprint
+from ...lib.publish import (
+    FileDigest,
+    PublishResult,
+    parquet_digests,
+    parquet_digests_json,
+    publish,
+    table_checksums,
+)
 from ...lib.warehouse import insert_rows, utc_now
 from .. import markdown
 from ..progress import reporter
@@ -29,20 +36,33 @@ MART_TABLES = sorted(key.path[-1] for key in MART_KEYS)
     "of every mart beside it. Runs only when every upstream step and blocking check succeeded, and only "
     "when something the marts are built from changed since the last publication (audit.publications).",
 )
-def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def published_warehouse(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     settings = settings_module.load()
     report = reporter(context)
     with warehouse.writer_lock(on_wait=report):
+        # said already by the build step, which did not skip for this reason; kept for the summary and the UI
+        again = _why_again(warehouse, settings.published_duckdb_path, settings.parquet_dir)
         fingerprint = _record_publication(warehouse, context.run_id, settings.published_duckdb_path)
         report(f"publish: writing {settings.published_duckdb_path} and its Parquet copies")
         try:
-            result = publish(warehouse.path, settings.published_duckdb_path, settings.parquet_dir)
+            result = publish(
+                warehouse.path, settings.published_duckdb_path, settings.parquet_dir, context.run_id
+            )
         except BaseException:
             # a publication already renamed into place keeps its row, whatever stopped the step after
             published = latest_publication(settings.published_duckdb_path)
-            if published is None or published.warehouse_fingerprint != fingerprint:
+            if (
+                published is None
+                or published.warehouse_fingerprint != fingerprint
+                or published.run_id != context.run_id
+            ):
                 _forget_publication(warehouse, fingerprint, context.run_id)
+            else:
+                _record_digests_of_files(warehouse, context.run_id, settings)
             raise
+        _record_digests(warehouse, context.run_id, result)
         # Read back from the writer's file, which holds exactly what was just copied: this process has
         # no business opening the readers' file (DuckDB would hand it a cached, replaced database).
         latest, checksums = _read_back(warehouse)
@@ -52,6 +72,7 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
             "path": dg.MetadataValue.path(str(result.path)),
             "parquet_dir": dg.MetadataValue.path(str(result.parquet_dir)),
             "warehouse_fingerprint": fingerprint,
+            **({"republished_because": again} if again else {}),
             **{f"rows_{name.replace('.', '_')}": count for name, count in result.tables.items()},
             # equal between two runs exactly when the mart's content is
             **{f"checksum_marts_{table}": checksum for table, checksum in checksums.items()},
@@ -70,17 +91,77 @@ def _record_publication(warehouse: WarehouseResource, run_id: str, published_pat
     """The row goes in before the copy, so the published file names the state it holds."""
     with warehouse.connect() as con:
         fingerprint = warehouse_fingerprint(con)
-        insert_rows(con, "audit.publications", [{
-            "published_at": utc_now(), "run_id": run_id,
-            "warehouse_fingerprint": fingerprint, "published_path": str(published_path),
-        }])
+        insert_rows(
+            con,
+            "audit.publications",
+            [
+                {
+                    "published_at": utc_now(),
+                    "run_id": run_id,
+                    "warehouse_fingerprint": fingerprint,
+                    "published_path": str(published_path),
+                }
+            ],
+        )
     return fingerprint
+
+
+def _why_again(warehouse: WarehouseResource, published_path: Path, parquet_dir: Path) -> str | None:
+    """When this publication only repeats the one standing (same fingerprint), why: the published file
+    or its Parquet copies no longer match what that publication wrote."""
+    standing = latest_publication(published_path)
+    if published_path.exists() and standing is None:
+        return f"the published file {published_path} cannot be read"
+    if standing is None:
+        return None
+    with warehouse.connect() as con:
+        if standing.warehouse_fingerprint != warehouse_fingerprint(con):
+            return None
+        return publication_problem(con, standing, published_path, parquet_dir)
+
+
+def _record_digests(warehouse: WarehouseResource, run_id: str, result: PublishResult) -> None:
+    """What was renamed into place, so the next run can check that readers still get it."""
+    with warehouse.connect() as con:
+        con.execute(
+            """UPDATE audit.publications SET file_size = ?, file_mtime_ns = ?, file_sha256 = ?, parquet_files = ?,
+                      verified_at = ?
+               WHERE run_id = ?""",
+            [
+                result.file.size,
+                result.file.mtime_ns,
+                result.file.sha256,
+                parquet_digests_json(result.parquet),
+                utc_now(),
+                run_id,
+            ],
+        )
+
+
+def _record_digests_of_files(warehouse: WarehouseResource, run_id: str, settings) -> None:
+    """The publication was renamed into place before the step stopped: its digests are taken from the
+    files now in place, when they can be (else the next run finds none and publishes again)."""
+    try:
+        _record_digests(
+            warehouse,
+            run_id,
+            PublishResult(
+                settings.published_duckdb_path,
+                settings.parquet_dir,
+                {},
+                FileDigest.of(settings.published_duckdb_path),
+                parquet_digests(settings.parquet_dir),
+            ),
+        )
+    except Exception:  # noqa: BLE001  (the step is failing already; the next run checks and republishes)
+        pass
 
 
 def _forget_publication(warehouse: WarehouseResource, fingerprint: str, run_id: str) -> None:
     with warehouse.connect() as con:
         con.execute(
-            "DELETE FROM audit.publications WHERE run_id = ? AND warehouse_fingerprint = ?", [run_id, fingerprint]
+            "DELETE FROM audit.publications WHERE run_id = ? AND warehouse_fingerprint = ?",
+            [run_id, fingerprint],
         )
 
 

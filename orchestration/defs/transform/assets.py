@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -56,8 +57,15 @@ def ensure_manifest() -> Path:
     manifest = DBT_PROJECT.manifest_path
     if not manifest.exists():
         subprocess.run(
-            [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT.project_dir),
-             "--profiles-dir", str(DBT_PROJECT.project_dir)],
+            [
+                dbt_executable(),
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(DBT_PROJECT.project_dir),
+                "--profiles-dir",
+                str(DBT_PROJECT.project_dir),
+            ],
             check=True,
         )
     return manifest
@@ -67,6 +75,10 @@ def ensure_manifest() -> Path:
 # (tests/integration/test_seed_warehouse.py), not in every build.
 BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
 
+# dbt waits this long for another process to let go of the working file, as `warehouse.connect` does
+DBT_LOCK_WAIT_SECONDS = 120
+_LOCK_CONFLICT = "Could not set lock on file"
+
 # What the post-hook `log_row_count` (dbt_project/macros/log_row_count.sql) prints after each model and seed.
 _ROW_COUNT = re.compile(r"^rows in \S+: (\d+)$")
 
@@ -74,41 +86,76 @@ _ROW_COUNT = re.compile(r"^rows in \S+: (\d+)$")
 @dbt_assets(
     manifest=ensure_manifest(),
     project=DBT_PROJECT,
-    dagster_dbt_translator=WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+    dagster_dbt_translator=WarehouseTranslator(
+        settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
+    ),
 )
-def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+def warehouse_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+):
     """Seeds, staging views and mart tables; each dbt test is a check on its model."""
     settings = settings_module.load()
     report = reporter(context)
     with warehouse.connect(on_wait=report) as con:
-        standing = standing_publication(con, settings.published_duckdb_path, settings.parquet_dir)
+        standing = standing_publication(
+            con, settings.published_duckdb_path, settings.parquet_dir, on_notice=report
+        )
     if standing is not None:
         report(
             f"unchanged: nothing the marts are built from changed since the publication of "
             f"{standing.published_at:%Y-%m-%d %H:%M:%S} UTC; dbt and publishing are skipped"
         )
-        context.log_event(dg.AssetObservation(
-            asset_key=dg.AssetKey(["published", "warehouse"]),
-            metadata={"unchanged": True, "published_at": standing.published_at.isoformat(sep=" ", timespec="seconds")},
-        ))
+        context.log_event(
+            dg.AssetObservation(
+                asset_key=dg.AssetKey(["published", "warehouse"]),
+                metadata={
+                    "unchanged": True,
+                    "published_at": standing.published_at.isoformat(sep=" ", timespec="seconds"),
+                },
+            )
+        )
         return
     # dbt waits for the warehouse like every other step, and holds it for the whole build
     with warehouse.writer_lock(on_wait=report):
         report("dbt: building staging and marts, running dbt tests")
-        yield from _build(context, dbt, warehouse.path, report)
+        deadline = time.monotonic() + DBT_LOCK_WAIT_SECONDS
+        while True:
+            # A reader holding the working file (DuckDB's own lock, which the writer lock does not cover)
+            # makes dbt fail before it builds anything: wait until the file is free, as every other step
+            # does, and start dbt again if a reader took it in between.
+            with warehouse.connect(on_wait=report):
+                pass
+            conflict: list[str] = []
+            try:
+                yield from _build(context, dbt, warehouse.path, report, conflict)
+                return
+            except Exception as error:
+                if not conflict:
+                    raise
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"dbt could not open the working warehouse: {conflict[0]}") from error
+            report(f"dbt: waiting for another process to let go of the working warehouse ({conflict[0]})")
+            time.sleep(1)
 
 
-def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb_path: Path, report):
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb_path: Path, report, conflict: list):
     """Run `dbt build` on this warehouse file and yield its events as dbt reports them, each model's row
-    count taken from dbt's own log (the post-hook counts the relation it has just built)."""
+    count taken from dbt's own log (the post-hook counts the relation it has just built). When dbt could
+    not open the file because another process held it, and so built nothing, `conflict` gets dbt's words."""
     built = failed = warned = 0
+    yielded = False
     rows: dict[str, int] = {}
     args = [*BUILD_ARGS, "--vars", json.dumps({"duckdb_path": str(duckdb_path)})]
     invocation = dbt.cli(args, context=context, target_path=target_path_for(duckdb_path))
     try:
         for message in invocation.stream_raw_events():
+            said = message.raw_event.get("info", {}).get("msg") or ""
+            if _LOCK_CONFLICT in said and not yielded:
+                conflict.append(
+                    next(line for line in said.splitlines() if _LOCK_CONFLICT in line).strip()[:300]
+                )
             node = message.raw_event.get("data", {}).get("node_info", {}).get("unique_id")
-            logged = _ROW_COUNT.match(message.raw_event.get("info", {}).get("msg") or "")
+            logged = _ROW_COUNT.match(said)
             if logged and node and message.raw_event["info"].get("name") == "JinjaLogInfo":
                 rows[node] = int(logged.group(1))
             for event in message.to_default_asset_events(
@@ -129,13 +176,18 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb_path: 
                     else:
                         failed += 1
                         report(f"dbt: test failed: {event.check_name} on {event.asset_key.to_user_string()}")
+                yielded = True
                 yield event
     except BaseException:
-        # whatever stopped this step (an interrupt, an error reading dbt's events), dbt stops with it
-        # rather than go on holding the warehouse file
+        # whatever stopped this step (an interrupt, an error reading dbt's events), dbt stops with it, at
+        # once, rather than go on holding the warehouse file
         if invocation.process.poll() is None:
             invocation.process.terminate()
-            invocation.process.wait(30)
+            try:
+                invocation.process.wait(0.5)
+            except subprocess.TimeoutExpired:
+                invocation.process.kill()
+                invocation.process.wait()
         raise
     report(f"dbt: {built} models and seeds built, {failed} tests failed, {warned} warnings")
 
