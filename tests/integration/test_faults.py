@@ -57,10 +57,14 @@ def clean_build(bad_input, tmp_path_factory):
 class CommandLineRun:
     """`python -m orchestration.run` in a session of its own, its output collected line by line."""
 
-    def __init__(self, env: dict[str, str]):
+    def __init__(self, env: dict[str, str], command: list[str] | None = None):
         self.process = subprocess.Popen(
-            [sys.executable, "-u", "-m", "orchestration.run"],
-            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+            command or [sys.executable, "-u", "-m", "orchestration.run"],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.lines: list[str] = []
         self._changed = threading.Condition()
@@ -178,8 +182,12 @@ def faults(clean_build, bad_input, tmp_path_factory) -> FaultSequence:
     shutil.copytree(clean_build.published_path.parent, published.parent)
     sequence = FaultSequence(published, work / "warehouse.duckdb", published.read_bytes())
     env = {
-        **os.environ, **LIMITS, "RAW_DIR": str(raw), "DUCKDB_PATH": str(sequence.working),
-        "PUBLISHED_DUCKDB_PATH": str(published), "DAGSTER_HOME": str(work / "dagster_home"),
+        **os.environ,
+        **LIMITS,
+        "RAW_DIR": str(raw),
+        "DUCKDB_PATH": str(sequence.working),
+        "PUBLISHED_DUCKDB_PATH": str(published),
+        "DAGSTER_HOME": str(work / "dagster_home"),
     }
     runs = []
     try:
@@ -188,7 +196,9 @@ def faults(clean_build, bad_input, tmp_path_factory) -> FaultSequence:
             assert run.wait_for(prefix), f"the run ended before '{prefix}':\n{run.output()}"
             time.sleep(pause)
             run.kill()
-            sequence.after_kills.append((prefix.strip(), published.read_bytes() == sequence.before, _readable(published)))
+            sequence.after_kills.append(
+                (prefix.strip(), published.read_bytes() == sequence.before, _readable(published))
+            )
 
         contradicting = SURREY.read_text(encoding="utf-8").replace(
             "County Council is judged to be adequate.", "County Council is judged to be good.", 1
@@ -250,7 +260,10 @@ def test_a_document_failing_a_check_is_held_back_and_the_rest_published(faults):
     code, output, identical = faults.failed_run
     assert code == 0, output
     assert "warning great_expectations_suite on extracted/judgements: 1 documents held back" in output
-    assert "held back contradicting_report.txt: expect_column_values_to_be_in_set on judgements.distinct_grade_count" in output
+    assert (
+        "held back contradicting_report.txt: expect_column_values_to_be_in_set on judgements.distinct_grade_count"
+        in output
+    )
     assert re.search(r"published \d+ reports; 1 held back, see audit.file_ledger", output)
     assert not identical
 
@@ -269,7 +282,11 @@ def test_the_next_run_recovers_on_its_own_and_publishes(faults):
         con.close()
     assert removed == [("removed",)]  # only the new file knows the report came and went
     assert "publish: tidied .ofsted.duckdb." in output
-    assert sorted(path.name for path in faults.published.parent.iterdir()) == ["ofsted.duckdb", "parquet", "report"]
+    assert sorted(path.name for path in faults.published.parent.iterdir()) == [
+        "ofsted.duckdb",
+        "parquet",
+        "report",
+    ]
     assert [path.name for path in (faults.published.parent / "report").iterdir()] == ["index.html"]
 
 
