@@ -259,3 +259,13 @@ def test_focus_stated_inline_and_visit_number_of_a_focused_visit():
         "children returning home",
     ]
     assert report.visit.visit_number == 2
+
+
+def test_a_value_corrected_later_in_the_letter_keeps_one_citation():
+    """A letter dated before its own visit is re-dated; its evidence names the correction, once."""
+    from orchestration.lib.parsers.model import ParsedReport
+
+    report = ParsedReport(report_type="focused_visit")
+    report.cite("letter_date", "2019-01-21", 1, "21 January 2019")
+    report.cite("letter_date", "2020-01-21", None, "letter dated 2019-01-21, before the visit it reports")
+    assert [(e.field_name, e.field_value) for e in report.evidence] == [("letter_date", "2020-01-21")]

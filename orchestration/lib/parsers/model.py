@@ -70,7 +70,14 @@ class ParsedReport:
     evidence: list[Evidence] = field(default_factory=list)
 
     def cite(self, field_name: str, value, page: int | None, text: str) -> None:
-        self.evidence.append(Evidence(field_name, None if value is None else str(value), page, text))
+        """Where a field's value came from; a field cited again (a value corrected later in the document,
+        such as a letter's mistyped year) keeps the latest citation, one per field."""
+        cited = Evidence(field_name, None if value is None else str(value), page, text)
+        for index, earlier in enumerate(self.evidence):
+            if earlier.field_name == field_name:
+                self.evidence[index] = cited
+                return
+        self.evidence.append(cited)
 
     def statements_by_area(self) -> dict[str, list[JudgementStatement]]:
         by_area: dict[str, list[JudgementStatement]] = {}
