@@ -14,7 +14,11 @@ from tests.support import REPO
 
 
 def extract_all(root: Path, limits: Limits, names: list[str] | None = None):
-    files = [f for f in discover(root, max_file_mb=100) if f.media_kind and (names is None or f.source_file in names)]
+    files = [
+        f
+        for f in discover(root, max_file_mb=100)
+        if f.media_kind and (names is None or f.source_file in names)
+    ]
     return extract_many(root, [(f.source_file, f.sha256, f.media_kind) for f in files], limits)
 
 
@@ -22,7 +26,11 @@ def test_the_documented_defaults(monkeypatch):
     for name in ("EXTRACT_TIMEOUT_SECONDS", "EXTRACT_MEMORY_MB", "MAX_FILE_MB"):
         monkeypatch.delenv(name, raising=False)
     settings = settings_module.load()
-    assert (settings.extract_timeout_seconds, settings.extract_memory_mb, settings.max_file_mb) == (120, 1024, 100)
+    assert (settings.extract_timeout_seconds, settings.extract_memory_mb, settings.max_file_mb) == (
+        120,
+        1024,
+        100,
+    )
 
 
 def test_rendered_reports_extract_under_a_quarter_of_the_default_memory_cap(tmp_path):
@@ -39,3 +47,11 @@ def test_the_largest_real_reports_extract_under_a_quarter_of_the_default_memory_
     results = extract_all(corpus, Limits(120, 1024 // 4), [p.name for p in largest])
     assert [r.error for r in results] == [None, None, None]
     assert sum(r.page_count for r in results) > 60
+
+
+def test_retry_is_off_unless_asked_for(monkeypatch):
+    monkeypatch.delenv("RETRY", raising=False)
+    assert settings_module.load().retry_failed is False
+    for value, expected in (("1", True), ("yes", True), ("0", False), ("", False), ("false", False)):
+        monkeypatch.setenv("RETRY", value)
+        assert settings_module.load().retry_failed is expected, value
