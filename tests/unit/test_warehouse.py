@@ -99,3 +99,26 @@ def test_a_busy_file_is_not_mistaken_for_a_damaged_one(tmp_path):
         holder.wait()
     assert warehouse.damage(db) is None
     assert not list(tmp_path.glob("*.damaged-*"))
+
+
+def test_the_summary_names_a_full_disk_or_the_process_holding_the_warehouse(tmp_path):
+    from orchestration.summary import describe_error
+
+    try:
+        try:
+            raise OSError(28, "No space left on device")
+        except OSError as full:
+            raise RuntimeError("publishing failed") from full
+    except RuntimeError as error:
+        assert describe_error(error).startswith("the disk is full (No space left on device)")
+
+    db = tmp_path / "w.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(db)], stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout.readline() == b"held\n"
+        with pytest.raises(duckdb.IOException) as busy:
+            duckdb.connect(str(db))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert describe_error(busy.value).startswith(f"the working warehouse is held by process {holder.pid} (")
