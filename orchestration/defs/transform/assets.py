@@ -114,6 +114,7 @@ def warehouse_dbt_models(
                 },
             )
         )
+        yield from _earlier_results(context, warehouse.path)
         return
     # dbt waits for the warehouse like every other step, and holds it for the whole build
     with warehouse.writer_lock(on_wait=report):
@@ -206,3 +207,28 @@ def target_path_for(duckdb_path: Path) -> Path:
         if folder != target and marker.is_file() and not Path(marker.read_text(encoding="utf-8")).exists():
             shutil.rmtree(folder, ignore_errors=True)
     return target
+
+
+def _earlier_results(context: dg.AssetExecutionContext, duckdb_path: Path):
+    """A build skipped because nothing changed reports each dbt test's result from the last build of this
+    warehouse (its run_results.json), marked as reused, as the Great Expectations checks do: the UI then
+    shows what the published marts were checked against rather than checks that never ran."""
+    results_file = target_path_for(duckdb_path) / "run_results.json"
+    if not results_file.is_file():
+        return
+    results = json.loads(results_file.read_text(encoding="utf-8"))
+    outcome = {result["unique_id"]: result["status"] for result in results.get("results", [])}
+    built_at = results.get("metadata", {}).get("generated_at", "")
+    for spec in context.assets_def.check_specs:
+        if spec.key not in context.selected_asset_check_keys:
+            continue
+        status = outcome.get(spec.metadata.get("dagster_dbt/unique_id", ""))
+        if status is None:
+            continue
+        yield dg.AssetCheckResult(
+            asset_key=spec.asset_key,
+            check_name=spec.name,
+            passed=status == "pass",
+            severity=dg.AssetCheckSeverity.WARN if status == "warn" else dg.AssetCheckSeverity.ERROR,
+            metadata={"status": status, "reused_earlier_result": True, "checked_at": built_at},
+        )
