@@ -62,59 +62,192 @@ PAGES = {
 }
 CHARS_PER_PAGE = 2450  # body text of a page in either layout, with paragraph spacing
 
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December"]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"]
 GRADE_LABEL = {  # grade as the marts word it
-    "outstanding": "Outstanding", "good": "Good", "adequate": "Adequate", "inadequate": "Inadequate",
+    "outstanding": "Outstanding",
+    "good": "Good",
+    "adequate": "Adequate",
+    "inadequate": "Inadequate",
     "requires improvement": "Requires improvement to be good",
     "requires improvement to be good": "Requires improvement to be good",
 }
 
-FIRST_NAMES = ["Linda", "Donna", "Simon", "Wendy", "Tom", "Fiona", "Sheena", "Gary", "Kate", "Louise", "Rachel",
-               "Andrew", "Nick", "Jenny", "Peter", "Marcie", "Brenda", "Rosie", "Neil", "Caroline", "Matt",
-               "Tracey", "Lisa", "Steve", "Joy", "Alison", "Mark", "Naintara", "Dominic", "Karen"]
-SURNAMES = ["Steele", "Marriott", "Rushall", "Ghaffar", "Anthony", "Millns", "Doyle", "Lamb", "Malleson",
-            "Hollick", "Griffiths", "Bangs", "Stephens", "Taylor", "Harrison", "Sutherland", "Dinsdale", "Hart",
-            "Penhale", "Collins", "Ward", "Khan", "Okafor", "Whitaker", "Brennan", "Ellison", "Nash", "Pearce",
-            "Fenwick", "Oakley"]
-ROLES = ["Director of Children's Services", "Interim Director of Children's Services",
-         "Executive Director of Children's Services", "Strategic Director, Children and Families",
-         "Corporate Director of Children and Young People"]
-CITIES = {"Birmingham", "Bradford", "Bristol", "Coventry", "Derby", "Leeds", "Leicester", "Liverpool", "Manchester",
-          "Newcastle upon Tyne", "Nottingham", "Peterborough", "Plymouth", "Portsmouth", "Salford", "Sheffield",
-          "Southampton", "Stoke-on-Trent", "Sunderland", "Wakefield", "Wolverhampton", "York"}
+FIRST_NAMES = [
+    "Linda",
+    "Donna",
+    "Simon",
+    "Wendy",
+    "Tom",
+    "Fiona",
+    "Sheena",
+    "Gary",
+    "Kate",
+    "Louise",
+    "Rachel",
+    "Andrew",
+    "Nick",
+    "Jenny",
+    "Peter",
+    "Marcie",
+    "Brenda",
+    "Rosie",
+    "Neil",
+    "Caroline",
+    "Matt",
+    "Tracey",
+    "Lisa",
+    "Steve",
+    "Joy",
+    "Alison",
+    "Mark",
+    "Naintara",
+    "Dominic",
+    "Karen",
+]
+SURNAMES = [
+    "Steele",
+    "Marriott",
+    "Rushall",
+    "Ghaffar",
+    "Anthony",
+    "Millns",
+    "Doyle",
+    "Lamb",
+    "Malleson",
+    "Hollick",
+    "Griffiths",
+    "Bangs",
+    "Stephens",
+    "Taylor",
+    "Harrison",
+    "Sutherland",
+    "Dinsdale",
+    "Hart",
+    "Penhale",
+    "Collins",
+    "Ward",
+    "Khan",
+    "Okafor",
+    "Whitaker",
+    "Brennan",
+    "Ellison",
+    "Nash",
+    "Pearce",
+    "Fenwick",
+    "Oakley",
+]
+ROLES = [
+    "Director of Children's Services",
+    "Interim Director of Children's Services",
+    "Executive Director of Children's Services",
+    "Strategic Director, Children and Families",
+    "Corporate Director of Children and Young People",
+]
+CITIES = {
+    "Birmingham",
+    "Bradford",
+    "Bristol",
+    "Coventry",
+    "Derby",
+    "Leeds",
+    "Leicester",
+    "Liverpool",
+    "Manchester",
+    "Newcastle upon Tyne",
+    "Nottingham",
+    "Peterborough",
+    "Plymouth",
+    "Portsmouth",
+    "Salford",
+    "Sheffield",
+    "Southampton",
+    "Stoke-on-Trent",
+    "Sunderland",
+    "Wakefield",
+    "Wolverhampton",
+    "York",
+}
 STREETS = ["Town Hall", "Civic Centre", "County Hall", "Council House", "Civic Offices"]
 
 # Filler in the reports' register. None of it names a grade, a judgement area, a date, a person or a
 # heading the parsers look for, so it cannot change what a report states.
 _SUBJECTS = [
-    "Social workers", "Managers in the front door service", "Senior leaders", "Practitioners in the family "
-    "support teams", "Independent reviewing officers", "Partner agencies", "Child protection chairs",
-    "Personal advisers", "Team managers", "Elected members", "The virtual school", "Early help workers",
-    "Foster carers", "The multi-agency safeguarding hub", "Health partners", "Staff in the edge of care service",
+    "Social workers",
+    "Managers in the front door service",
+    "Senior leaders",
+    "Practitioners in the family support teams",
+    "Independent reviewing officers",
+    "Partner agencies",
+    "Child protection chairs",
+    "Personal advisers",
+    "Team managers",
+    "Elected members",
+    "The virtual school",
+    "Early help workers",
+    "Foster carers",
+    "The multi-agency safeguarding hub",
+    "Health partners",
+    "Staff in the edge of care service",
 ]
 _VERBS = [
-    "make careful use of", "have strengthened", "are beginning to improve", "keep under regular review",
-    "do not always record", "consistently consider", "work closely with families on", "routinely challenge",
-    "have invested in", "share information promptly about", "have a clear understanding of",
-    "are not yet consistent in", "take timely action on", "carefully evaluate",
+    "make careful use of",
+    "have strengthened",
+    "are beginning to improve",
+    "keep under regular review",
+    "do not always record",
+    "consistently consider",
+    "work closely with families on",
+    "routinely challenge",
+    "have invested in",
+    "share information promptly about",
+    "have a clear understanding of",
+    "are not yet consistent in",
+    "take timely action on",
+    "carefully evaluate",
 ]
 _OBJECTS = [
-    "the quality of assessments", "the views and wishes of children", "plans that set out what needs to change",
-    "the risks that children face outside the home", "the stability of placements",
-    "the oversight of decisions at key points", "the support offered to parents and carers",
-    "the timeliness of statutory visits", "the health needs of children", "the education of children",
-    "arrangements for children who go missing", "the recording of case supervision",
-    "the sufficiency of homes for children", "the use of chronologies and genograms",
-    "the experiences of disabled children", "the response to domestic abuse",
+    "the quality of assessments",
+    "the views and wishes of children",
+    "plans that set out what needs to change",
+    "the risks that children face outside the home",
+    "the stability of placements",
+    "the oversight of decisions at key points",
+    "the support offered to parents and carers",
+    "the timeliness of statutory visits",
+    "the health needs of children",
+    "the education of children",
+    "arrangements for children who go missing",
+    "the recording of case supervision",
+    "the sufficiency of homes for children",
+    "the use of chronologies and genograms",
+    "the experiences of disabled children",
+    "the response to domestic abuse",
 ]
 _TAILS = [
-    "so that children receive help at the right time", "and this is helping families to make changes",
-    "although this is not yet embedded across every team", "which means that decisions are well informed",
-    "and children speak positively about the help they receive", "in line with statutory guidance",
-    "and audits show a steady rise in the quality of practice", "but the impact of this work is still recent",
-    "and caseloads are manageable for most staff", "which ensures a consistent response across the county",
+    "so that children receive help at the right time",
+    "and this is helping families to make changes",
+    "although this is not yet embedded across every team",
+    "which means that decisions are well informed",
+    "and children speak positively about the help they receive",
+    "in line with statutory guidance",
+    "and audits show a steady rise in the quality of practice",
+    "but the impact of this work is still recent",
+    "and caseloads are manageable for most staff",
+    "which ensures a consistent response across the county",
 ]
 
 _ACTIONS = [
@@ -159,7 +292,11 @@ def load_authorities() -> list[tuple[str, str]]:
     """(gss_code, Ofsted's name) of every current authority, minus the City of London and the Isles of
     Scilly (whose reports are few and whose names no report writes with a council suffix)."""
     with open(AUTHORITIES_CSV, newline="", encoding="utf-8") as handle:
-        rows = [(r["gss_code"], r["local_authority_name"]) for r in csv.DictReader(handle) if r["status"] == "current"]
+        rows = [
+            (r["gss_code"], r["local_authority_name"])
+            for r in csv.DictReader(handle)
+            if r["status"] == "current"
+        ]
     return [row for row in rows if row[1] not in ("City of London", "Isles of Scilly")]
 
 
@@ -210,8 +347,10 @@ class Generator:
         return day
 
     def sentence(self) -> str:
-        return (f"{self.rng.choice(_SUBJECTS)} {self.rng.choice(_VERBS)} {self.rng.choice(_OBJECTS)} "
-                f"{self.rng.choice(_TAILS)}.")
+        return (
+            f"{self.rng.choice(_SUBJECTS)} {self.rng.choice(_VERBS)} {self.rng.choice(_OBJECTS)} "
+            f"{self.rng.choice(_TAILS)}."
+        )
 
     def paragraph(self, sentences: tuple[int, int] = (4, 8)) -> str:
         return " ".join(self.sentence() for _ in range(self.rng.randint(*sentences)))
@@ -263,39 +402,66 @@ class Generator:
             title = "Inspection of local authority arrangements for the protection of children"
             areas = [
                 ("overall_effectiveness", "Overall effectiveness"),
-                ("help_and_protection", "The effectiveness of the help and protection provided to children, "
-                                        "young people, families and carers"),
+                (
+                    "help_and_protection",
+                    "The effectiveness of the help and protection provided to children, "
+                    "young people, families and carers",
+                ),
                 ("quality_of_practice", "The quality of practice"),
                 ("leadership_and_governance", "Leadership and governance"),
             ]
             start = self.day_between(dt.date(2012, 6, 4), dt.date(2013, 7, 8))
-            summary = "The overall effectiveness of the arrangements to protect children in {} is judged to be {}."
+            summary = (
+                "The overall effectiveness of the arrangements to protect children in {} is judged to be {}."
+            )
         end = start + dt.timedelta(days=9)
-        grades = {area: self.rng.choice(["outstanding", "good", "adequate", "adequate", "inadequate"])
-                  for area, _ in areas}
+        grades = {
+            area: self.rng.choice(["outstanding", "good", "adequate", "adequate", "inadequate"])
+            for area, _ in areas
+        }
         lead = self.person()
-        timescales = [("Immediately:", "immediately", self.rng.randint(0, 2)),
-                      ("Within three months:", "within_3_months", self.rng.randint(2, 6)),
-                      ("Within six months:", "within_6_months", self.rng.randint(0, 3))]
+        timescales = [
+            ("Immediately:", "immediately", self.rng.randint(0, 2)),
+            ("Within three months:", "within_3_months", self.rng.randint(2, 6)),
+            ("Within six months:", "within_6_months", self.rng.randint(0, 3)),
+        ]
         recommendations = []
         actions = self.actions(sum(t[2] for t in timescales), lowercase=True)
-        lines = [title, authority.as_written, "",
-                 f"Inspection dates: {_range(start, end)}", "", f"Lead inspector {lead}", "",
-                 "Age group: All", "", f"Published: {_day(end + dt.timedelta(days=self.rng.randint(28, 45)))}",
-                 "", f"© Crown copyright {end.year}", "", title, "",
-                 "Overall effectiveness", "",
-                 "1. " + summary.format(authority.as_written, grades["overall_effectiveness"]), "",
-                 "Areas for improvement", "",
-                 f"2. In order to improve the quality of help and protection given to children and young people "
-                 f"in {authority.name}, the local authority and its partners should take the following action.", ""]
+        lines = [
+            title,
+            authority.as_written,
+            "",
+            f"Inspection dates: {_range(start, end)}",
+            "",
+            f"Lead inspector {lead}",
+            "",
+            "Age group: All",
+            "",
+            f"Published: {_day(end + dt.timedelta(days=self.rng.randint(28, 45)))}",
+            "",
+            f"© Crown copyright {end.year}",
+            "",
+            title,
+            "",
+            "Overall effectiveness",
+            "",
+            "1. " + summary.format(authority.as_written, grades["overall_effectiveness"]),
+            "",
+            "Areas for improvement",
+            "",
+            f"2. In order to improve the quality of help and protection given to children and young people "
+            f"in {authority.name}, the local authority and its partners should take the following action.",
+            "",
+        ]
         for heading, code, count in timescales:
             if not count:
                 continue
             lines += [heading, ""]
             for _ in range(count):
                 text = actions.pop(0)
-                recommendations.append({"timescale": code, "text": text, "addressed_to": "local_authority",
-                                        "is_priority": False})
+                recommendations.append(
+                    {"timescale": code, "text": text, "addressed_to": "local_authority", "is_priority": False}
+                )
                 lines += [f"- {text}", ""]
         lines += ["About this inspection", ""]
         budget = (pages - 2) * CHARS_PER_PAGE
@@ -304,16 +470,23 @@ class Generator:
         for area, label in areas:
             lines += [label, "", grades[area].capitalize(), ""]
             if area == "overall_effectiveness":
-                lines += [f"{number}. " + summary.format(authority.name, grades[area]) + " " + self.paragraph(), ""]
+                lines += [
+                    f"{number}. " + summary.format(authority.name, grades[area]) + " " + self.paragraph(),
+                    "",
+                ]
                 number += 1
             paragraphs, number = self.filler(budget // (len(areas) + 1), number)
             lines += _paragraphs(paragraphs)
         lines += ["Record of main findings", ""]
         lines += [f"{label}\t{grades[area].capitalize()}" for area, label in areas]
         truth = {
-            "report_type": "looked_after_children_inspection" if looked_after else "child_protection_inspection",
-            "inspection_start_date": start.isoformat(), "inspection_end_date": end.isoformat(),
-            "lead_inspector": lead, "inspection_kind": None,
+            "report_type": "looked_after_children_inspection"
+            if looked_after
+            else "child_protection_inspection",
+            "inspection_start_date": start.isoformat(),
+            "inspection_end_date": end.isoformat(),
+            "lead_inspector": lead,
+            "inspection_kind": None,
             "judgements": {area: GRADE_LABEL[grade] for area, grade in grades.items()},
             "recommendations": recommendations,
         }
@@ -333,11 +506,13 @@ class Generator:
         lead = self.person()
         reinspection = not board_only and self.rng.random() < 0.1
         bundled = board_only or self.rng.random() < 0.7
-        areas = [("help_and_protection", "1. Children who need help and protection"),
-                 ("children_in_care", "2. Children looked after and achieving permanence"),
-                 ("adoption", "2.1 Adoption performance"),
-                 ("care_leavers", "2.2 Experiences and progress of care leavers"),
-                 ("leadership_management_governance", "3. Leadership, management and governance")]
+        areas = [
+            ("help_and_protection", "1. Children who need help and protection"),
+            ("children_in_care", "2. Children looked after and achieving permanence"),
+            ("adoption", "2.1 Adoption performance"),
+            ("care_leavers", "2.2 Experiences and progress of care leavers"),
+            ("leadership_management_governance", "3. Leadership, management and governance"),
+        ]
         grades: dict[str, str] = {}
         if not board_only:
             grades = {area: self.rng.choice(sif_grades) for area, _ in areas}
@@ -348,8 +523,10 @@ class Generator:
             title = "Review of the effectiveness of the Local Safeguarding Children Board"
             header = [authority.as_written, title]
         else:
-            title = ("Inspection of services for children in need of help and protection, children looked after "
-                     "and care leavers")
+            title = (
+                "Inspection of services for children in need of help and protection, children looked after "
+                "and care leavers"
+            )
             header = [authority.as_written, title]
             if bundled:
                 header += ["and", "Review of the effectiveness of the Local Safeguarding Children Board"]
@@ -358,19 +535,28 @@ class Generator:
             lines += ["This was a re-inspection of the local authority's services for children.", ""]
         if not board_only:
             overall = grades["overall_effectiveness"]
-            wording = self.rng.choice([
-                f"The overall judgement is {overall}.",
-                f"The overall judgement is that children's services {'require' if overall.startswith('requires') else 'are'} "
-                f"{overall.replace('requires ', '') if overall.startswith('requires') else overall}.",
-            ])
-            lines += [wording, "",
-                      "It is Ofsted's expectation that as a minimum all children and young people receive good help, "
-                      "care and protection.", ""]
+            wording = self.rng.choice(
+                [
+                    f"The overall judgement is {overall}.",
+                    f"The overall judgement is that children's services {'require' if overall.startswith('requires') else 'are'} "
+                    f"{overall.replace('requires ', '') if overall.startswith('requires') else overall}.",
+                ]
+            )
+            lines += [
+                wording,
+                "",
+                "It is Ofsted's expectation that as a minimum all children and young people receive good help, "
+                "care and protection.",
+                "",
+            ]
             lines += [f"{label}\t{_table_grade(grades[area])}" for area, label in areas]
             lines.append("")
         if bundled:
-            lines += [f"The judgement for the effectiveness of the Local Safeguarding Children Board (LSCB) is "
-                      f"{grades['lscb']}.", ""]
+            lines += [
+                f"The judgement for the effectiveness of the Local Safeguarding Children Board (LSCB) is "
+                f"{grades['lscb']}.",
+                "",
+            ]
         budget = (pages - 2) * CHARS_PER_PAGE
         recommendations = []
         lines += ["Executive summary", ""]
@@ -381,8 +567,12 @@ class Generator:
         if not board_only:
             lines += ["What does the Local Authority need to improve?", ""]
             recommendations += self._sif_list(lines, "local_authority", priority=self.rng.random() < 0.4)
-            lines += ["Information about this inspection", "",
-                      "The inspection was carried out under section 136 of the Education and Inspections Act 2006.", ""]
+            lines += [
+                "Information about this inspection",
+                "",
+                "The inspection was carried out under section 136 of the Education and Inspections Act 2006.",
+                "",
+            ]
             lines += [f"Lead inspector: {lead}", ""]
             paragraphs, number = self.filler(int(budget * shares[1]), 1)
             lines += ["Inspection judgements about the Local Authority", ""] + _paragraphs(paragraphs)
@@ -396,7 +586,8 @@ class Generator:
             lines += _paragraphs(paragraphs)
         truth = {
             "report_type": "lscb_review" if board_only else "sif_inspection",
-            "inspection_start_date": start.isoformat(), "inspection_end_date": end.isoformat(),
+            "inspection_start_date": start.isoformat(),
+            "inspection_end_date": end.isoformat(),
             "lead_inspector": lead,
             "inspection_kind": "reinspection" if reinspection else "standard",
             "judgements": {area: GRADE_LABEL[grade] for area, grade in grades.items()},
@@ -415,7 +606,14 @@ class Generator:
             lines += [heading, ""]
             for _ in range(count):
                 text = actions.pop(0)
-                out.append({"timescale": None, "text": text, "addressed_to": addressed_to, "is_priority": is_priority})
+                out.append(
+                    {
+                        "timescale": None,
+                        "text": text,
+                        "addressed_to": addressed_to,
+                        "is_priority": is_priority,
+                    }
+                )
                 lines += [f"- {text}.", ""]
         return out
 
@@ -431,24 +629,41 @@ class Generator:
         short = self.rng.random() < 0.4
         end = start + dt.timedelta(days=4 if short else 11)
         grades_pool = ["outstanding", "good", "good", "requires improvement to be good", "inadequate"]
-        leaders = ("The impact of leaders on social work practice with children and families"
-                   if start < dt.date(2026, 4, 1) else "The impact of leaders on practice with children and families")
-        areas = [("impact_of_leaders", leaders),
-                 ("help_and_protection", "The experiences and progress of children who need help and protection")]
+        leaders = (
+            "The impact of leaders on social work practice with children and families"
+            if start < dt.date(2026, 4, 1)
+            else "The impact of leaders on practice with children and families"
+        )
+        areas = [
+            ("impact_of_leaders", leaders),
+            ("help_and_protection", "The experiences and progress of children who need help and protection"),
+        ]
         if start >= dt.date(2023, 1, 1):
-            areas += [("children_in_care", "The experiences and progress of children in care"),
-                      ("care_leavers", "The experiences and progress of care leavers")]
+            areas += [
+                ("children_in_care", "The experiences and progress of children in care"),
+                ("care_leavers", "The experiences and progress of care leavers"),
+            ]
         else:
-            areas += [("children_in_care_and_care_leavers",
-                       "The experiences and progress of children in care and care leavers")]
+            areas += [
+                (
+                    "children_in_care_and_care_leavers",
+                    "The experiences and progress of children in care and care leavers",
+                )
+            ]
         if start < dt.date(2026, 4, 1):
             areas.append(("overall_effectiveness", "Overall effectiveness"))
         grades = {area: self.rng.choice(grades_pool) for area, _ in areas}
         lead = self.person()
         title = f"Inspection of {authority.as_written} local authority children's services"
-        lines = [title, "", f"Inspection dates: {_range(start, end, words=True)}", "",
-                 f"Lead inspector: {lead}, {self.rng.choice(['Her', 'His'])} Majesty's Inspector", "",
-                 "Judgement\tGrade"]
+        lines = [
+            title,
+            "",
+            f"Inspection dates: {_range(start, end, words=True)}",
+            "",
+            f"Lead inspector: {lead}, {self.rng.choice(['Her', 'His'])} Majesty's Inspector",
+            "",
+            "Judgement\tGrade",
+        ]
         lines += [f"{label}\t{_sentence_case(grades[area])}" for area, label in areas]
         lines.append("")
         budget = (pages - 2) * CHARS_PER_PAGE
@@ -457,8 +672,9 @@ class Generator:
         recommendations = []
         lines += ["What needs to improve?", ""]
         for text in self.actions(self.rng.randint(1, 6), lowercase=False):
-            recommendations.append({"timescale": None, "text": text, "addressed_to": "local_authority",
-                                    "is_priority": False})
+            recommendations.append(
+                {"timescale": None, "text": text, "addressed_to": "local_authority", "is_priority": False}
+            )
             lines += [f"- {text}.", ""]
         number = 1
         body_order = [a for a in areas if a[0] != "overall_effectiveness"]
@@ -467,12 +683,17 @@ class Generator:
             lines += [f"{label}: {grades[area]}", ""]
             paragraphs, number = self.filler(budget // len(body_order), number)
             lines += _paragraphs(paragraphs)
-        lines += ["Ofsted has produced this report under its power to inspect local authority functions for "
-                  "children, and the report is published for everyone to read.", ""]
+        lines += [
+            "Ofsted has produced this report under its power to inspect local authority functions for "
+            "children, and the report is published for everyone to read.",
+            "",
+        ]
         truth = {
             "report_type": "ilacs_inspection",
-            "inspection_start_date": start.isoformat(), "inspection_end_date": end.isoformat(),
-            "lead_inspector": lead, "inspection_kind": "short" if short else "standard",
+            "inspection_start_date": start.isoformat(),
+            "inspection_end_date": end.isoformat(),
+            "lead_inspector": lead,
+            "inspection_kind": "short" if short else "standard",
             "judgements": {area: GRADE_LABEL[grade] for area, grade in grades.items()},
             "recommendations": recommendations,
         }
@@ -488,65 +709,116 @@ class Generator:
         honorific = self.rng.choice(["Her", "His"])
         addressee = f"{self.rng.choice(['Ms', 'Mr', 'Mrs', 'Dr'])} {self.person()}"
         role = self.rng.choice(ROLES)
-        subject = (f"Monitoring visit of {authority.name} local authority children's services" if monitoring
-                   else f"Focused visit to {authority.name} local authority children's services")
+        subject = (
+            f"Monitoring visit of {authority.name} local authority children's services"
+            if monitoring
+            else f"Focused visit to {authority.name} local authority children's services"
+        )
         previous_year = self.rng.randint(max(2014, start.year - 3), start.year - 1) if monitoring else None
         visit_number = self.rng.randint(1, 10) if monitoring else None
         team = _join(inspectors)
         plural = "s" if len(inspectors) > 1 else ""
-        first = (f"This letter summarises the findings of the {'monitoring' if monitoring else 'focused'} visit to "
-                 f"{authority.name} children's services on {_pair(start, end)}.")
+        first = (
+            f"This letter summarises the findings of the {'monitoring' if monitoring else 'focused'} visit to "
+            f"{authority.name} children's services on {_pair(start, end)}."
+        )
         if monitoring:
-            first += (f" The visit was the {ORDINALS[visit_number - 1]} monitoring visit since the local authority "
-                      f"was judged inadequate in {previous_year}.")
+            first += (
+                f" The visit was the {ORDINALS[visit_number - 1]} monitoring visit since the local authority "
+                f"was judged inadequate in {previous_year}."
+            )
             first += f" The inspector{plural} {'were' if plural else 'was'} {team}, {honorific} Majesty's Inspector{plural}."
         else:
-            first += (f" {honorific} Majesty's Inspector{plural} for this visit {'were' if plural else 'was'} {team}.")
-        lines = ["Piccadilly Gate Store Street Manchester M1 2WD T 0300 123 1231 enquiries@ofsted.gov.uk "
-                 "www.gov.uk/ofsted", "", _day(letter), "", addressee, role, authority.as_written,
-                 self.rng.choice(STREETS), authority.name, "", f"Dear {addressee.split()[0]} {addressee.split()[-1]}",
-                 "", subject, "", first, ""]
+            first += f" {honorific} Majesty's Inspector{plural} for this visit {'were' if plural else 'was'} {team}."
+        lines = [
+            "Piccadilly Gate Store Street Manchester M1 2WD T 0300 123 1231 enquiries@ofsted.gov.uk "
+            "www.gov.uk/ofsted",
+            "",
+            _day(letter),
+            "",
+            addressee,
+            role,
+            authority.as_written,
+            self.rng.choice(STREETS),
+            authority.name,
+            "",
+            f"Dear {addressee.split()[0]} {addressee.split()[-1]}",
+            "",
+            subject,
+            "",
+            first,
+            "",
+        ]
         areas: list[str] = []
         summary = None
         budget = (pages - 1) * CHARS_PER_PAGE
         if monitoring:
             areas = [a[0].upper() + a[1:] for a in self.rng.sample(_ACTIONS, self.rng.randint(2, 4))]
-            lines += ["Areas covered by the visit", "",
-                      "Inspectors reviewed the progress made in the following areas of concern identified at the "
-                      "last inspection:", ""]
+            lines += [
+                "Areas covered by the visit",
+                "",
+                "Inspectors reviewed the progress made in the following areas of concern identified at the "
+                "last inspection:",
+                "",
+            ]
             lines += [f"- {area}." for area in areas]
-            lines += ["", "This visit was carried out in line with the inspection of local authority children's "
-                      "services framework.", ""]
-            verdict = self.rng.choice([
-                "this visit found that the local authority is making steady progress in improving services",
-                "this visit found limited progress in some areas, with insufficient progress in most",
-                "the local authority has made considerable progress since the last inspection",
-            ])
+            lines += [
+                "",
+                "This visit was carried out in line with the inspection of local authority children's "
+                "services framework.",
+                "",
+            ]
+            verdict = self.rng.choice(
+                [
+                    "this visit found that the local authority is making steady progress in improving services",
+                    "this visit found limited progress in some areas, with insufficient progress in most",
+                    "the local authority has made considerable progress since the last inspection",
+                ]
+            )
             summary = verdict
             lines += [f"Overall, {verdict}. {self.paragraph((2, 4))}", ""]
         else:
             areas = ["children in need of help and protection", "the help provided at the front door"]
-            lines += [f"Inspectors looked at the local authority's arrangements for {areas[0]}, including "
-                      f"{areas[1]}.", ""]
+            lines += [
+                f"Inspectors looked at the local authority's arrangements for {areas[0]}, including "
+                f"{areas[1]}.",
+                "",
+            ]
         paragraphs, _ = self.filler(budget, None)
         lines += ["Findings and evaluation of progress", ""] + _paragraphs(paragraphs)
         recommendations = []
         if not monitoring:
             lines += ["What needs to improve in this area of social work practice?", ""]
             for text in self.actions(self.rng.randint(1, 4), lowercase=False):
-                recommendations.append({"timescale": None, "text": text, "addressed_to": "local_authority",
-                                        "is_priority": False})
+                recommendations.append(
+                    {"timescale": None, "text": text, "addressed_to": "local_authority", "is_priority": False}
+                )
                 lines += [f"- {text}.", ""]
-        lines += ["Ofsted will take the findings from this visit into account at the next inspection.", "",
-                  "I am copying this letter to the Department for Education. This letter will be published on the "
-                  "Ofsted website.", "", "Yours sincerely", "", inspectors[0], f"{honorific} Majesty's Inspector"]
+        lines += [
+            "Ofsted will take the findings from this visit into account at the next inspection.",
+            "",
+            "I am copying this letter to the Department for Education. This letter will be published on the "
+            "Ofsted website.",
+            "",
+            "Yours sincerely",
+            "",
+            inspectors[0],
+            f"{honorific} Majesty's Inspector",
+        ]
         truth = {
             "report_type": visit_type,
-            "letter_date": letter.isoformat(), "visit_start_date": start.isoformat(),
-            "visit_end_date": end.isoformat(), "visit_number": visit_number,
-            "inspectors": inspectors, "lead_inspector": inspectors[0],
-            "addressee": addressee, "addressee_role": role, "previous_inspection_year": previous_year,
-            "areas_covered": areas, "progress_summary": summary, "recommendations": recommendations,
+            "letter_date": letter.isoformat(),
+            "visit_start_date": start.isoformat(),
+            "visit_end_date": end.isoformat(),
+            "visit_number": visit_number,
+            "inspectors": inspectors,
+            "lead_inspector": inspectors[0],
+            "addressee": addressee,
+            "addressee_role": role,
+            "previous_inspection_year": previous_year,
+            "areas_covered": areas,
+            "progress_summary": summary,
+            "recommendations": recommendations,
         }
         return Report(visit_type, authority, truth, "\n".join(lines) + "\n", subject, pages)
 
@@ -603,7 +875,12 @@ def _slug(name: str) -> str:
 
 
 def generate(
-    n: int, out: Path, *, seed: int = 1, pdf_share: float = 0.5, truth_path: Path | None = None,
+    n: int,
+    out: Path,
+    *,
+    seed: int = 1,
+    pdf_share: float = 0.5,
+    truth_path: Path | None = None,
     max_pages: int | None = None,
 ) -> dict:
     """Write n reports into `out` and their truth to truth_path (default: <out>.truth.json beside it).
@@ -638,8 +915,8 @@ def generate(
         }
     truth = {
         "about": "Truth of a generated corpus (benchmarks/generate.py): what each report states, in the "
-                 "warehouse contract's terms. Grades as the marts word them; dates ISO 8601; null where the "
-                 "report does not state it.",
+        "warehouse contract's terms. Grades as the marts word them; dates ISO 8601; null where the "
+        "report does not state it.",
         "seed": seed,
         "documents": documents,
     }
@@ -658,8 +935,14 @@ def _render_pdf(report: Report, path: Path, *, layout: str) -> None:
     invariant, rl_config.invariant = rl_config.invariant, 1
     # Printed reports keep a heading's grade together ("...: requires improvement to be good" never
     # breaks after "improvement"): non-breaking spaces, which the extractor reads back as spaces.
-    text = report.text.replace("requires improvement to be good", "requires\u00a0improvement\u00a0to\u00a0be\u00a0good")
-    header = report.authority.name if report.family not in ("sif_inspection", "lscb_review") else report.authority.as_written
+    text = report.text.replace(
+        "requires improvement to be good", "requires\u00a0improvement\u00a0to\u00a0be\u00a0good"
+    )
+    header = (
+        report.authority.name
+        if report.family not in ("sif_inspection", "lscb_review")
+        else report.authority.as_written
+    )
     try:
         render_text_report_to_pdf(text, path, layout=layout, title=report.title[:90], authority=header)
     finally:
@@ -686,7 +969,10 @@ def main(argv: list[str] | None = None) -> int:
     kinds = {}
     for document in truth["documents"].values():
         kinds[document["report_type"]] = kinds.get(document["report_type"], 0) + 1
-    print(f"{len(truth['documents'])} reports in {args.out}: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
+    print(
+        f"{len(truth['documents'])} reports in {args.out}: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))
+    )
     return 0
 
 

@@ -90,8 +90,10 @@ def bench(name: str, source: Path, pattern: str, work: Path) -> dict:
         if label == "add_one":
             figures[label]["extracted"] = changed
         before = after
-        print(f"{name:7} {label:8} {seconds:6.1f} s  load {load:4.1f}  exit {code}  new extracted_at {len(changed)}",
-              flush=True)
+        print(
+            f"{name:7} {label:8} {seconds:6.1f} s  load {load:4.1f}  exit {code}  new extracted_at {len(changed)}",
+            flush=True,
+        )
     noops = sorted(figures[label]["seconds"] for label in ("noop", "noop_2", "noop_3"))
     figures["noop_seconds_min_median"] = [noops[0], noops[1]]
     return figures
@@ -100,9 +102,14 @@ def bench(name: str, source: Path, pattern: str, work: Path) -> dict:
 def main() -> int:
     results: dict = {
         "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.platform()},
-        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
-                                 text=True, check=False).stdout.strip(),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "system": platform.platform(),
+        },
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=False
+        ).stdout.strip(),
     }
     for name, (source, pattern) in INPUTS.items():
         if not source.is_dir():

@@ -28,14 +28,24 @@ from orchestration.lib.parsers import parse_document  # noqa: E402
 from orchestration.settings import REFERENCE_AUTHORITIES_CSV  # noqa: E402
 
 GRADE_AREAS = [
-    "overall_effectiveness", "impact_of_leaders", "help_and_protection", "children_in_care",
-    "children_in_care_and_care_leavers", "care_leavers", "adoption", "leadership_management_governance", "lscb",
+    "overall_effectiveness",
+    "impact_of_leaders",
+    "help_and_protection",
+    "children_in_care",
+    "children_in_care_and_care_leavers",
+    "care_leavers",
+    "adoption",
+    "leadership_management_governance",
+    "lscb",
 ]
 CONTRACT_GRADES = {
-    "outstanding": "Outstanding", "good": "Good", "adequate": "Requires improvement to be good",
+    "outstanding": "Outstanding",
+    "good": "Good",
+    "adequate": "Requires improvement to be good",
     "requires improvement": "Requires improvement to be good",
     "requires improvement to be good": "Requires improvement to be good",
-    "inadequate": "Inadequate", "not judged": "-",
+    "inadequate": "Inadequate",
+    "not judged": "-",
 }
 
 
@@ -57,7 +67,9 @@ def parsed_fields(pages: list[str], resolver) -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--warehouse", required=True, type=Path, help="a warehouse file holding the archive's pages")
+    parser.add_argument(
+        "--warehouse", required=True, type=Path, help="a warehouse file holding the archive's pages"
+    )
     parser.add_argument("--expected", type=Path, default=REPO.parent / "shared" / "archive" / "expected.csv")
     parser.add_argument("--type", help="only documents of this report type (as expected.csv names them)")
     parser.add_argument("--show", type=int, default=30, help="mismatches to print")
@@ -65,7 +77,9 @@ def main(argv: list[str] | None = None) -> int:
 
     con = duckdb.connect(str(args.warehouse), read_only=True)
     sha_pages: dict[str, list[str]] = defaultdict(list)
-    for sha, text in con.execute("SELECT source_sha256, page_text FROM raw.pages ORDER BY 1, page_number").fetchall():
+    for sha, text in con.execute(
+        "SELECT source_sha256, page_text FROM raw.pages ORDER BY 1, page_number"
+    ).fetchall():
         sha_pages[sha].append(text or "")
     resolver = resolver_for(REFERENCE_AUTHORITIES_CSV)
     scores: dict[str, list[int]] = defaultdict(lambda: [0, 0])

@@ -1,6 +1,6 @@
 """BENCHMARKS.md from a results file of benchmarks/run.py.
 
-    .venv/bin/python benchmarks/report.py [benchmarks/results/latest.json]
+.venv/bin/python benchmarks/report.py [benchmarks/results/latest.json]
 """
 
 from __future__ import annotations
@@ -46,9 +46,14 @@ def write_markdown(results: dict, path: Path) -> None:
         f"{machine.get('memory_gb', '?')} GB, Python {machine['python']}, pdfminer.six {machine.get('pdfminer')}; "
         f"load average {machine['load_average_at_start']} when the run started (the cores are shared with other "
         "work, so absolute times are noisy; ratios are measured within one repetition).",
-        *([f"Merged into it: the runs of {', '.join(r['measured_at'] for r in results['merged_runs'])} "
-           f"(settings {'; '.join(' '.join(f'{k}={v}' for k, v in r['settings'].items() if k in ('sizes', 'pdf_share', 'runs', 'large_runs')) for r in results['merged_runs'])})."]
-          if results.get("merged_runs") else []),
+        *(
+            [
+                f"Merged into it: the runs of {', '.join(r['measured_at'] for r in results['merged_runs'])} "
+                f"(settings {'; '.join(' '.join(f'{k}={v}' for k, v in r['settings'].items() if k in ('sizes', 'pdf_share', 'runs', 'large_runs')) for r in results['merged_runs'])})."
+            ]
+            if results.get("merged_runs")
+            else []
+        ),
         "",
         "## Targets",
         "",
@@ -62,13 +67,19 @@ def write_markdown(results: dict, path: Path) -> None:
         "peak_memory_mb": "peak memory of the whole process tree (MB)",
     }
     for key, target in results["targets"].items():
-        lines.append(f"| {labels.get(key, key)} | {_fmt(target['measured'])} | {target['target']} | "
-                     f"**{target['verdict']}** |")
-    lines += ["", "## Corpora (medians of the repetitions)", "",
-              "| corpus | files (PDFs) | PDF pages | runs | pdfminer alone | pipeline | ratio | CPU s pdfminer / "
-              "pipeline (ratio) | pages/s pdfminer | pages/s pipeline | no-op rerun | adding one | peak memory | load "
-              "| accuracy |",
-              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+        lines.append(
+            f"| {labels.get(key, key)} | {_fmt(target['measured'])} | {target['target']} | "
+            f"**{target['verdict']}** |"
+        )
+    lines += [
+        "",
+        "## Corpora (medians of the repetitions)",
+        "",
+        "| corpus | files (PDFs) | PDF pages | runs | pdfminer alone | pipeline | ratio | CPU s pdfminer / "
+        "pipeline (ratio) | pages/s pdfminer | pages/s pipeline | no-op rerun | adding one | peak memory | load "
+        "| accuracy |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for name, corpus in results["corpora"].items():
         m = corpus["median"]
         acc = corpus.get("accuracy")
@@ -80,11 +91,14 @@ def write_markdown(results: dict, path: Path) -> None:
             f"{_fmt(m['reference_pages_per_second'])} | {_fmt(m['pages_per_second'])} | "
             f"{_fmt(m['noop_seconds'], ' s')} | {_fmt(m.get('add_one_seconds'), ' s')} | "
             f"{_fmt(m['peak_rss_mb'], ' MB')} | {_fmt(m.get('load_average'))} | "
-            f"{acc_text} |")
+            f"{acc_text} |"
+        )
     lines += ["", "Per repetition (reference and pipeline run back to back):", ""]
     for name, corpus in results["corpora"].items():
-        ratios = ", ".join(f"{r['reference']['seconds']:.1f} s / {r['full']['seconds']:.1f} s = {r['ratio']}"
-                           for r in corpus["runs"])
+        ratios = ", ".join(
+            f"{r['reference']['seconds']:.1f} s / {r['full']['seconds']:.1f} s = {r['ratio']}"
+            for r in corpus["runs"]
+        )
         lines.append(f"- {name}: {ratios}")
     lines += ["", "## Where the time goes (median seconds of the first build)", ""]
     names = list(results["corpora"])
@@ -97,35 +111,54 @@ def write_markdown(results: dict, path: Path) -> None:
                     keys.append(key)
         for key in keys:
             label = STEP_NAMES.get(key, key)
-            lines.append(f"| {label} | " + " | ".join(
-                _fmt(results["corpora"][n]["median"]["steps"].get(key)) for n in names) + " |")
-        lines.append("| outside the Dagster runs (Python start, imports, loading definitions, summary) | " +
-                     " | ".join(_fmt(results["corpora"][n]["median"]["outside_runs_seconds"]) for n in names) + " |")
+            lines.append(
+                f"| {label} | "
+                + " | ".join(_fmt(results["corpora"][n]["median"]["steps"].get(key)) for n in names)
+                + " |"
+            )
+        lines.append(
+            "| outside the Dagster runs (Python start, imports, loading definitions, summary) | "
+            + " | ".join(_fmt(results["corpora"][n]["median"]["outside_runs_seconds"]) for n in names)
+            + " |"
+        )
     add = results.get("add_one")
     if add:
-        lines += ["", "## Adding one report", "",
-                  "Warehouses of N generated reports (5% PDFs, so they build quickly; what grows is the marts), "
-                  "each given the same new PDF reports one at a time:", "",
-                  "| warehouse | build | adding one (each) | median |", "| --- | --- | --- | --- |"]
+        lines += [
+            "",
+            "## Adding one report",
+            "",
+            "Warehouses of N generated reports (5% PDFs, so they build quickly; what grows is the marts), "
+            "each given the same new PDF reports one at a time:",
+            "",
+            "| warehouse | build | adding one (each) | median |",
+            "| --- | --- | --- | --- |",
+        ]
         for key, value in add.items():
             if isinstance(value, dict) and "median_seconds" in value:
-                lines.append(f"| {key} reports | {_fmt(value['build_seconds'], ' s')} | "
-                             f"{', '.join(f'{s:.1f}' for s in value['add_one_seconds'])} s | "
-                             f"{_fmt(value['median_seconds'], ' s')} |")
+                lines.append(
+                    f"| {key} reports | {_fmt(value['build_seconds'], ' s')} | "
+                    f"{', '.join(f'{s:.1f}' for s in value['add_one_seconds'])} s | "
+                    f"{_fmt(value['median_seconds'], ' s')} |"
+                )
         if "ratio_largest_over_smallest" in add:
             lines.append(f"\nRatio largest ÷ smallest: **{add['ratio_largest_over_smallest']}**.")
     notes = REPO / "benchmarks" / "NOTES.md"
     if notes.exists():
         lines += ["", notes.read_text(encoding="utf-8").strip()]
-    lines += ["", "## Running it", "",
-              "```sh",
-              "make bench                                   # every real PDF in ../shared, once: ratio, no-op, add one",
-              "make bench BENCH_ARGS='--runs 3'             # three repetitions, medians quoted",
-              "make bench BENCH_ARGS='--no-corpus --sizes 1000 --add-one-sizes 100,1000'   # generated corpora",
-              "make bench BENCH_ARGS='--sizes 1000 --runs 1 --no-corpus "
-              "--merge-into benchmarks/results/latest.json'   # added to the latest figures",
-              ".venv/bin/python benchmarks/generate.py --n 500 --seed 7 --out /tmp/corpus   # a corpus on its own",
-              "```", ""]
+    lines += [
+        "",
+        "## Running it",
+        "",
+        "```sh",
+        "make bench                                   # every real PDF in ../shared, once: ratio, no-op, add one",
+        "make bench BENCH_ARGS='--runs 3'             # three repetitions, medians quoted",
+        "make bench BENCH_ARGS='--no-corpus --sizes 1000 --add-one-sizes 100,1000'   # generated corpora",
+        "make bench BENCH_ARGS='--sizes 1000 --runs 1 --no-corpus "
+        "--merge-into benchmarks/results/latest.json'   # added to the latest figures",
+        ".venv/bin/python benchmarks/generate.py --n 500 --seed 7 --out /tmp/corpus   # a corpus on its own",
+        "```",
+        "",
+    ]
     path.write_text("\n".join(lines), encoding="utf-8")
 
 

@@ -122,8 +122,13 @@ def timed(command: list[str], env: dict[str, str]) -> dict:
     peak = sampler.stop()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "exit_code": process.returncode,
-            "peak_rss_mb": round(peak / 2**20, 1), "output": output}
+    return {
+        "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 2),
+        "exit_code": process.returncode,
+        "peak_rss_mb": round(peak / 2**20, 1),
+        "output": output,
+    }
 
 
 # --- the reference ---------------------------------------------------------------------------------------
@@ -151,19 +156,28 @@ def reference(pdfs: list[Path]) -> dict:
         return {"seconds": 0.0, "pages": 0, "files": 0, "peak_rss_mb": 0.0}
     result = timed([sys.executable, "-c", REFERENCE_SCRIPT, *map(str, pdfs)], dict(os.environ))
     figures = json.loads(result["output"].strip().splitlines()[-1])
-    return {"seconds": result["seconds"], "cpu_seconds": result["cpu_seconds"],
-            "extract_seconds": round(figures["extract_seconds"], 2),
-            "pages": figures["pages"], "files": len(pdfs), "peak_rss_mb": result["peak_rss_mb"],
-            "pages_per_second": round(figures["pages"] / result["seconds"], 1)}
+    return {
+        "seconds": result["seconds"],
+        "cpu_seconds": result["cpu_seconds"],
+        "extract_seconds": round(figures["extract_seconds"], 2),
+        "pages": figures["pages"],
+        "files": len(pdfs),
+        "peak_rss_mb": result["peak_rss_mb"],
+        "pages_per_second": round(figures["pages"] / result["seconds"], 1),
+    }
 
 
 # --- the pipeline ----------------------------------------------------------------------------------------
 
 
 def environment(work: Path, raw: Path, workers: int | None) -> dict[str, str]:
-    env = {**os.environ, "RAW_DIR": str(raw), "DUCKDB_PATH": str(work / "warehouse.duckdb"),
-           "PUBLISHED_DUCKDB_PATH": str(work / "published" / "ofsted.duckdb"),
-           "DAGSTER_HOME": str(work / "dagster_home")}
+    env = {
+        **os.environ,
+        "RAW_DIR": str(raw),
+        "DUCKDB_PATH": str(work / "warehouse.duckdb"),
+        "PUBLISHED_DUCKDB_PATH": str(work / "published" / "ofsted.duckdb"),
+        "DAGSTER_HOME": str(work / "dagster_home"),
+    }
     if workers:
         env["EXTRACT_WORKERS"] = str(workers)
     Path(env["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
@@ -180,8 +194,11 @@ def pipeline(env: dict[str, str]) -> dict:
     result["steps"] = steps
     result["outside_runs_seconds"] = round(result["seconds"] - in_runs, 2)
     tail = [line.strip() for line in result.pop("output").splitlines() if line.strip()]
-    result["summary"] = [line for line in tail if line.startswith(("files:", "checks:", "unchanged", "published",
-                                                                   "not published", "FAILED", "took"))][:8]
+    result["summary"] = [
+        line
+        for line in tail
+        if line.startswith(("files:", "checks:", "unchanged", "published", "not published", "FAILED", "took"))
+    ][:8]
     return result
 
 
@@ -224,14 +241,21 @@ def accuracy(env: dict[str, str], truth: dict) -> dict:
         statuses = dict(con.execute("SELECT status, count(*) FROM audit.file_ledger GROUP BY 1").fetchall())
     finally:
         con.close()
-    return {"fields": result.fields, "matched": result.matched, "share": round(result.share, 6),
-            "ledger": statuses, "problems": result.problems[:20]}
+    return {
+        "fields": result.fields,
+        "matched": result.matched,
+        "share": round(result.share, 6),
+        "ledger": statuses,
+        "problems": result.problems[:20],
+    }
 
 
 # --- one corpus ------------------------------------------------------------------------------------------
 
 
-def bench_corpus(name: str, raw: Path, runs: int, workers: int | None, truth: dict | None, scratch: Path) -> dict:
+def bench_corpus(
+    name: str, raw: Path, runs: int, workers: int | None, truth: dict | None, scratch: Path
+) -> dict:
     pdfs = sorted(p for p in raw.rglob("*.pdf"))
     figures: dict = {"files": sum(1 for p in raw.rglob("*") if p.is_file()), "pdfs": len(pdfs), "runs": []}
     for repetition in range(runs):
@@ -242,25 +266,36 @@ def bench_corpus(name: str, raw: Path, runs: int, workers: int | None, truth: di
         full = pipeline(env)
         noop = pipeline(env)
         added = add_one_to(raw, env, scratch) if name == "real" else None
-        run = {"reference": ref, "full": full, "noop": noop, "add_one": added,
-               "ratio": round(full["seconds"] / ref["seconds"], 3) if ref["seconds"] else None,
-               "cpu_ratio": round(full["cpu_seconds"] / ref["cpu_seconds"], 3) if ref["cpu_seconds"] else None,
-               "load_average_before": round(load, 2),
-               "pages_per_second": round(ref["pages"] / full["seconds"], 1) if ref["pages"] else None}
+        run = {
+            "reference": ref,
+            "full": full,
+            "noop": noop,
+            "add_one": added,
+            "ratio": round(full["seconds"] / ref["seconds"], 3) if ref["seconds"] else None,
+            "cpu_ratio": round(full["cpu_seconds"] / ref["cpu_seconds"], 3) if ref["cpu_seconds"] else None,
+            "load_average_before": round(load, 2),
+            "pages_per_second": round(ref["pages"] / full["seconds"], 1) if ref["pages"] else None,
+        }
         if truth is not None and repetition == 0:
             figures["accuracy"] = accuracy(env, truth)
         figures["runs"].append(run)
-        print(f"  {name} #{repetition + 1}: reference {ref['seconds']:.1f} s ({ref['pages']} pages, "
-              f"{ref['cpu_seconds']:.0f} CPU s), pipeline {full['seconds']:.1f} s ({full['cpu_seconds']:.0f} CPU s, "
-              f"exit {full['exit_code']}), ratio {run['ratio']}, load {load:.1f}, "
-              f"no-op {noop['seconds']:.1f} s, peak {full['peak_rss_mb']:.0f} MB"
-              + (f", adding one {added['seconds']:.1f} s" if added else ""), flush=True)
+        print(
+            f"  {name} #{repetition + 1}: reference {ref['seconds']:.1f} s ({ref['pages']} pages, "
+            f"{ref['cpu_seconds']:.0f} CPU s), pipeline {full['seconds']:.1f} s ({full['cpu_seconds']:.0f} CPU s, "
+            f"exit {full['exit_code']}), ratio {run['ratio']}, load {load:.1f}, "
+            f"no-op {noop['seconds']:.1f} s, peak {full['peak_rss_mb']:.0f} MB"
+            + (f", adding one {added['seconds']:.1f} s" if added else ""),
+            flush=True,
+        )
         shutil.rmtree(work, ignore_errors=True)
     figures["pages"] = figures["runs"][0]["reference"]["pages"]
     figures["median"] = _medians(figures["runs"])
     if "accuracy" in figures:
         acc = figures["accuracy"]
-        print(f"  {name}: accuracy {acc['matched']}/{acc['fields']} fields ({100 * acc['share']:.2f}%)", flush=True)
+        print(
+            f"  {name}: accuracy {acc['matched']}/{acc['fields']} fields ({100 * acc['share']:.2f}%)",
+            flush=True,
+        )
     return figures
 
 
@@ -322,17 +357,25 @@ def bench_add_one(sizes: list[int], runs: int, workers: int | None, seed: int, s
         for extra in extras:
             shutil.copy(extra, raw / f"zz_{extra.name}")
             times.append(pipeline(env))
-        out[str(size)] = {"build_seconds": build["seconds"], "build_exit_code": build["exit_code"],
-                          "add_one_seconds": [t["seconds"] for t in times],
-                          "median_seconds": round(statistics.median(t["seconds"] for t in times), 2),
-                          "exit_codes": [t["exit_code"] for t in times],
-                          "steps_of_last": times[-1]["steps"]}
-        print(f"  add one to {size}: {out[str(size)]['add_one_seconds']} s (median {out[str(size)]['median_seconds']}), "
-              f"warehouse built in {build['seconds']:.0f} s", flush=True)
+        out[str(size)] = {
+            "build_seconds": build["seconds"],
+            "build_exit_code": build["exit_code"],
+            "add_one_seconds": [t["seconds"] for t in times],
+            "median_seconds": round(statistics.median(t["seconds"] for t in times), 2),
+            "exit_codes": [t["exit_code"] for t in times],
+            "steps_of_last": times[-1]["steps"],
+        }
+        print(
+            f"  add one to {size}: {out[str(size)]['add_one_seconds']} s (median {out[str(size)]['median_seconds']}), "
+            f"warehouse built in {build['seconds']:.0f} s",
+            flush=True,
+        )
         shutil.rmtree(raw.parent, ignore_errors=True)
     if len(sizes) >= 2:
         small, large = str(min(sizes)), str(max(sizes))
-        out["ratio_largest_over_smallest"] = round(out[large]["median_seconds"] / out[small]["median_seconds"], 3)
+        out["ratio_largest_over_smallest"] = round(
+            out[large]["median_seconds"] / out[small]["median_seconds"], 3
+        )
     return out
 
 
@@ -340,8 +383,12 @@ def bench_add_one(sizes: list[int], runs: int, workers: int | None, seed: int, s
 
 
 def machine() -> dict:
-    info = {"cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.platform(),
-            "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
+    info = {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "system": platform.platform(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
     try:
         for line in open("/proc/cpuinfo", encoding="utf-8"):
             if line.startswith("model name"):
@@ -362,31 +409,47 @@ def machine() -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark the warehouse against plain pdfminer.")
     parser.add_argument("--sizes", default="", help="generated corpus sizes, comma-separated (default none)")
-    parser.add_argument("--pdf-share", type=float, default=0.5, help="share of generated reports that are PDFs")
+    parser.add_argument(
+        "--pdf-share", type=float, default=0.5, help="share of generated reports that are PDFs"
+    )
     parser.add_argument("--runs", type=int, default=1, help="repetitions per corpus (medians are quoted)")
-    parser.add_argument("--large-runs", type=int, default=1, help="repetitions for generated corpora over 300")
+    parser.add_argument(
+        "--large-runs", type=int, default=1, help="repetitions for generated corpora over 300"
+    )
     parser.add_argument("--add-one-sizes", default="", help="generated warehouse sizes for adding one report")
     parser.add_argument("--add-one-runs", type=int, default=3)
     parser.add_argument("--no-corpus", action="store_true", help="skip the real reports in ../shared")
     parser.add_argument("--workers", type=int, default=None, help="EXTRACT_WORKERS (default one per core)")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--scratch", type=Path, default=None, help="where to build (default a temporary folder)")
+    parser.add_argument(
+        "--scratch", type=Path, default=None, help="where to build (default a temporary folder)"
+    )
     parser.add_argument("--no-markdown", action="store_true", help="do not rewrite BENCHMARKS.md")
-    parser.add_argument("--merge-into", type=Path, default=None,
-                        help="an earlier results file: this run's corpora and add_one figures are added to it "
-                             "(replacing those of the same name) and the whole is written again")
+    parser.add_argument(
+        "--merge-into",
+        type=Path,
+        default=None,
+        help="an earlier results file: this run's corpora and add_one figures are added to it "
+        "(replacing those of the same name) and the whole is written again",
+    )
     args = parser.parse_args(argv)
 
     subprocess.run(["make", "-s", "manifest"], cwd=REPO, check=True)
     started = dt.datetime.now(dt.UTC)
     results: dict = {
         "measured_at": started.isoformat(timespec="seconds"),
-        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
-                                 text=True, check=False).stdout.strip(),
-        "machine": machine(), "settings": {key: str(value) if isinstance(value, Path) else value for key, value in vars(args).items()},
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=False
+        ).stdout.strip(),
+        "machine": machine(),
+        "settings": {
+            key: str(value) if isinstance(value, Path) else value for key, value in vars(args).items()
+        },
         "corpora": {},
     }
-    print(f"benchmark on {results['machine']['cpus']} cores, load {results['machine']['load_average_at_start']}")
+    print(
+        f"benchmark on {results['machine']['cpus']} cores, load {results['machine']['load_average_at_start']}"
+    )
     scratch = Path(args.scratch or tempfile.mkdtemp(prefix="ofsted-bench-"))
     try:
         present = {name: folder for name, folder in REAL_CORPORA.items() if folder.is_dir()}
@@ -401,7 +464,8 @@ def main(argv: list[str] | None = None) -> int:
             truth = generate(size, raw, seed=args.seed, pdf_share=args.pdf_share)
             runs = args.runs if size <= 300 else args.large_runs
             results["corpora"][f"generated_{size}"] = bench_corpus(
-                f"generated_{size}", raw, runs, args.workers, truth, scratch)
+                f"generated_{size}", raw, runs, args.workers, truth, scratch
+            )
             results["corpora"][f"generated_{size}"]["pdf_share"] = args.pdf_share
             shutil.rmtree(raw.parent, ignore_errors=True)
         add_sizes = [int(s) for s in args.add_one_sizes.split(",") if s.strip()]
@@ -414,7 +478,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.merge_into:
         earlier = json.loads(args.merge_into.read_text(encoding="utf-8"))
         earlier.setdefault("merged_runs", []).append(
-            {key: results[key] for key in ("measured_at", "finished_at", "commit", "machine", "settings")})
+            {key: results[key] for key in ("measured_at", "finished_at", "commit", "machine", "settings")}
+        )
         earlier["corpora"].update(results["corpora"])
         if "add_one" in results:
             earlier["add_one"] = results["add_one"]

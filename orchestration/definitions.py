@@ -15,7 +15,14 @@ from .defs.resources import DEFAULT_RESOURCES
 from .defs.transform.assets import warehouse_dbt_models
 
 defs = dg.Definitions(
-    assets=[*PULL_ASSETS, *INGEST_ASSETS, warehouse_dbt_models, published_warehouse, published_report, published_workbook],
+    assets=[
+        *PULL_ASSETS,
+        *INGEST_ASSETS,
+        warehouse_dbt_models,
+        published_warehouse,
+        published_report,
+        published_workbook,
+    ],
     asset_checks=[great_expectations_checks],
     jobs=[WAREHOUSE_JOB, PULL_JOB],
     sensors=[raw_dir_sensor],

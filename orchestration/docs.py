@@ -29,8 +29,17 @@ def _dbt() -> str:
 def generate_command(target_path: Path, *, empty_catalog: bool) -> list[str]:
     project = str(settings_module.DBT_PROJECT_DIR)
     command = [
-        _dbt(), "docs", "generate", "--static", "--quiet",
-        "--project-dir", project, "--profiles-dir", project, "--target-path", str(target_path),
+        _dbt(),
+        "docs",
+        "generate",
+        "--static",
+        "--quiet",
+        "--project-dir",
+        project,
+        "--profiles-dir",
+        project,
+        "--target-path",
+        str(target_path),
     ]
     return command + (["--empty-catalog"] if empty_catalog else [])
 

@@ -56,7 +56,6 @@ def main() -> int:
         _prepare_dagster_home()
         _progress_to_terminal()
         print(f"Ofsted warehouse: reading {settings.raw_dir}", flush=True)
-        notices += _prepare_working_warehouse(settings)
         result = _execute(settings, run_id)
         interrupted = _was_interrupted(result)
         if result.success and _unchanged(result):
@@ -75,28 +74,6 @@ def main() -> int:
     from .summary import print_summary
 
     return print_summary(result, settings, time.monotonic() - started, run_id=run_id, notices=notices)
-
-
-def _prepare_working_warehouse(settings) -> list[str]:
-    """A damaged working file is set aside and rebuilt; with RETRY set, every quarantined or held-back
-    document is read again. Returns what the summary should repeat."""
-    from .lib import extracting
-    from .lib.warehouse import connect, recover_damaged
-
-    notices = []
-
-    def say(message: str) -> None:
-        print(f"  {message}", flush=True)
-
-    rebuilt = recover_damaged(settings.duckdb_path, settings.published_duckdb_path, on_wait=say)
-    if rebuilt:
-        say(rebuilt)
-        notices.append(rebuilt)
-    if settings.retry_failed:
-        with connect(settings.duckdb_path, on_wait=say, published_path=settings.published_duckdb_path) as con:
-            count = extracting.forget_failures(con)
-        say(f"retry: {count} quarantined or held-back documents are read and checked again (RETRY=1)")
-    return notices
 
 
 def _execute(settings, run_id: str):
@@ -146,7 +123,7 @@ def _refresh_stale_report(settings) -> None:
     if report_is_current(settings.report_dir, settings.published_duckdb_path):
         return
     try:
-        result = build_report(settings.published_duckdb_path, settings.report_dir)
+        result = build_report(settings.published_duckdb_path, settings.report_dir, settings.raw_dir)
     except Exception as error:  # noqa: BLE001  (the summary says the report is missing)
         print(f"  report not rebuilt: {type(error).__name__}: {error}", flush=True)
         return

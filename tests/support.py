@@ -50,7 +50,6 @@ class Build:
 
         return open_published(self.published_path)
 
-
     def skipped_steps(self) -> list[str]:
         return [e.step_key for e in self.result.all_events if e.event_type_value == "STEP_SKIPPED"]
 
@@ -63,7 +62,10 @@ def build_warehouse(
     published_path = published_path or work_dir / "published" / "ofsted.duckdb"
     duckdb_path = work_dir / "warehouse.duckdb"
     with environment(
-        RAW_DIR=str(raw_dir), DUCKDB_PATH=str(duckdb_path), PUBLISHED_DUCKDB_PATH=str(published_path), **settings
+        RAW_DIR=str(raw_dir),
+        DUCKDB_PATH=str(duckdb_path),
+        PUBLISHED_DUCKDB_PATH=str(published_path),
+        **settings,
     ):
         from orchestration.definitions import defs
 
@@ -100,7 +102,10 @@ class Accuracy:
 
 
 def compare_with_truth(
-    con: duckdb.DuckDBPyConnection, documents: dict, name_of=lambda source_file: source_file, source: str = "truth"
+    con: duckdb.DuckDBPyConnection,
+    documents: dict,
+    name_of=lambda source_file: source_file,
+    source: str = "truth",
 ) -> Accuracy:
     """Every field a truth file states (gold_seeds.json, or a generated corpus's truth) against the marts.
     Text compares with `norm`, everything else exactly; a field the truth does not state is not compared."""
@@ -160,7 +165,9 @@ def _compare_visit(con, report_id, want, check) -> None:
     check("fct_visits rows", len(rows), 1)
     if not rows:
         return
-    visit_type, letter, start, end, number, lead, inspectors, addressee, role, previous, summary, visit_id = rows[0]
+    visit_type, letter, start, end, number, lead, inspectors, addressee, role, previous, summary, visit_id = (
+        rows[0]
+    )
     check("visit_type", visit_type, want["report_type"])
     check("letter_date", _iso(letter), want["letter_date"])
     check("visit_start_date", _iso(start), want["visit_start_date"])
@@ -172,9 +179,13 @@ def _compare_visit(con, report_id, want, check) -> None:
     check("addressee_role", role, want["addressee_role"])
     check("previous_inspection_year", previous, want["previous_inspection_year"])
     check("progress_summary", summary, want["progress_summary"])
-    areas = [row[0] for row in con.execute(
-        "SELECT area_text FROM marts.fct_visit_focus_areas WHERE visit_id = ? ORDER BY area_number", [visit_id]
-    ).fetchall()]
+    areas = [
+        row[0]
+        for row in con.execute(
+            "SELECT area_text FROM marts.fct_visit_focus_areas WHERE visit_id = ? ORDER BY area_number",
+            [visit_id],
+        ).fetchall()
+    ]
     check("areas_covered count", len(areas), len(want["areas_covered"]))
     for index, (got, expected) in enumerate(zip(areas, want["areas_covered"]), start=1):
         check(f"areas_covered[{index}]", got, expected)
@@ -195,9 +206,11 @@ def _compare_inspection(con, report_id, want, check) -> None:
     check("lead_inspector", lead, want["lead_inspector"])
     if "inspection_kind" in want:
         check("inspection_kind", kind, want["inspection_kind"])
-    judgements = dict(con.execute(
-        "SELECT judgement_area, grade FROM marts.fct_judgements WHERE inspection_id = ?", [inspection_id]
-    ).fetchall())
+    judgements = dict(
+        con.execute(
+            "SELECT judgement_area, grade FROM marts.fct_judgements WHERE inspection_id = ?", [inspection_id]
+        ).fetchall()
+    )
     for area, grade in want["judgements"].items():
         check(f"judgement {area}", judgements.get(area), grade)
     check("judgement areas", sorted(judgements), sorted(want["judgements"]))
@@ -222,7 +235,9 @@ def _iso(value):
     return value.isoformat() if value is not None else None
 
 
-def extract_with(con: duckdb.DuckDBPyConnection, raw: Path, *, timeout_seconds=60, memory_mb=1024, workers=None):
+def extract_with(
+    con: duckdb.DuckDBPyConnection, raw: Path, *, timeout_seconds=60, memory_mb=1024, workers=None
+):
     """The extract step without Dagster: a pool of extraction processes over raw, closed afterwards."""
     from orchestration.lib import extracting
     from orchestration.lib.extract import ExtractionPool, Limits

@@ -1,7 +1,6 @@
 """Progress lines for long steps: to the Dagster log (the UI) and to the `ofsted_warehouse.progress`
 logger, which `make run` prints to the terminal."""
 
-
 import logging
 
 import dagster as dg

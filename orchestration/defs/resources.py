@@ -31,8 +31,18 @@ class WarehouseResource(dg.ConfigurableResource):
         return Path(self.duckdb_path) if self.duckdb_path else settings_module.load().duckdb_path
 
     def connect(self, on_wait: Callable[[str], None] = lambda message: None):
-        """A read-write connection holding the one-writer lock; the schema is created when missing."""
-        return warehouse.connect(self.path, on_wait=on_wait)
+        """A read-write connection holding the one-writer lock; the schema is created when missing, and a
+        file that cannot be opened at all is set aside and started afresh with the published history."""
+        return warehouse.connect(
+            self.path, on_wait=on_wait, published_path=settings_module.load().published_duckdb_path
+        )
+
+    def recover_damaged(self, on_wait: Callable[[str], None] = lambda message: None) -> str | None:
+        """Check every block of the working file; a damaged one is set aside and rebuilt (lib/warehouse.py).
+        Returns what was done, in one line, or None when the file was fine."""
+        return warehouse.recover_damaged(
+            self.path, settings_module.load().published_duckdb_path, on_wait=on_wait
+        )
 
     def writer_lock(self, on_wait: Callable[[str], None] = lambda message: None):
         return warehouse.writer_lock(self.path, on_wait=on_wait)
@@ -49,7 +59,8 @@ class ExtractionResource(dg.ConfigurableResource):
     def pool(self, root: Path) -> Iterator[ExtractionPool]:
         settings = settings_module.load()
         limits = Limits(
-            self.timeout_seconds or settings.extract_timeout_seconds, self.memory_mb or settings.extract_memory_mb
+            self.timeout_seconds or settings.extract_timeout_seconds,
+            self.memory_mb or settings.extract_memory_mb,
         )
         pool = ExtractionPool(root, limits, self.workers or settings.extract_workers)
         try:
@@ -85,4 +96,8 @@ def resources_for(settings: settings_module.Settings) -> dict[str, object]:
     }
 
 
-DEFAULT_RESOURCES = {"warehouse": WarehouseResource(), "extraction": ExtractionResource(), "dbt": dbt_resource()}
+DEFAULT_RESOURCES = {
+    "warehouse": WarehouseResource(),
+    "extraction": ExtractionResource(),
+    "dbt": dbt_resource(),
+}

@@ -86,10 +86,20 @@ def check_table(
         return replace(CheckOutcome.from_json(earlier[0][0]), reused=True)
     outcome = validate(con, table)
     if outcome.evaluated:  # a suite that could not run is tried again next time, never remembered
-        insert_rows(con, "pipeline.check_results", [{
-            "table_name": table, "cache_key": key, "passed": outcome.passed,
-            "outcome": json.dumps(asdict(outcome)), "run_id": run_id, "checked_at": utc_now(),
-        }])
+        insert_rows(
+            con,
+            "pipeline.check_results",
+            [
+                {
+                    "table_name": table,
+                    "cache_key": key,
+                    "passed": outcome.passed,
+                    "outcome": json.dumps(asdict(outcome)),
+                    "run_id": run_id,
+                    "checked_at": utc_now(),
+                }
+            ],
+        )
     return outcome
 
 
@@ -100,8 +110,13 @@ def validate(con: duckdb.DuckDBPyConnection, table: str) -> CheckOutcome:
         result = validate_table(frame, suite_path_for(table))
     except Exception as error:  # a broken suite must fail its check, not pass silently
         return CheckOutcome(
-            table, False, f"the suite could not run: {type(error).__name__}: {error}",
-            suite=suite_path_for(table).stem, evaluated=0, rows=len(frame), checked_at=now,
+            table,
+            False,
+            f"the suite could not run: {type(error).__name__}: {error}",
+            suite=suite_path_for(table).stem,
+            evaluated=0,
+            rows=len(frame),
+            checked_at=now,
         )
     files = _files_by_report(con)
     failures = [failure.describe(files) for failure in result.failed]

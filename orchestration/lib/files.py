@@ -76,7 +76,11 @@ PULL_PART_SUFFIX = ".part"
 
 
 def _is_pull_bookkeeping(folder: Path, name: str, root: Path) -> bool:
-    return folder == root and name.startswith(".") and (name == PULL_STATE_DIR or name.endswith(PULL_PART_SUFFIX))
+    return (
+        folder == root
+        and name.startswith(".")
+        and (name == PULL_STATE_DIR or name.endswith(PULL_PART_SUFFIX))
+    )
 
 
 def _walk(root: Path) -> Iterator[Path | OSError]:
@@ -121,7 +125,9 @@ def discover(raw_dir: Path, *, max_file_mb: int) -> list[InputFile]:
     for entry in _walk(root):
         if isinstance(entry, OSError):
             name = _relative(Path(entry.filename), root)
-            found.append(_rejected(name, f"folder could not be read ({entry.strerror}): its files were not seen"))
+            found.append(
+                _rejected(name, f"folder could not be read ({entry.strerror}): its files were not seen")
+            )
         else:
             found.append(_inspect(entry, root, max_file_mb))
     return sorted(found, key=lambda f: f.source_file)
@@ -165,7 +171,9 @@ def _relative(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def _rejected(source_file: str, problem: str, size: int | None = None, sha256: str | None = None) -> InputFile:
+def _rejected(
+    source_file: str, problem: str, size: int | None = None, sha256: str | None = None
+) -> InputFile:
     return InputFile(source_file, size, sha256, None, problem)
 
 
@@ -183,7 +191,9 @@ def _inspect(path: Path, root: Path, max_file_mb: int) -> InputFile:
     if stat.S_ISLNK(info.st_mode):
         return _rejected(source_file, _link_problem(path, root))
     if path.name.startswith("."):
-        return _rejected(source_file, "hidden (its name starts with '.'): not read; rename it if it is a report")
+        return _rejected(
+            source_file, "hidden (its name starts with '.'): not read; rename it if it is a report"
+        )
     if stat.S_ISDIR(info.st_mode):
         return _rejected(
             source_file,
@@ -214,7 +224,10 @@ def _inspect_regular(source_file: str, root: Path, size: int, max_file_mb: int) 
             lowered = head.lower()
             kind = "an HTML page" if b"<html" in lowered or b"<!doctype" in lowered else "not a PDF"
             return _rejected(
-                source_file, f"named .pdf but is {kind} (no %PDF- header): download the report again", size, digest
+                source_file,
+                f"named .pdf but is {kind} (no %PDF- header): download the report again",
+                size,
+                digest,
             )
         return InputFile(source_file, size, digest, "pdf", None)
     if suffix in TEXT_SUFFIXES:

@@ -80,7 +80,10 @@ def apply(con: duckdb.DuckDBPyConnection, decision: Decision, now: dt.datetime) 
     each was loaded from), release those no longer held back, and return (source_file, reasons) of every
     document held back now."""
     reports = pd.DataFrame(
-        {"report_id": list(decision.held_back), "reasons": ["; ".join(r) for r in decision.held_back.values()]},
+        {
+            "report_id": list(decision.held_back),
+            "reasons": ["; ".join(r) for r in decision.held_back.values()],
+        },
         dtype=object,
     )
     with transaction(con), registered(con, "held_reports", reports):
@@ -90,9 +93,11 @@ def apply(con: duckdb.DuckDBPyConnection, decision: Decision, now: dt.datetime) 
                GROUP BY r.source_sha256"""
         ).fetchall()
         con.execute("DELETE FROM pipeline.held_back")
-        insert_rows(con, "pipeline.held_back", [
-            {"source_sha256": sha256, "reasons": reasons, "held_at": now} for sha256, reasons in held
-        ])
+        insert_rows(
+            con,
+            "pipeline.held_back",
+            [{"source_sha256": sha256, "reasons": reasons, "held_at": now} for sha256, reasons in held],
+        )
         con.execute(
             """UPDATE audit.file_ledger SET status = 'held_back', status_reason = h.reasons, report_id = NULL
                FROM pipeline.held_back h

@@ -26,7 +26,9 @@ class ScanSummary:
     unreadable: int = 0
 
 
-def scan(con: duckdb.DuckDBPyConnection, raw_dir: Path, *, max_file_mb: int, now: dt.datetime | None = None) -> ScanSummary:
+def scan(
+    con: duckdb.DuckDBPyConnection, raw_dir: Path, *, max_file_mb: int, now: dt.datetime | None = None
+) -> ScanSummary:
     now = now or utc_now()
     files = discover(raw_dir, max_file_mb=max_file_mb)
     with transaction(con):
@@ -38,13 +40,16 @@ def _record_scan(con, files, now: dt.datetime) -> ScanSummary:
     thousand files): new files get their row; a known file takes its hash, size and kind, and loses its
     outcome and extraction time when its bytes changed; an unreadable file is quarantined with the
     reason; a file that is gone is marked removed, its row kept."""
-    scanned = pd.DataFrame({
-        "source_file": [item.source_file for item in files],
-        "source_sha256": [item.sha256 for item in files],
-        "size_bytes": [item.size_bytes for item in files],
-        "media_kind": [item.media_kind for item in files],
-        "problem": [item.problem for item in files],
-    }, dtype=object)
+    scanned = pd.DataFrame(
+        {
+            "source_file": [item.source_file for item in files],
+            "source_sha256": [item.sha256 for item in files],
+            "size_bytes": [item.size_bytes for item in files],
+            "media_kind": [item.media_kind for item in files],
+            "problem": [item.problem for item in files],
+        },
+        dtype=object,
+    )
     with registered(con, "scanned_files", scanned):
         con.execute(
             """CREATE OR REPLACE TEMP TABLE scan_now AS
@@ -95,12 +100,15 @@ def record_outcomes(con, outcome: dict[str, tuple[str, str | None, str | None]])
     if not outcome:
         return
     names = list(outcome)
-    frame = pd.DataFrame({
-        "source_file": names,
-        "status": [outcome[n][0] for n in names],
-        "status_reason": [outcome[n][1] for n in names],
-        "report_id": [outcome[n][2] for n in names],
-    }, dtype=object)
+    frame = pd.DataFrame(
+        {
+            "source_file": names,
+            "status": [outcome[n][0] for n in names],
+            "status_reason": [outcome[n][1] for n in names],
+            "report_id": [outcome[n][2] for n in names],
+        },
+        dtype=object,
+    )
     with registered(con, "parse_outcomes", frame):
         con.execute(
             """UPDATE audit.file_ledger

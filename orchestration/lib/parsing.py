@@ -48,7 +48,9 @@ def parse_key(reference_csv: Path) -> str:
     library code (parsers, text and date handling, the row shapes below) and the reference list that
     resolves authority names. A change to any of them parses every document again."""
     digest = hashlib.sha256(f"{PARSER_VERSION}\0".encode())
-    digest.update(files_digest([p for p in LIB_DIR.rglob("*.py") if "__pycache__" not in p.parts], LIB_DIR).encode())
+    digest.update(
+        files_digest([p for p in LIB_DIR.rglob("*.py") if "__pycache__" not in p.parts], LIB_DIR).encode()
+    )
     digest.update(hashlib.sha256(reference_csv.read_bytes()).digest())
     return digest.hexdigest()
 
@@ -86,7 +88,9 @@ def parse(con: duckdb.DuckDBPyConnection, reference_csv: Path) -> ParseSummary:
             "SELECT source_sha256, source_file, parse_key, extracted_at, status, status_reason FROM pipeline.parsed_contents"
         ).fetchall()
     }
-    with_rows = {row[0] for row in con.execute("SELECT DISTINCT source_sha256 FROM extracted.reports").fetchall()}
+    with_rows = {
+        row[0] for row in con.execute("SELECT DISTINCT source_sha256 FROM extracted.reports").fetchall()
+    }
 
     canonical: dict[str, str] = {}  # the first-seen name of each content is the one loaded
     kept: dict[str, _Parsed] = {}
@@ -115,10 +119,15 @@ def parse(con: duckdb.DuckDBPyConnection, reference_csv: Path) -> ParseSummary:
         pages_by_sha = _pages_of(con, [sha256 for _, sha256 in to_parse])
         for source_file, sha256 in to_parse:
             document = documents.get(sha256)
-            reports, reason = _read_document(source_file, document and document[:3], pages_by_sha.get(sha256, []))
+            reports, reason = _read_document(
+                source_file, document and document[:3], pages_by_sha.get(sha256, [])
+            )
             parsed[sha256] = _Parsed(
-                source_file, key, document[3] if document else None,
-                "loaded" if reports is not None else "quarantined", reason,
+                source_file,
+                key,
+                document[3] if document else None,
+                "loaded" if reports is not None else "quarantined",
+                reason,
             )
             for part_number, report in enumerate(reports or [], start=1):
                 report_id = report_id_for(sha256, part_number)
@@ -128,7 +137,9 @@ def parse(con: duckdb.DuckDBPyConnection, reference_csv: Path) -> ParseSummary:
         _write_parsed(con, rows, set(kept), parsed)
         # a document parsed again is checked again: what held it back may be gone
         held_back = dict(con.execute("SELECT source_sha256, reasons FROM pipeline.held_back").fetchall())
-        outcome: dict[str, tuple[str, str | None, str | None]] = {}  # source_file -> (status, reason, report_id)
+        outcome: dict[
+            str, tuple[str, str | None, str | None]
+        ] = {}  # source_file -> (status, reason, report_id)
         for source_file, sha256 in ledger:
             first = canonical[sha256]
             result = kept.get(sha256) or parsed[sha256]
@@ -146,9 +157,12 @@ def parse(con: duckdb.DuckDBPyConnection, reference_csv: Path) -> ParseSummary:
     statuses = Counter(status for status, _, _ in outcome.values())
     summary.loaded, summary.duplicate = statuses["loaded"], statuses["duplicate"]
     summary.held_back = statuses["held_back"]
-    summary.quarantined = statuses["quarantined"] + con.execute(
-        "SELECT count(*) FROM audit.file_ledger WHERE is_present AND media_kind IS NULL"
-    ).fetchall()[0][0]
+    summary.quarantined = (
+        statuses["quarantined"]
+        + con.execute(
+            "SELECT count(*) FROM audit.file_ledger WHERE is_present AND media_kind IS NULL"
+        ).fetchall()[0][0]
+    )
     summary.reports_by_type.update(
         dict(con.execute("SELECT report_type, count(*) FROM extracted.reports GROUP BY 1").fetchall())
     )
@@ -198,12 +212,25 @@ def _write_parsed(con, rows: dict[str, list[dict]], kept: set[str], parsed: dict
                 con.execute(f"DELETE FROM extracted.{table} WHERE report_id IN ({stale_reports})")
         con.execute(f"DELETE FROM extracted.reports WHERE report_id IN ({stale_reports})")
         for table in ("pipeline.parsed_contents", "pipeline.held_back"):
-            con.execute(f"DELETE FROM {table} WHERE source_sha256 NOT IN (SELECT source_sha256 FROM kept_contents)")
+            con.execute(
+                f"DELETE FROM {table} WHERE source_sha256 NOT IN (SELECT source_sha256 FROM kept_contents)"
+            )
     for table in EXTRACTED_TABLES:
         insert_rows(con, f"extracted.{table}", rows[table])
     now = utc_now()
-    insert_rows(con, "pipeline.parsed_contents", [
-        {"source_sha256": sha256, "source_file": p.source_file, "parse_key": p.parse_key,
-         "extracted_at": p.extracted_at, "status": p.status, "status_reason": p.reason, "parsed_at": now}
-        for sha256, p in parsed.items()
-    ])
+    insert_rows(
+        con,
+        "pipeline.parsed_contents",
+        [
+            {
+                "source_sha256": sha256,
+                "source_file": p.source_file,
+                "parse_key": p.parse_key,
+                "extracted_at": p.extracted_at,
+                "status": p.status,
+                "status_reason": p.reason,
+                "parsed_at": now,
+            }
+            for sha256, p in parsed.items()
+        ],
+    )

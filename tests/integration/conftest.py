@@ -37,8 +37,16 @@ def install_old_duckdb(target: Path = OLD_DUCKDB_DIR) -> str | None:
     if (target / "duckdb" / "__init__.py").exists():
         return None
     command = [
-        sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
-        "--target", str(target), f"duckdb=={OLD_DUCKDB_VERSION}",
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-deps",
+        "--target",
+        str(target),
+        f"duckdb=={OLD_DUCKDB_VERSION}",
     ]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:

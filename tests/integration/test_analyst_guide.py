@@ -87,7 +87,8 @@ def test_inadequate_authorities_and_their_monitoring_visits(seeds):
     ).fetchall()
     assert inadequate, "the seeds include an authority judged inadequate"
     visits = Counter(
-        preceding for (preceding,) in seeds.execute(
+        preceding
+        for (preceding,) in seeds.execute(
             "SELECT preceding_inspection_id FROM marts.fct_visits WHERE visit_type = 'monitoring_visit'"
         ).fetchall()
     )
@@ -112,14 +113,18 @@ def test_recommendation_themes_by_timescale(seeds):
         )[:5]
         assert [(r["recommendations"], r["theme"]) for r in listed] == expected_top
         for r in listed:
-            assert r["pct_of_theme_tags"] == pytest.approx(100 * r["recommendations"] / per_timescale[timescale], abs=0.05)
+            assert r["pct_of_theme_tags"] == pytest.approx(
+                100 * r["recommendations"] / per_timescale[timescale], abs=0.05
+            )
 
 
 def test_inspectors_who_led_most(seeds):
     rows = run(seeds, query(WORKED["inspectors"]))
     led = Counter()
     for table, kind in [("fct_inspections", "inspection"), ("fct_visits", "visit")]:
-        for (names,) in seeds.execute(f"SELECT lead_inspector FROM marts.{table} WHERE lead_inspector IS NOT NULL").fetchall():
+        for (names,) in seeds.execute(
+            f"SELECT lead_inspector FROM marts.{table} WHERE lead_inspector IS NOT NULL"
+        ).fetchall():
             for name in names.split(";"):
                 led[(name.strip(), kind)] += 1
     assert rows, "the seeds name lead inspectors"
@@ -157,7 +162,14 @@ def test_improvement_on_the_seeds_lists_only_authorities_judged_good_after_inade
 # in 2015 with a recommendation that repeats one of 2013 in other words, good in 2017.
 STORY_REPORTS = [
     ("r2013", "sif_inspection", dt.date(2013, 6, 3), dt.date(2013, 6, 14), "Inadequate", 4),
-    ("r2015", "sif_inspection", dt.date(2015, 5, 4), dt.date(2015, 5, 15), "Requires improvement to be good", 3),
+    (
+        "r2015",
+        "sif_inspection",
+        dt.date(2015, 5, 4),
+        dt.date(2015, 5, 15),
+        "Requires improvement to be good",
+        3,
+    ),
     ("r2017", "ilacs_inspection", dt.date(2017, 6, 5), dt.date(2017, 6, 16), "Good", 2),
 ]
 STORY_VISITS = [
@@ -165,9 +177,17 @@ STORY_VISITS = [
     ("v2014b", dt.date(2014, 9, 10), 2, "Good progress has been made"),
 ]
 STORY_RECOMMENDATIONS = [
-    ("r2013", 1, "Ensure that supervision of social workers is regular, reflective and recorded on case files"),
+    (
+        "r2013",
+        1,
+        "Ensure that supervision of social workers is regular, reflective and recorded on case files",
+    ),
     ("r2013", 2, "Improve the timeliness of initial health assessments for children looked after"),
-    ("r2015", 1, "Ensure that social workers receive regular reflective supervision which is recorded on case files"),
+    (
+        "r2015",
+        1,
+        "Ensure that social workers receive regular reflective supervision which is recorded on case files",
+    ),
     ("r2017", 1, "Strengthen the quality of pathway plans for care leavers"),
 ]
 
@@ -231,19 +251,22 @@ def test_time_from_inadequate_to_good(story):
     con, name = story
     rows = run(con, query(WORKED["improvement"]))
     inadequate_on, good_on = STORY_REPORTS[0][3], STORY_REPORTS[2][3]
-    assert [(r["local_authority_name"], r["last_judged_inadequate_on"], r["judged_good_on"]) for r in rows] == [
-        (name, inadequate_on, good_on)
-    ]
-    assert rows[0]["months_taken"] == (good_on.year - inadequate_on.year) * 12 + good_on.month - inadequate_on.month
+    assert [
+        (r["local_authority_name"], r["last_judged_inadequate_on"], r["judged_good_on"]) for r in rows
+    ] == [(name, inadequate_on, good_on)]
+    assert (
+        rows[0]["months_taken"]
+        == (good_on.year - inadequate_on.year) * 12 + good_on.month - inadequate_on.month
+    )
     assert rows[0]["years_taken"] == pytest.approx((good_on - inadequate_on).days / 365.25, abs=0.05)
 
 
 def test_repeated_recommendations_pair_the_same_request_in_consecutive_reports(story):
     con, name = story
     rows = run(con, query(WORKED["repeated"]))
-    assert [(r["local_authority_name"], r["earlier_recommendation"], r["later_recommendation"]) for r in rows] == [
-        (name, STORY_RECOMMENDATIONS[0][2], STORY_RECOMMENDATIONS[2][2])
-    ]
+    assert [
+        (r["local_authority_name"], r["earlier_recommendation"], r["later_recommendation"]) for r in rows
+    ] == [(name, STORY_RECOMMENDATIONS[0][2], STORY_RECOMMENDATIONS[2][2])]
     assert 0.5 < rows[0]["word_overlap"] <= 1
 
 
@@ -253,9 +276,13 @@ def test_every_mart_and_column_is_described_in_the_guide(seeds):
         heading = f"### `marts.{table}`"
         assert heading in text, heading
         section = text.split(heading, 1)[1].split("\n### ", 1)[0]
-        columns = [c for (c,) in seeds.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'marts' AND table_name = ?", [table]
-        ).fetchall()]
+        columns = [
+            c
+            for (c,) in seeds.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'marts' AND table_name = ?",
+                [table],
+            ).fetchall()
+        ]
         assert columns
         missing = [c for c in columns if not re.search(rf"^\| `{re.escape(c)}` \|", section, re.MULTILINE)]
         assert missing == [], f"{table}: {missing}"

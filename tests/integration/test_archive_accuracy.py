@@ -17,8 +17,15 @@ pytestmark = pytest.mark.integration
 FIELD_FLOOR = 0.995
 MAX_HELD_BACK_SHARE = 0.01
 GRADE_AREAS = [
-    "overall_effectiveness", "impact_of_leaders", "help_and_protection", "children_in_care",
-    "children_in_care_and_care_leavers", "care_leavers", "adoption", "leadership_management_governance", "lscb",
+    "overall_effectiveness",
+    "impact_of_leaders",
+    "help_and_protection",
+    "children_in_care",
+    "children_in_care_and_care_leavers",
+    "care_leavers",
+    "adoption",
+    "leadership_management_governance",
+    "lscb",
 ]
 # the statistics write the old "Adequate" as "Requires improvement to be good", and "-" for "Not judged"
 STATISTICS_GRADE = {"Adequate": "Requires improvement to be good", "Not judged": "-"}
@@ -39,8 +46,12 @@ def _reports_by_file(con) -> dict[str, dict]:
         source_file, report_type, authority, kind, start, theme = row
         if source_file not in found:
             found[source_file] = {
-                "report_type": report_type, "local_authority_id": authority, "inspection_kind": kind,
-                "official_inspection_or_visit_date": str(start or ""), "visit_theme": theme, "grades": {},
+                "report_type": report_type,
+                "local_authority_id": authority,
+                "inspection_kind": kind,
+                "official_inspection_or_visit_date": str(start or ""),
+                "visit_theme": theme,
+                "grades": {},
             }
     for source_file, area, grade in con.execute(
         """SELECT i.source_file, j.judgement_area, j.grade FROM marts.fct_judgements j
@@ -108,7 +119,9 @@ def test_archive_accuracy(shared_dir, tmp_path_factory):
         print(f"  {name}: {reason}")
     for name, status, reason in other:
         print(f"  {status} {name}: {reason}")
-    print("\n".join(["", "grades read differently from the statistics:", *wrong_grades] if wrong_grades else []))
+    print(
+        "\n".join(["", "grades read differently from the statistics:", *wrong_grades] if wrong_grades else [])
+    )
     print("\n".join(["", "other fields missed or read differently:", *misses] if misses else []))
 
     assert wrong_grades == []

@@ -14,13 +14,28 @@ pytestmark = pytest.mark.integration
 
 ACCURACY_FLOOR = 1.0
 TYPES = {
-    "sif": "sif_inspection", "sif_reinspection": "sif_inspection", "ilacs_standard": "ilacs_inspection",
-    "ilacs_short": "ilacs_inspection", "focused_visit": "focused_visit",
+    "sif": "sif_inspection",
+    "sif_reinspection": "sif_inspection",
+    "ilacs_standard": "ilacs_inspection",
+    "ilacs_short": "ilacs_inspection",
+    "focused_visit": "focused_visit",
 }
-KINDS = {"sif": "standard", "sif_reinspection": "reinspection", "ilacs_standard": "standard", "ilacs_short": "short"}
+KINDS = {
+    "sif": "standard",
+    "sif_reinspection": "reinspection",
+    "ilacs_standard": "standard",
+    "ilacs_short": "short",
+}
 AREAS = [
-    "overall_effectiveness", "impact_of_leaders", "help_and_protection", "children_in_care", "care_leavers",
-    "children_in_care_and_care_leavers", "adoption", "leadership_management_governance", "lscb",
+    "overall_effectiveness",
+    "impact_of_leaders",
+    "help_and_protection",
+    "children_in_care",
+    "care_leavers",
+    "children_in_care_and_care_leavers",
+    "adoption",
+    "leadership_management_governance",
+    "lscb",
 ]
 
 
@@ -46,7 +61,13 @@ def test_corpus_accuracy(shared_dir, tmp_path_factory):
                    WHERE r.source_file = ? ORDER BY r.part_number LIMIT 1""",
                 [row["file"]],
             ).fetchall()
-            got = dict(zip(["report_id", "report_type", "authority", "kind", "start", "end", "lead"], report[0])) if report else {}
+            got = (
+                dict(
+                    zip(["report_id", "report_type", "authority", "kind", "start", "end", "lead"], report[0])
+                )
+                if report
+                else {}
+            )
 
             def score(field, value, want):
                 ok = (value or "") == (want or "")
@@ -68,26 +89,44 @@ def test_corpus_accuracy(shared_dir, tmp_path_factory):
             ).fetchall()[0][0]
             score("visit and inspection windows", windows, row["inspection_windows"])
             if row["inspectors_named"]:
-                named = con.execute("SELECT inspectors FROM marts.fct_visits WHERE report_id = ?", [got.get("report_id")]).fetchall()
+                named = con.execute(
+                    "SELECT inspectors FROM marts.fct_visits WHERE report_id = ?", [got.get("report_id")]
+                ).fetchall()
                 score("inspectors named (visits)", named[0][0] if named else None, row["inspectors_named"])
-            score("lead_inspectors", got.get("lead"), "; ".join(p.strip() for p in row["lead_inspectors"].split(";")))
+            score(
+                "lead_inspectors",
+                got.get("lead"),
+                "; ".join(p.strip() for p in row["lead_inspectors"].split(";")),
+            )
             # a PDF may hold two reports (a SIF report and the board's review): the file's truth covers both
-            grades = dict(con.execute(
-                """SELECT judgement_area, lower(grade) FROM marts.fct_judgements j
+            grades = dict(
+                con.execute(
+                    """SELECT judgement_area, lower(grade) FROM marts.fct_judgements j
                    JOIN marts.fct_inspections i USING (inspection_id) WHERE i.source_file = ?""",
-                [row["file"]],
-            ).fetchall())
+                    [row["file"]],
+                ).fetchall()
+            )
             if row["doc_type"] != "focused_visit":
                 for area in AREAS:
                     score(f"grade {area}", grades.get(area), row[area].lower() or None)
-            counts = dict(con.execute(
-                """SELECT addressed_to, count(*) FROM marts.fct_recommendations
+            counts = dict(
+                con.execute(
+                    """SELECT addressed_to, count(*) FROM marts.fct_recommendations
                    JOIN marts.dim_reports r USING (report_id) WHERE r.source_file = ? GROUP BY 1""",
-                [row["file"]],
-            ).fetchall())
-            score("recommendations (authority)", str(counts.get("local_authority", 0)), row["what_needs_to_improve_count"] or "0")
+                    [row["file"]],
+                ).fetchall()
+            )
+            score(
+                "recommendations (authority)",
+                str(counts.get("local_authority", 0)),
+                row["what_needs_to_improve_count"] or "0",
+            )
             if row["doc_type"].startswith("sif"):
-                score("recommendations (LSCB)", str(counts.get("lscb", 0)), row["lscb_recommendations_count"] or "0")
+                score(
+                    "recommendations (LSCB)",
+                    str(counts.get("lscb", 0)),
+                    row["lscb_recommendations_count"] or "0",
+                )
     finally:
         con.close()
     right = sum(a for a, _ in scores.values())

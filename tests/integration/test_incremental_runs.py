@@ -61,14 +61,20 @@ def test_a_rerun_over_unchanged_input_skips_dbt_and_publishing(runs):
     noop_build, noop = runs["noop"]
     assert full_build.skipped_steps() == []
     # the dbt step finds the publication standing and builds nothing; publishing is then skipped
-    assert set(noop_build.skipped_steps()) == {"published__warehouse", "published__report", "published__workbook"}
+    assert set(noop_build.skipped_steps()) == {
+        "published__warehouse",
+        "published__report",
+        "published__workbook",
+    }
     built = {e.asset_key.path[0] for e in noop_build.result.get_asset_materialization_events()}
     assert built == {"audit", "raw", "extracted"}
     assert noop["digest"] == full["digest"] and noop["publications"] == 1
     # every check reports the result it had when the standing publication was built, marked as reused:
     # the extracted tables' Great Expectations checks and dbt's tests alike
     evaluations = noop_build.result.get_asset_check_evaluations()
-    full_checks = {(e.asset_key, e.check_name): e.passed for e in full_build.result.get_asset_check_evaluations()}
+    full_checks = {
+        (e.asset_key, e.check_name): e.passed for e in full_build.result.get_asset_check_evaluations()
+    }
     assert {(e.asset_key, e.check_name): e.passed for e in evaluations} == full_checks
     assert len([e for e in evaluations if e.asset_key.path[0] == "marts"]) > 50
     assert all(e.metadata["reused_earlier_result"].value for e in evaluations)

@@ -18,8 +18,13 @@ pytestmark = pytest.mark.integration
 
 def make_run(env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "orchestration.run"], cwd=REPO, env=env, capture_output=True, text=True,
-        check=False, timeout=600,
+        [sys.executable, "-m", "orchestration.run"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
     )
 
 

@@ -71,7 +71,9 @@ def test_the_asset_crawls_and_writes_the_catalogue(tmp_path, monkeypatch):
     with serving(layout()) as site:
         monkeypatch.setenv("OFSTED_REPORTS_URL", site.url)
         result = dg.materialize(
-            [ofsted_reports], instance=dg.DagsterInstance.ephemeral(), resources={"warehouse": WarehouseResource()}
+            [ofsted_reports],
+            instance=dg.DagsterInstance.ephemeral(),
+            resources={"warehouse": WarehouseResource()},
         )
     assert result.success
     metadata = result.asset_materializations_for_node("raw__ofsted")[0].metadata
@@ -110,7 +112,9 @@ def test_the_next_run_publishes_the_pulled_report_with_its_catalogue_row_and_sou
     con = build.published()
     try:
         catalogue = con.execute("SELECT status, source_file, url FROM audit.source_catalogue").fetchall()
-        reports = con.execute("SELECT source_file, local_authority_id, source_url FROM marts.dim_reports").fetchall()
+        reports = con.execute(
+            "SELECT source_file, local_authority_id, source_url FROM marts.dim_reports"
+        ).fetchall()
     finally:
         con.close()
     assert len(catalogue) == 1 and catalogue[0][0] == "downloaded"

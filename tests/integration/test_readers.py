@@ -81,18 +81,24 @@ def test_sqlalchemy_reflects_the_marts_read_only_without_file_access(published_s
     con = published_seed_warehouse.published()
     try:
         expected = {
-            table: [c for (c,) in con.execute(
-                """SELECT column_name FROM duckdb_columns() WHERE schema_name = 'marts' AND table_name = ?
+            table: [
+                c
+                for (c,) in con.execute(
+                    """SELECT column_name FROM duckdb_columns() WHERE schema_name = 'marts' AND table_name = ?
                    ORDER BY column_index""",
-                [table],
-            ).fetchall()]
+                    [table],
+                ).fetchall()
+            ]
             for table in MART_TABLES
         }
     finally:
         con.close()
     engine = sa.create_engine(
         f"duckdb:///{published_seed_warehouse.published_path}",
-        connect_args={"read_only": True, "config": {"enable_external_access": False, "lock_configuration": True}},
+        connect_args={
+            "read_only": True,
+            "config": {"enable_external_access": False, "lock_configuration": True},
+        },
     )
     try:
         inspector = sa.inspect(engine)
@@ -119,8 +125,13 @@ def test_every_mart_has_its_parquet_copy(published_seed_warehouse, row_counts):
     try:
         for table in MART_TABLES:
             path = str(parquet_dir / f"{table}.parquet")
-            assert reader.execute("SELECT count(*) FROM read_parquet(?)", [path]).fetchall()[0][0] == row_counts[table]
-            parquet_columns = [d[0] for d in reader.execute("SELECT * FROM read_parquet(?) LIMIT 0", [path]).description]
+            assert (
+                reader.execute("SELECT count(*) FROM read_parquet(?)", [path]).fetchall()[0][0]
+                == row_counts[table]
+            )
+            parquet_columns = [
+                d[0] for d in reader.execute("SELECT * FROM read_parquet(?) LIMIT 0", [path]).description
+            ]
             mart_columns = [d[0] for d in con.execute(f"SELECT * FROM marts.{table} LIMIT 0").description]
             assert parquet_columns == mart_columns, table
     finally:
@@ -135,8 +146,11 @@ def test_dbt_docs_static_page_shows_the_marts_and_exposures(published_seed_wareh
     assert page == tmp_path / "site" / "index.html"
     html = page.read_text(encoding="utf-8")
     # the static page embeds the manifest and the catalog
-    for name in ["exposure.ofsted_warehouse.analyst_guide", "exposure.ofsted_warehouse.inspection_report",
-                 "model.ofsted_warehouse.fct_recommendation_themes"]:
+    for name in [
+        "exposure.ofsted_warehouse.analyst_guide",
+        "exposure.ofsted_warehouse.inspection_report",
+        "model.ofsted_warehouse.fct_recommendation_themes",
+    ]:
         assert name in html, name
     assert "seed.ofsted_warehouse.recommendation_theme_phrases" in html
 
@@ -153,10 +167,12 @@ def test_superset_style_uri_carries_the_reader_settings(published_seed_warehouse
     try:
         assert sorted(sa.inspect(engine).get_table_names(schema="marts")) == sorted(MART_TABLES)
         with engine.connect() as connection:
-            settings = connection.execute(sa.text(
-                "SELECT current_setting('access_mode'), current_setting('enable_external_access'), "
-                "current_setting('lock_configuration')"
-            )).fetchall()
+            settings = connection.execute(
+                sa.text(
+                    "SELECT current_setting('access_mode'), current_setting('enable_external_access'), "
+                    "current_setting('lock_configuration')"
+                )
+            ).fetchall()
             assert settings == [("read_only", False, True)]
             with pytest.raises(sa.exc.DBAPIError):
                 connection.execute(sa.text("SET enable_external_access = true"))

@@ -73,7 +73,9 @@ def test_pdf_renderings_match_gold(tmp_path):
 
 def _contradicting(surrey: str, marker: str) -> str:
     """The Surrey report with its summary paragraph contradicting its record of main findings."""
-    text = surrey.replace("County Council is judged to be adequate.", "County Council is judged to be good.", 1)
+    text = surrey.replace(
+        "County Council is judged to be adequate.", "County Council is judged to be good.", 1
+    )
     assert text != surrey
     return text + f"\n{marker}\n"  # other bytes, so each copy is a document of its own
 
@@ -95,15 +97,20 @@ def test_a_document_failing_a_check_about_itself_is_held_back_alone(tmp_path):
     assert "1 documents held back" in warned[0].description
     con = second.published()
     try:
-        ledger = dict(con.execute(
-            "SELECT source_file, status || ': ' || coalesce(status_reason, '') FROM audit.file_ledger"
-        ).fetchall())
+        ledger = dict(
+            con.execute(
+                "SELECT source_file, status || ': ' || coalesce(status_reason, '') FROM audit.file_ledger"
+            ).fetchall()
+        )
         reports = {name for (name,) in con.execute("SELECT source_file FROM marts.dim_reports").fetchall()}
     finally:
         con.close()
     # the document is named with the check it failed and the value that failed it; the rest is published
     assert ledger["contradicting_report.txt"].startswith("held_back: ")
-    assert "distinct_grade_count" in ledger["contradicting_report.txt"] and "2" in ledger["contradicting_report.txt"]
+    assert (
+        "distinct_grade_count" in ledger["contradicting_report.txt"]
+        and "2" in ledger["contradicting_report.txt"]
+    )
     assert reports == {p.name for p in (REPO / "raw").iterdir() if p.is_file()}
 
     # once the document reads cleanly it is published, with nothing left over from its holding back
@@ -130,7 +137,9 @@ def test_a_check_failing_on_many_documents_withholds_publication(tmp_path):
 
     surrey = (raw / "000_9f7ce6b861c02e06.txt").read_text(encoding="utf-8")
     for copy in range(3):  # 3 of 8 documents: more than ALWAYS_HELD_BACK and than 5%
-        (raw / f"contradicting_{copy}.txt").write_text(_contradicting(surrey, f"copy {copy}"), encoding="utf-8")
+        (raw / f"contradicting_{copy}.txt").write_text(
+            _contradicting(surrey, f"copy {copy}"), encoding="utf-8"
+        )
 
     second = build_warehouse(raw, tmp_path, published_path=first.published_path)
     assert not second.result.success
@@ -151,11 +160,16 @@ def test_each_dbt_model_and_seed_materialisation_carries_its_row_count(text_buil
     for event in text_build.result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization
         if materialization.asset_key.path[0] in ("staging", "intermediate", "marts", "reference"):
-            counts[tuple(materialization.asset_key.path)] = materialization.metadata["dagster/row_count"].value
+            counts[tuple(materialization.asset_key.path)] = materialization.metadata[
+                "dagster/row_count"
+            ].value
     assert ("marts", "fct_judgements") in counts and ("reference", "local_authorities") in counts
     with duckdb.connect(str(text_build.duckdb_path), read_only=True) as con:
         for (schema, name), rows in counts.items():
-            assert con.execute(f'SELECT count(*) FROM "{schema}"."{name}"').fetchall()[0][0] == rows, (schema, name)
+            assert con.execute(f'SELECT count(*) FROM "{schema}"."{name}"').fetchall()[0][0] == rows, (
+                schema,
+                name,
+            )
 
 
 def test_dbt_unit_tests_pass_on_the_built_warehouse(text_build, tmp_path):
@@ -176,11 +190,25 @@ def test_dbt_unit_tests_pass_on_the_built_warehouse(text_build, tmp_path):
 
     target = tmp_path / "target"
     result = subprocess.run(
-        [dbt_executable(), "test", "--select", "test_type:unit", "--project-dir", str(DBT_PROJECT.project_dir),
-         "--profiles-dir", str(DBT_PROJECT.project_dir), "--target-path", str(target)],
-        env={**os.environ, "DUCKDB_PATH": str(text_build.duckdb_path)}, capture_output=True, text=True,
+        [
+            dbt_executable(),
+            "test",
+            "--select",
+            "test_type:unit",
+            "--project-dir",
+            str(DBT_PROJECT.project_dir),
+            "--profiles-dir",
+            str(DBT_PROJECT.project_dir),
+            "--target-path",
+            str(target),
+        ],
+        env={**os.environ, "DUCKDB_PATH": str(text_build.duckdb_path)},
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout[-3000:]
-    outcomes = {r["unique_id"]: r["status"] for r in json.loads((target / "run_results.json").read_text())["results"]}
+    outcomes = {
+        r["unique_id"]: r["status"] for r in json.loads((target / "run_results.json").read_text())["results"]
+    }
     assert set(outcomes) == declared
     assert set(outcomes.values()) == {"pass"}

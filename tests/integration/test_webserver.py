@@ -65,7 +65,11 @@ def wait_until_loaded(port: int, server: subprocess.Popen, log: Path) -> None:
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             entries = []
         if entries and all(entry["loadStatus"] == "LOADED" for entry in entries):
-            errors = [e["locationOrLoadError"] for e in entries if e["locationOrLoadError"]["__typename"] == "PythonError"]
+            errors = [
+                e["locationOrLoadError"]
+                for e in entries
+                if e["locationOrLoadError"]["__typename"] == "PythonError"
+            ]
             assert not errors, errors
             return
         time.sleep(1)
@@ -95,12 +99,24 @@ def webserver(tmp_path_factory):
         "DUCKDB_PATH": str(home / "warehouse.duckdb"),
         "PUBLISHED_DUCKDB_PATH": str(home / "published" / "ofsted.duckdb"),
     }
-    command = [str(Path(sys.executable).parent / "dagster-webserver"), "-w", "workspace.yaml",
-               "-h", "127.0.0.1", "-p", str(port)]
+    command = [
+        str(Path(sys.executable).parent / "dagster-webserver"),
+        "-w",
+        "workspace.yaml",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+    ]
     with open(log, "wb") as output:
         server = subprocess.Popen(
-            command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT,
-            start_new_session=True, preexec_fn=restore_default_sigint,  # noqa: PLW1509 - only resets a signal
+            command,
+            cwd=REPO,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=restore_default_sigint,  # noqa: PLW1509 - only resets a signal
         )
     try:
         wait_until_loaded(port, server, log)
@@ -112,9 +128,13 @@ def webserver(tmp_path_factory):
 def test_the_asset_graph_reads_by_layer_with_owners_kinds_and_descriptions(webserver):
     nodes = {"/".join(n["assetKey"]["path"]): n for n in graphql(webserver, ASSETS_QUERY)["assetNodes"]}
     expected_groups = {
-        "raw/ofsted": "raw", "audit/file_ledger": "raw", "raw/pages": "raw",
-        "extracted/reports": "staging", "staging/stg_extracted__reports": "staging",
-        "marts/fct_judgements": "marts", "marts/dim_local_authorities": "marts",
+        "raw/ofsted": "raw",
+        "audit/file_ledger": "raw",
+        "raw/pages": "raw",
+        "extracted/reports": "staging",
+        "staging/stg_extracted__reports": "staging",
+        "marts/fct_judgements": "marts",
+        "marts/dim_local_authorities": "marts",
         "published/warehouse": "published",
     }
     assert {key: nodes[key]["groupName"] for key in expected_groups} == expected_groups

@@ -63,7 +63,9 @@ def test_one_job_builds_the_warehouse_and_another_pulls():
     pull = defs.resolve_job_def("pull").asset_layer.selected_asset_keys
     assert {k.to_user_string() for k in pull} == {"raw/ofsted"}
     assert warehouse == graph.get_all_asset_keys() - pull
-    assert set(graph.asset_check_keys) <= set(defs.resolve_job_def("warehouse").asset_layer.asset_graph.asset_check_keys)
+    assert set(graph.asset_check_keys) <= set(
+        defs.resolve_job_def("warehouse").asset_layer.asset_graph.asset_check_keys
+    )
     assert {job.name for job in defs.resolve_all_job_defs()} >= {"warehouse", "pull"}
     assert defs.resolve_sensor_def("raw_dir_sensor").job_name == "warehouse"
 

@@ -577,4 +577,3 @@ def test_missing_column_is_a_failure_not_a_crash(con):
     assert not result.success
     bad = failure(result, "expect_column_values_to_not_be_null", "field_name")
     assert bad.error and "could not be evaluated" in bad.describe()
-

@@ -14,7 +14,9 @@ def test_the_same_seed_gives_the_same_bytes_and_truth_and_another_seed_does_not(
     again = generate(9, tmp_path / "b" / "raw", seed=5, pdf_share=0.4, max_pages=3)
     other = generate(9, tmp_path / "c" / "raw", seed=6, pdf_share=0.4, max_pages=3)
     assert corpus_digest(tmp_path / "a" / "raw") == corpus_digest(tmp_path / "b" / "raw")
-    assert (tmp_path / "a" / "raw.truth.json").read_bytes() == (tmp_path / "b" / "raw.truth.json").read_bytes()
+    assert (tmp_path / "a" / "raw.truth.json").read_bytes() == (
+        tmp_path / "b" / "raw.truth.json"
+    ).read_bytes()
     assert first == again
     assert corpus_digest(tmp_path / "a" / "raw") != corpus_digest(tmp_path / "c" / "raw")
     assert other["documents"] != first["documents"]
@@ -55,6 +57,9 @@ def test_each_family_reads_back_as_its_truth(tmp_path, pdf_share):
 
 def test_pdf_reports_have_realistic_page_counts(tmp_path):
     truth = generate(7, tmp_path / "raw", seed=2, pdf_share=1.0)
-    pages = {d["report_type"]: len(extract_pdf_pages(tmp_path / "raw" / name)) for name, d in truth["documents"].items()}
+    pages = {
+        d["report_type"]: len(extract_pdf_pages(tmp_path / "raw" / name))
+        for name, d in truth["documents"].items()
+    }
     assert all(4 <= count <= 45 for count in pages.values()), pages
     assert pages["sif_inspection"] >= 20

@@ -64,12 +64,16 @@ def test_a_new_or_changed_file_is_extracted_alone(raw, tmp_path):
     assert {n: after_add[n]["extracted_at"] for n in before} == extracted_at(before)
 
     changed = raw / SEEDS[0].name
-    changed.write_text(changed.read_text(encoding="utf-8") + "\nAnnex added after publication.\n", encoding="utf-8")
+    changed.write_text(
+        changed.read_text(encoding="utf-8") + "\nAnnex added after publication.\n", encoding="utf-8"
+    )
     redone, after_change = run_once(raw, db)
     assert redone.extracted == 1
     assert after_change[SEEDS[0].name]["extracted_at"] > after_add[SEEDS[0].name]["extracted_at"]
     unchanged = [n for n in after_add if n != SEEDS[0].name]
-    assert {n: after_change[n]["extracted_at"] for n in unchanged} == {n: after_add[n]["extracted_at"] for n in unchanged}
+    assert {n: after_change[n]["extracted_at"] for n in unchanged} == {
+        n: after_add[n]["extracted_at"] for n in unchanged
+    }
 
 
 def test_a_copy_of_known_content_takes_its_extraction_time_without_reading_it(raw, tmp_path):
@@ -217,7 +221,9 @@ def test_an_unchanged_table_keeps_its_check_result_and_a_changed_one_is_validate
     with warehouse.connect(db) as con:
         first = checks.check_table(con, "reports", run_id="one")
         again = checks.check_table(con, "reports", run_id="two")
-        con.execute("UPDATE extracted.reports SET local_authority_id = NULL WHERE source_file = ?", [SEEDS[0].name])
+        con.execute(
+            "UPDATE extracted.reports SET local_authority_id = NULL WHERE source_file = ?", [SEEDS[0].name]
+        )
         changed = checks.check_table(con, "reports", run_id="three")
     assert first.passed and not first.reused
     assert again.passed and again.reused and again.checked_at == first.checked_at
@@ -247,7 +253,9 @@ def test_extracted_documents_are_written_a_batch_at_a_time_each_with_its_pages(t
     monkeypatch.setattr(extracting._Batch, "MAX_SECONDS", 3600.0)
 
     def document(i):
-        return extract.Extraction(f"{i:064x}", "pdf", [f"page {n} of {i}" for n in range(1, 4)], 3, None, None)
+        return extract.Extraction(
+            f"{i:064x}", "pdf", [f"page {n} of {i}" for n in range(1, 4)], 3, None, None
+        )
 
     def stored(con):
         return con.execute(

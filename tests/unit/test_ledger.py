@@ -78,7 +78,9 @@ def test_reasons_read_as_instructions(bad_ledger):
     assert ledger["locked.pdf"][1] == (
         "the PDF is encrypted and needs a password: put a copy without a password in RAW_DIR"
     )
-    assert ledger["bomb.pdf"][1].startswith("text extraction needed more than the 256 MB allowed (EXTRACT_MEMORY_MB)")
+    assert ledger["bomb.pdf"][1].startswith(
+        "text extraction needed more than the 256 MB allowed (EXTRACT_MEMORY_MB)"
+    )
     assert ledger["huge.pdf"][1].startswith("larger than the 1 MB limit (MAX_FILE_MB), so not read")
 
 
@@ -156,8 +158,10 @@ def test_a_file_swapped_for_a_link_after_the_scan_is_not_followed(raw, tmp_path)
         (raw / "late.txt").unlink()
         os.symlink(secret, raw / "late.txt")
         extract_with(con, raw, timeout_seconds=60, memory_mb=1024)
-        pages = con.execute("SELECT count(*) FROM raw.pages p JOIN raw.documents d USING (source_sha256) "
-                            "WHERE d.error IS NOT NULL").fetchall()[0][0]
+        pages = con.execute(
+            "SELECT count(*) FROM raw.pages p JOIN raw.documents d USING (source_sha256) "
+            "WHERE d.error IS NOT NULL"
+        ).fetchall()[0][0]
         reason = con.execute(
             "SELECT error FROM raw.documents d JOIN audit.file_ledger l USING (source_sha256) "
             "WHERE l.source_file = 'late.txt'"
@@ -202,7 +206,10 @@ def test_a_duplicate_of_a_quarantined_file_says_so(raw, tmp_path):
     (raw / "a.txt").write_text("Minutes of the parish council.\n", encoding="utf-8")
     (raw / "b.txt").write_text("Minutes of the parish council.\n", encoding="utf-8")
     ledger = run_once(raw, tmp_path / "w.duckdb")
-    assert ledger["b.txt"][:2] == ("duplicate", "same content as a.txt, which is quarantined (see its reason)")
+    assert ledger["b.txt"][:2] == (
+        "duplicate",
+        "same content as a.txt, which is quarantined (see its reason)",
+    )
 
 
 def test_a_child_process_that_cannot_start_costs_one_file_until_the_next_run(raw, tmp_path, monkeypatch):
@@ -216,7 +223,8 @@ def test_a_child_process_that_cannot_start_costs_one_file_until_the_next_run(raw
     first = run_once(raw, db)
     assert first["surrey.txt"][0] == "loaded"
     assert first["recipe.pdf"][:2] == (
-        "quarantined", "extraction failed (OSError: [Errno 12] Cannot allocate memory): run again"
+        "quarantined",
+        "extraction failed (OSError: [Errno 12] Cannot allocate memory): run again",
     )
     monkeypatch.undo()
     assert run_once(raw, db)["recipe.pdf"][1].startswith("not an Ofsted report")

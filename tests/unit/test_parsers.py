@@ -224,9 +224,11 @@ def test_date_windows(text, windows):
 
 
 def test_visit_letter_names_the_authority_from_its_subject_under_a_postal_county_and_mends_a_slipped_year():
-    letter = (LETTER.replace("Sutton Council\nCivic Offices", "Town Hall\nDarlington\nCounty Durham")
-              .replace("Monitoring visit of the London Borough of Sutton", "Focused visit to Darlington")
-              .replace("19 and\n20 February 2019", "19 February 2018 to\n20 February 2019"))
+    letter = (
+        LETTER.replace("Sutton Council\nCivic Offices", "Town Hall\nDarlington\nCounty Durham")
+        .replace("Monitoring visit of the London Borough of Sutton", "Focused visit to Darlington")
+        .replace("19 and\n20 February 2019", "19 February 2018 to\n20 February 2019")
+    )
     [report] = parse_document([letter], paged=False)
     assert report.local_authority_as_written == "Darlington"
     assert report.windows == [(dt.date(2019, 2, 19), dt.date(2019, 2, 20))]
@@ -288,8 +290,10 @@ def test_looked_after_children_2013_template():
     assert report.windows == [(dt.date(2013, 3, 11), dt.date(2013, 3, 22))]
     table = {s.area: s.grade for s in report.statements if s.kind == "main_findings"}
     assert table == {
-        "overall_effectiveness": "adequate", "capacity_to_improve": "good",
-        "outcomes_for_looked_after_children": "adequate", "quality_of_provision": "adequate",
+        "overall_effectiveness": "adequate",
+        "capacity_to_improve": "good",
+        "outcomes_for_looked_after_children": "adequate",
+        "quality_of_provision": "adequate",
         "leadership_and_management": "good",
     }
     assert [(r.timescale, r.text[:24]) for r in report.recommendations] == [
@@ -301,27 +305,37 @@ def test_looked_after_children_2013_template():
 
 
 def test_a_board_review_bundled_after_the_authority_report_is_a_second_report():
-    authority = SIF_FRONT + "\nWhat does the local authority need to improve?\n\nAreas for improvement\n\n" \
+    authority = (
+        SIF_FRONT + "\nWhat does the local authority need to improve?\n\nAreas for improvement\n\n"
         "1. Ensure that plans are reviewed.\n\n2. Improve supervision.\n\n" + "Filler paragraph.\n\n" * 30
-    board = ("Wirral Safeguarding\nChildren Board\n\nInspection of the effectiveness of the local safeguarding\n"
-             "children board\n\nInspection date: 4 July 2016 ─ 28 July 2016\n\nReport published: 20 September 2016\n\n"
-             "The Local Safeguarding Children Board is inadequate\n\nWhat does the LSCB need to improve?\n\n"
-             "Areas for improvement\n\n• Ensure that audits are completed.\n\n• Review the training offer.\n\n"
-             "Inspection judgement about the LSCB\n")
+    )
+    board = (
+        "Wirral Safeguarding\nChildren Board\n\nInspection of the effectiveness of the local safeguarding\n"
+        "children board\n\nInspection date: 4 July 2016 ─ 28 July 2016\n\nReport published: 20 September 2016\n\n"
+        "The Local Safeguarding Children Board is inadequate\n\nWhat does the LSCB need to improve?\n\n"
+        "Areas for improvement\n\n• Ensure that audits are completed.\n\n• Review the training offer.\n\n"
+        "Inspection judgement about the LSCB\n"
+    )
     reports = parse_document([authority, board], paged=True)
     assert [r.report_type for r in reports] == ["sif_inspection", "lscb_review"]
     sif_report, review = reports
     assert [r.addressed_to for r in sif_report.recommendations] == ["local_authority"] * 2
-    assert [r.text for r in review.recommendations] == ["Ensure that audits are completed", "Review the training offer"]
+    assert [r.text for r in review.recommendations] == [
+        "Ensure that audits are completed",
+        "Review the training offer",
+    ]
     assert [(s.area, s.grade) for s in review.statements] == [("lscb", "inadequate")]
     assert review.local_authority_as_written == "Wirral Safeguarding Children Board"
     assert review.publication_date == dt.date(2016, 9, 20)
 
 
 def test_ilacs_section_heading_wrapped_before_to_be_good():
-    text = ("Inspection of Example local authority children's services\n\nInspection dates: 6 to 10 February 2023\n\n"
-            "The experiences and progress of children who need help and protection: requires improvement\n"
-            "to be good\n\nChildren are seen.\n")
+    text = (
+        "Inspection of Example local authority children's services\n\nInspection dates: 6 to 10 February 2023\n\n"
+        "The experiences and progress of children who need help and protection: requires improvement\n"
+        "to be good\n\nChildren are seen.\n"
+    )
     [report] = parse_document([text], paged=False)
     assert [(s.area, s.grade) for s in report.statements if s.kind == "section_heading"] == [
-        ("help_and_protection", "requires improvement to be good")]
+        ("help_and_protection", "requires improvement to be good")
+    ]

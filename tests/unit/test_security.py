@@ -102,9 +102,21 @@ SQL_PIECES = {
     ("orchestration/lib/report.py", "_select", "select"),
     ("orchestration/lib/report.py", "_select", "table"),
     ("orchestration/lib/report.py", "_select", "rest"),
-    ("orchestration/lib/report.py", "read_report_data", "_or(con, 'marts.fct_inspections', 'report_id', 'inspection_id')"),
-    ("orchestration/lib/report.py", "read_report_data", "_or(con, 'marts.fct_visits', 'report_id', 'visit_id')"),
-    ("orchestration/lib/report.py", "read_report_data", "_or(con, 'marts.fct_visits', 'visit_theme', 'NULL')"),
+    (
+        "orchestration/lib/report.py",
+        "read_report_data",
+        "_or(con, 'marts.fct_inspections', 'report_id', 'inspection_id')",
+    ),
+    (
+        "orchestration/lib/report.py",
+        "read_report_data",
+        "_or(con, 'marts.fct_visits', 'report_id', 'visit_id')",
+    ),
+    (
+        "orchestration/lib/report.py",
+        "read_report_data",
+        "_or(con, 'marts.fct_visits', 'visit_theme', 'NULL')",
+    ),
     # each sheet's fixed query, written in the module
     ("orchestration/lib/workbook.py", "write_workbook", "sheet.query"),
     # one of three fixed pragma statements
@@ -139,6 +151,8 @@ def _pasted_sql_pieces(path: Path) -> set[tuple[str, str, str]]:
 
 
 def test_sql_pastes_only_reviewed_names_never_values():
-    found = set().union(*(_pasted_sql_pieces(path) for path in sorted((REPO / "orchestration").rglob("*.py"))))
+    found = set().union(
+        *(_pasted_sql_pieces(path) for path in sorted((REPO / "orchestration").rglob("*.py")))
+    )
     assert found - SQL_PIECES == set(), "new text pasted into SQL: pass values as ? parameters"
     assert SQL_PIECES - found == set(), "SQL_PIECES lists pieces no longer in the code"

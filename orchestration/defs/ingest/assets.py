@@ -27,12 +27,18 @@ CATALOGUE_KEY = dg.AssetKey(["audit", "source_catalogue"])
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
-            LEDGER_KEY, group_name="raw", kinds={"python", "duckdb"}, owners=OWNER,
+            LEDGER_KEY,
+            group_name="raw",
+            kinds={"python", "duckdb"},
+            owners=OWNER,
             description="One row per file found under RAW_DIR: content hash, size, and what became of it "
             "(loaded, quarantined or held back with a reason, duplicate, removed).",
         ),
         dg.AssetSpec(
-            CATALOGUE_KEY, group_name="raw", kinds={"python", "duckdb"}, owners=OWNER,
+            CATALOGUE_KEY,
+            group_name="raw",
+            kinds={"python", "duckdb"},
+            owners=OWNER,
             description="One row per publication link `make pull` saw on Ofsted's reports site, with what "
             "became of it (downloaded, dead, skipped, failed) and where its file is under RAW_DIR.",
         ),
@@ -45,12 +51,20 @@ def scan_raw_dir(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     # a run starts by finishing or undoing what a publish killed part-way left behind
     for name in recover_interrupted_publish(settings.published_duckdb_path, settings.parquet_dir):
         report(f"publish: tidied {name}, left by a run that was stopped while publishing")
+    rebuilt = warehouse.recover_damaged(on_wait=report)
+    if rebuilt:
+        report(rebuilt)
     report(f"scan: reading {settings.raw_dir}")
     catalogue = catalogue_rows(settings.raw_dir)
     with warehouse.connect(on_wait=report) as con:
+        if settings.retry_failed:
+            count = extracting.forget_failures(con)
+            report(f"retry: {count} quarantined or held-back documents are read and checked again (RETRY=1)")
         summary = ledger.scan(con, settings.raw_dir, max_file_mb=settings.max_file_mb)
         replace_rows(con, "audit.source_catalogue", catalogue)
-    report(f"scan: {summary.seen} files ({summary.new} new, {summary.changed} changed, {summary.removed} removed)")
+    report(
+        f"scan: {summary.seen} files ({summary.new} new, {summary.changed} changed, {summary.removed} removed)"
+    )
     yield dg.MaterializeResult(
         asset_key=LEDGER_KEY,
         metadata={
@@ -60,6 +74,7 @@ def scan_raw_dir(context: dg.AssetExecutionContext, warehouse: WarehouseResource
             "removed": summary.removed,
             "unreadable": summary.unreadable,
             "raw_dir": str(settings.raw_dir),
+            "working_warehouse_rebuilt": rebuilt or "no: it was whole",
         },
     )
     yield dg.MaterializeResult(asset_key=CATALOGUE_KEY, metadata={"dagster/row_count": len(catalogue)})

@@ -53,9 +53,9 @@ def published_holds(raw_dir: Path, published: Path) -> str | None:
     except duckdb.Error:
         return None
     try:
-        recorded = set(con.execute(
-            "SELECT source_file, size_bytes FROM audit.file_ledger WHERE is_present"
-        ).fetchall())
+        recorded = set(
+            con.execute("SELECT source_file, size_bytes FROM audit.file_ledger WHERE is_present").fetchall()
+        )
         latest = con.execute("SELECT max(published_at) FROM audit.publications").fetchall()[0][0]
     except duckdb.Error:
         return None
@@ -72,7 +72,11 @@ def published_holds(raw_dir: Path, published: Path) -> str | None:
 
 
 def evaluate(
-    raw_dir: Path, cursor_text: str | None, *, now: float, settle_seconds: float = SETTLE_SECONDS,
+    raw_dir: Path,
+    cursor_text: str | None,
+    *,
+    now: float,
+    settle_seconds: float = SETTLE_SECONDS,
     published: Path | None = None,
 ) -> tuple[dg.RunRequest | dg.SkipReason, str | None]:
     """What the sensor does for one look at raw_dir: a run request or the reason for none, and the new
@@ -82,7 +86,9 @@ def evaluate(
     cursor = Cursor.parse(cursor_text)
     seen = listing(raw_dir)
     if seen.digest == cursor.digest:
-        return dg.SkipReason(f"no file added, changed or removed in {raw_dir} since the last run request"), None
+        return dg.SkipReason(
+            f"no file added, changed or removed in {raw_dir} since the last run request"
+        ), None
     if cursor.digest is None and published is not None:
         published_at = published_holds(raw_dir, published)
         if published_at is not None:
@@ -91,7 +97,9 @@ def evaluate(
                 Cursor(seen.digest, cursor.requests).dump(),
             )
     if seen.newest_mtime is not None and now - seen.newest_mtime < settle_seconds:
-        return dg.SkipReason(f"a file in {raw_dir} changed less than {settle_seconds:g} s ago; waiting for it to settle"), None
+        return dg.SkipReason(
+            f"a file in {raw_dir} changed less than {settle_seconds:g} s ago; waiting for it to settle"
+        ), None
     advanced = Cursor(seen.digest, cursor.requests + 1)
     request = dg.RunRequest(
         # unique per change: a folder that returns to an earlier state is still a change to act on

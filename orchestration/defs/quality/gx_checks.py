@@ -7,7 +7,6 @@ or one that would hold back more than MAX_HELD_BACK_SHARE of the documents, fail
 severity, which stops dbt and the publication.
 """
 
-
 import dagster as dg
 
 from ... import settings as settings_module
@@ -63,7 +62,11 @@ def great_expectations_checks(context: dg.AssetCheckExecutionContext, warehouse:
 
 def _result(outcome: CheckOutcome, decision: gate.Decision) -> dg.AssetCheckResult:
     verdict = decision.by_table.get(outcome.table, {})
-    systemic, warnings, held = verdict.get("systemic", []), verdict.get("warnings", []), verdict.get("held_back", [])
+    systemic, warnings, held = (
+        verdict.get("systemic", []),
+        verdict.get("warnings", []),
+        verdict.get("held_back", []),
+    )
     if systemic:
         passed, severity = False, dg.AssetCheckSeverity.ERROR
         description = "; ".join(systemic)[:2000]

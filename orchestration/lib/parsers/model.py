@@ -89,4 +89,6 @@ class ParsedReport:
         """Each area's grade as worded, or None where its statements disagree (grades.chosen_grade)."""
         from .grades import chosen_grade
 
-        return {area: chosen_grade([s.grade for s in found]) for area, found in self.statements_by_area().items()}
+        return {
+            area: chosen_grade([s.grade for s in found]) for area, found in self.statements_by_area().items()
+        }
