@@ -397,7 +397,10 @@ class Generator:
                 ("leadership_and_management", "Leadership and management"),
             ]
             start = self.day_between(dt.date(2013, 1, 7), dt.date(2013, 6, 24))
-            summary = "The overall effectiveness of the services for looked after children and young people in {} is judged to be {}."
+            summary = (
+                "The overall effectiveness of the services for looked after children and young people in {} "
+                "is judged to be {}."
+            )
         else:
             title = "Inspection of local authority arrangements for the protection of children"
             areas = [
@@ -538,15 +541,16 @@ class Generator:
             wording = self.rng.choice(
                 [
                     f"The overall judgement is {overall}.",
-                    f"The overall judgement is that children's services {'require' if overall.startswith('requires') else 'are'} "
+                    "The overall judgement is that children's services "
+                    f"{'require' if overall.startswith('requires') else 'are'} "
                     f"{overall.replace('requires ', '') if overall.startswith('requires') else overall}.",
                 ]
             )
             lines += [
                 wording,
                 "",
-                "It is Ofsted's expectation that as a minimum all children and young people receive good help, "
-                "care and protection.",
+                "It is Ofsted's expectation that as a minimum all children and young people "
+                "receive good help, care and protection.",
                 "",
             ]
             lines += [f"{label}\t{_table_grade(grades[area])}" for area, label in areas]
@@ -719,7 +723,8 @@ class Generator:
         team = _join(inspectors)
         plural = "s" if len(inspectors) > 1 else ""
         first = (
-            f"This letter summarises the findings of the {'monitoring' if monitoring else 'focused'} visit to "
+            "This letter summarises the findings of the "
+            f"{'monitoring' if monitoring else 'focused'} visit to "
             f"{authority.name} children's services on {_pair(start, end)}."
         )
         if monitoring:
@@ -727,9 +732,15 @@ class Generator:
                 f" The visit was the {ORDINALS[visit_number - 1]} monitoring visit since the local authority "
                 f"was judged inadequate in {previous_year}."
             )
-            first += f" The inspector{plural} {'were' if plural else 'was'} {team}, {honorific} Majesty's Inspector{plural}."
+            first += (
+                f" The inspector{plural} {'were' if plural else 'was'} {team}, "
+                f"{honorific} Majesty's Inspector{plural}."
+            )
         else:
-            first += f" {honorific} Majesty's Inspector{plural} for this visit {'were' if plural else 'was'} {team}."
+            first += (
+                f" {honorific} Majesty's Inspector{plural} for this visit "
+                f"{'were' if plural else 'was'} {team}."
+            )
         lines = [
             "Piccadilly Gate Store Street Manchester M1 2WD T 0300 123 1231 enquiries@ofsted.gov.uk "
             "www.gov.uk/ofsted",
@@ -770,7 +781,10 @@ class Generator:
             ]
             verdict = self.rng.choice(
                 [
-                    "this visit found that the local authority is making steady progress in improving services",
+                    (
+                        "this visit found that the local authority is making steady progress "
+                        "in improving services"
+                    ),
                     "this visit found limited progress in some areas, with insufficient progress in most",
                     "the local authority has made considerable progress since the last inspection",
                 ]

@@ -91,7 +91,8 @@ def bench(name: str, source: Path, pattern: str, work: Path) -> dict:
             figures[label]["extracted"] = changed
         before = after
         print(
-            f"{name:7} {label:8} {seconds:6.1f} s  load {load:4.1f}  exit {code}  new extracted_at {len(changed)}",
+            f"{name:7} {label:8} {seconds:6.1f} s  load {load:4.1f}  exit {code}  "
+            f"new extracted_at {len(changed)}",
             flush=True,
         )
     noops = sorted(figures[label]["seconds"] for label in ("noop", "noop_2", "noop_3"))

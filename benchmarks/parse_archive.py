@@ -93,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         try:
             got = parsed_fields(pages, resolver)
-        except Exception as error:  # noqa: BLE001  a document the parser cannot read is a mismatch of every field
+        # a document the parser cannot read is a mismatch of every field
+        except Exception as error:  # noqa: BLE001
             got = {"report_type": f"<{type(error).__name__}: {error}>"}
         expected = {"local_authority_id": row["local_authority_id"], "report_type": row["report_type"]}
         if row["inspection_kind"]:

@@ -31,6 +31,12 @@ def _fmt(value, unit="") -> str:
     return f"{value}{unit}"
 
 
+def _merged_settings(run: dict) -> str:
+    return " ".join(
+        f"{k}={v}" for k, v in run["settings"].items() if k in ("sizes", "pdf_share", "runs", "large_runs")
+    )
+
+
 def write_markdown(results: dict, path: Path) -> None:
     machine = results["machine"]
     lines = [
@@ -43,13 +49,15 @@ def write_markdown(results: dict, path: Path) -> None:
         f"commit `{results['commit']}`.",
         "",
         f"Machine: {machine.get('cpus')} cores ({machine.get('cpu', 'unknown CPU')}), "
-        f"{machine.get('memory_gb', '?')} GB, Python {machine['python']}, pdfminer.six {machine.get('pdfminer')}; "
-        f"load average {machine['load_average_at_start']} when the run started (the cores are shared with other "
-        "work, so absolute times are noisy; ratios are measured within one repetition).",
+        f"{machine.get('memory_gb', '?')} GB, Python {machine['python']}, "
+        f"pdfminer.six {machine.get('pdfminer')}; "
+        f"load average {machine['load_average_at_start']} when the run started "
+        "(the cores are shared with other work, so absolute times are noisy; "
+        "ratios are measured within one repetition).",
         *(
             [
                 f"Merged into it: the runs of {', '.join(r['measured_at'] for r in results['merged_runs'])} "
-                f"(settings {'; '.join(' '.join(f'{k}={v}' for k, v in r['settings'].items() if k in ('sizes', 'pdf_share', 'runs', 'large_runs')) for r in results['merged_runs'])})."
+                f"(settings {'; '.join(_merged_settings(r) for r in results['merged_runs'])})."
             ]
             if results.get("merged_runs")
             else []
@@ -76,8 +84,8 @@ def write_markdown(results: dict, path: Path) -> None:
         "## Corpora (medians of the repetitions)",
         "",
         "| corpus | files (PDFs) | PDF pages | runs | pdfminer alone | pipeline | ratio | CPU s pdfminer / "
-        "pipeline (ratio) | pages/s pdfminer | pages/s pipeline | no-op rerun | adding one | peak memory | load "
-        "| accuracy |",
+        "pipeline (ratio) | pages/s pdfminer | pages/s pipeline | no-op rerun | adding one | "
+        "peak memory | load | accuracy |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, corpus in results["corpora"].items():
@@ -86,8 +94,10 @@ def write_markdown(results: dict, path: Path) -> None:
         acc_text = f"{acc['matched']}/{acc['fields']} ({100 * acc['share']:.2f}%)" if acc else "–"
         lines.append(
             f"| {name} | {corpus['files']} ({corpus['pdfs']}) | {corpus['pages']} | {len(corpus['runs'])} | "
-            f"{_fmt(m['reference_seconds'], ' s')} | {_fmt(m['full_seconds'], ' s')} | **{_fmt(m['ratio'])}** | "
-            f"{_fmt(m.get('reference_cpu_seconds'))} / {_fmt(m.get('full_cpu_seconds'))} ({_fmt(m.get('cpu_ratio'))}) | "
+            f"{_fmt(m['reference_seconds'], ' s')} | {_fmt(m['full_seconds'], ' s')} | "
+            f"**{_fmt(m['ratio'])}** | "
+            f"{_fmt(m.get('reference_cpu_seconds'))} / {_fmt(m.get('full_cpu_seconds'))} "
+            f"({_fmt(m.get('cpu_ratio'))}) | "
             f"{_fmt(m['reference_pages_per_second'])} | {_fmt(m['pages_per_second'])} | "
             f"{_fmt(m['noop_seconds'], ' s')} | {_fmt(m.get('add_one_seconds'), ' s')} | "
             f"{_fmt(m['peak_rss_mb'], ' MB')} | {_fmt(m.get('load_average'))} | "
@@ -150,7 +160,10 @@ def write_markdown(results: dict, path: Path) -> None:
         "## Running it",
         "",
         "```sh",
-        "make bench                                   # every real PDF in ../shared, once: ratio, no-op, add one",
+        (
+            "make bench                                   # every real PDF in ../shared, "
+            "once: ratio, no-op, add one"
+        ),
         "make bench BENCH_ARGS='--runs 3'             # three repetitions, medians quoted",
         "make bench BENCH_ARGS='--no-corpus --sizes 1000 --add-one-sizes 100,1000'   # generated corpora",
         "make bench BENCH_ARGS='--sizes 1000 --runs 1 --no-corpus "

@@ -281,7 +281,8 @@ def bench_corpus(
         figures["runs"].append(run)
         print(
             f"  {name} #{repetition + 1}: reference {ref['seconds']:.1f} s ({ref['pages']} pages, "
-            f"{ref['cpu_seconds']:.0f} CPU s), pipeline {full['seconds']:.1f} s ({full['cpu_seconds']:.0f} CPU s, "
+            f"{ref['cpu_seconds']:.0f} CPU s), pipeline {full['seconds']:.1f} s "
+            f"({full['cpu_seconds']:.0f} CPU s, "
             f"exit {full['exit_code']}), ratio {run['ratio']}, load {load:.1f}, "
             f"no-op {noop['seconds']:.1f} s, peak {full['peak_rss_mb']:.0f} MB"
             + (f", adding one {added['seconds']:.1f} s" if added else ""),
@@ -366,7 +367,8 @@ def bench_add_one(sizes: list[int], runs: int, workers: int | None, seed: int, s
             "steps_of_last": times[-1]["steps"],
         }
         print(
-            f"  add one to {size}: {out[str(size)]['add_one_seconds']} s (median {out[str(size)]['median_seconds']}), "
+            f"  add one to {size}: {out[str(size)]['add_one_seconds']} s "
+            f"(median {out[str(size)]['median_seconds']}), "
             f"warehouse built in {build['seconds']:.0f} s",
             flush=True,
         )

@@ -52,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  WARNING: {warning}")
     if summary.counts["failed"]:
         print(
-            f"pull: completed, but {summary.counts['failed']} files failed; the next `make pull` tries them again"
+            f"pull: completed, but {summary.counts['failed']} files failed; "
+            "the next `make pull` tries them again"
         )
     return 0
 

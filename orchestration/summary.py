@@ -93,7 +93,8 @@ def _explained(messages: list[str]) -> str | None:
 
 
 def describe_error(error: BaseException) -> str:
-    """An exception in one line a person can act on: a known cause anywhere in its chain, else its own words."""
+    """An exception in one line a person can act on: a known cause anywhere in its chain, else its own
+    words."""
     chain, seen = [], set()
     while error is not None and id(error) not in seen:
         seen.add(id(error))
@@ -242,7 +243,8 @@ def print_summary(
     except duckdb.Error as error:
         published_run, published_at, rows, reconciliation = None, None, {}, None
         print(
-            f"  the published file cannot be read ({describe_error(error)}): the next `make run` publishes it again"
+            f"  the published file cannot be read ({describe_error(error)}): "
+            "the next `make run` publishes it again"
         )
     published_now = run_id is not None and published_run == run_id
     ok = published_now or (standing is not None and published_run is not None)
@@ -256,7 +258,8 @@ def print_summary(
             print(f"  republished: {again}")
         if standing:
             print(
-                f"  unchanged: nothing changed since the publication of {standing} UTC; dbt and publishing skipped"
+                f"  unchanged: nothing changed since the publication of {standing} UTC; "
+                "dbt and publishing skipped"
             )
         if reconciliation:
             print(f"  {reconciliation}")

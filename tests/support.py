@@ -74,7 +74,8 @@ def build_warehouse(
 
 
 def norm(value) -> str | None:
-    """Gold's text comparison: NFKC, straight quotes, one space, no leading bullet or trailing stop, any case."""
+    """Gold's text comparison: NFKC, straight quotes, one space, no leading bullet or trailing stop, any
+    case."""
     if value is None:
         return None
     text = unicodedata.normalize("NFKC", str(value))
@@ -113,8 +114,8 @@ def compare_with_truth(
     reports = {
         name_of(row[0]): row[1:]
         for row in con.execute(
-            """SELECT r.source_file, r.report_id, r.report_type, r.local_authority_id, r.local_authority_as_written,
-                      a.local_authority_name
+            """SELECT r.source_file, r.report_id, r.report_type, r.local_authority_id,
+                      r.local_authority_as_written, a.local_authority_name
                FROM marts.dim_reports r LEFT JOIN marts.dim_local_authorities a USING (local_authority_id)"""
         ).fetchall()
     }

@@ -239,7 +239,8 @@ class CrawlSummary:
     def line(self) -> str:
         c = self.counts
         return (
-            f"{c['providers']} authorities' pages ({c['providers_not_found']} not found), {c['links']} publication "
+            f"{c['providers']} authorities' pages ({c['providers_not_found']} not found), "
+            f"{c['links']} publication "
             f"links: {c['downloaded']} downloaded, {c['already']} already downloaded, {c['dead']} dead, "
             f"{c['skipped']} skipped, {c['failed']} failed; {self.requests_sent} requests, "
             f"{c['not_modified']} pages unchanged"
@@ -361,14 +362,17 @@ class _Crawl:
             self.summary.counts["providers_not_found"] += 1
             self.catalogue[provider_key] = self._row(provider_key, urn, url) | {
                 "status": "skipped",
-                "status_reason": "the provider page answered 404 Not Found: no publications listed for this URN",
+                "status_reason": (
+                    "the provider page answered 404 Not Found: no publications listed for this URN"
+                ),
             }
             self.progress(f"pull: {number}/{total} {urn}: provider page not found (404)")
             return
         self.catalogue.pop(provider_key, None)
         if before and before.get("links") and not page["links"]:
             self.warn(
-                f"provider page {url} listed {len(before['links'])} publications before and lists none now: the "
+                f"provider page {url} listed {len(before['links'])} publications before "
+                "and lists none now: the "
                 "site's structure may have changed"
             )
         for text in page.get("unreadable", []):

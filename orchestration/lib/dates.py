@@ -38,12 +38,15 @@ SINGLE_DATE_RE = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_ALT})\.?
 # A run of day/month/year tokens joined by range and list separators, ending in a year.
 DATE_EXPRESSION_RE = re.compile(
     rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s*(?:{_MONTH_ALT})\.?)?(?:\s*\d{{4}})?"
-    rf"(?:\s*(?:-|–|—|‒|―|─|−|to|until|and|,|&)\s*\d{{1,2}}(?:st|nd|rd|th)?(?:\s*(?:{_MONTH_ALT})\.?)?(?:\s*\d{{4}})?)*"
+    rf"(?:\s*(?:-|–|—|‒|―|─|−|to|until|and|,|&)\s*\d{{1,2}}(?:st|nd|rd|th)?"
+    rf"(?:\s*(?:{_MONTH_ALT})\.?)?(?:\s*\d{{4}})?)*"
     rf"(?<=\d{{4}})",
     re.I,
 )
 _TOKEN_RE = re.compile(
-    rf"(\d{{4}})|(\d{{1,2}})(?:st|nd|rd|th)?|({_MONTH_ALT})\.?|(-|–|—|‒|―|─|−|to|until)|(and|,|&)", re.I
+    rf"(\d{{4}})|(\d{{1,2}})(?:st|nd|rd|th)?|({_MONTH_ALT})\.?"
+    r"|(-|–|—|‒|―|─|−|to|until)|(and|,|&)",
+    re.I,
 )
 
 

@@ -5,9 +5,10 @@ shape). A table is read into a pandas DataFrame and validated against an in-memo
 GX's SQL datasource returns no rows against DuckDB, so the pandas datasource is the one that works.
 
 A value set that is one of the warehouse's value lists (report types, judgement areas...) is not written
-in the suite: the suite names the list with a GX suite parameter, `"value_set": {"$PARAMETER": "report_types"}`,
-and every list is passed as a parameter when the suite runs, read from the dbt seeds the dbt tests check the
-marts against (lib/vocabulary.py). The values are therefore always the seeds' current ones.
+in the suite: the suite names the list with a GX suite parameter,
+`"value_set": {"$PARAMETER": "report_types"}`, and every list is passed as a parameter when the suite
+runs, read from the dbt seeds the dbt tests check the marts against (lib/vocabulary.py). The values are
+therefore always the seeds' current ones.
 
 Results are reduced to `SuiteResult` / `FailedExpectation`, which name the failing rows by their key
 columns (normally report_id) so a person can go from a failed check to the source file.

@@ -288,7 +288,8 @@ def _timed_out(sha256: str, limits: Limits) -> Extraction:
     return _failed(
         sha256,
         "pdf",
-        f"text extraction took longer than {limits.timeout_seconds:g} s (EXTRACT_TIMEOUT_SECONDS) and was stopped: "
+        f"text extraction took longer than {limits.timeout_seconds:g} s (EXTRACT_TIMEOUT_SECONDS) "
+        "and was stopped: "
         "if the PDF is genuine, raise EXTRACT_TIMEOUT_SECONDS and run again",
         "timeout",
     )
@@ -298,7 +299,8 @@ def _out_of_memory(sha256: str, limits: Limits) -> Extraction:
     return _failed(
         sha256,
         "pdf",
-        f"text extraction needed more than the {limits.memory_mb} MB allowed (EXTRACT_MEMORY_MB) and was stopped, "
+        f"text extraction needed more than the {limits.memory_mb} MB allowed (EXTRACT_MEMORY_MB) "
+        "and was stopped, "
         "as a decompression bomb would be: if the PDF is genuine, raise EXTRACT_MEMORY_MB and run again",
         "memory",
     )
@@ -308,8 +310,9 @@ def _starved(sha256: str, limits: Limits, cpu_seconds: float) -> Extraction:
     return _failed(
         sha256,
         "pdf",
-        f"text extraction was stopped after {limits.timeout_seconds:g} s (EXTRACT_TIMEOUT_SECONDS) having had only "
-        f"{cpu_seconds:.1f} s of processor time: the machine was too busy (or the process was paused), not the "
+        f"text extraction was stopped after {limits.timeout_seconds:g} s (EXTRACT_TIMEOUT_SECONDS) "
+        f"having had only {cpu_seconds:.1f} s of processor time: "
+        "the machine was too busy (or the process was paused), not the "
         "document too slow; it is tried again",
         "transient",
     )
@@ -330,7 +333,8 @@ def _worker_failure(sha256: str, limits: Limits, returncode: int, stderr: str) -
         return _failed(
             sha256,
             "pdf",
-            f"the extraction process could not start within {limits.memory_mb} MB (EXTRACT_MEMORY_MB; {last}): "
+            f"the extraction process could not start within {limits.memory_mb} MB "
+            f"(EXTRACT_MEMORY_MB; {last}): "
             "raise EXTRACT_MEMORY_MB (default 1024) and run again",
             "memory",
         )
@@ -372,7 +376,8 @@ def settled_contents(con, limits: Limits) -> set[tuple[str, str]]:
     return {
         (sha256, kind)
         for sha256, kind, version, failure_kind, timeout, memory in con.execute(
-            "SELECT source_sha256, media_kind, extractor_version, failure_kind, timeout_seconds, memory_mb FROM raw.documents"
+            """SELECT source_sha256, media_kind, extractor_version, failure_kind, timeout_seconds, memory_mb
+               FROM raw.documents"""
         ).fetchall()
         if version == EXTRACTOR_VERSIONS.get(kind)
         and not worth_retrying(failure_kind, timeout, memory, limits)
@@ -450,7 +455,8 @@ class ExtractionPool:
         try:
             worker = self._worker_of_this_thread() if media_kind == "pdf" else None
             return extract_document(self.root, source_file, sha256, media_kind, self.limits, worker)
-        except Exception as error:  # noqa: BLE001  e.g. no process could be started: the file waits for the next run
+        # e.g. no process could be started: the file waits for the next run
+        except Exception as error:  # noqa: BLE001
             return _failed(
                 sha256,
                 media_kind,

@@ -33,7 +33,8 @@ def extract(
     the file changed under the run; then give every ledger row the time its content was extracted."""
     pending = _pending_extractions(con, pool.limits)
     total_present = con.execute(
-        "SELECT count(DISTINCT source_sha256) FROM audit.file_ledger WHERE is_present AND media_kind IS NOT NULL"
+        """SELECT count(DISTINCT source_sha256) FROM audit.file_ledger
+           WHERE is_present AND media_kind IS NOT NULL"""
     ).fetchall()[0][0]
     summary = ExtractSummary(reused=total_present - len(pending))
     if not pending:
@@ -111,7 +112,8 @@ def _record_extractions(
         with registered(con, "recorded_contents", shas):
             for table in ("raw.pages", "raw.documents"):
                 con.execute(
-                    f"DELETE FROM {table} WHERE source_sha256 IN (SELECT source_sha256 FROM recorded_contents)"
+                    f"""DELETE FROM {table}
+                        WHERE source_sha256 IN (SELECT source_sha256 FROM recorded_contents)"""
                 )
             con.execute(
                 """UPDATE audit.file_ledger SET extracted_at = ?
@@ -170,15 +172,18 @@ def forget_failures(con: duckdb.DuckDBPyConnection) -> int:
                 """SELECT source_sha256 FROM raw.documents WHERE error IS NOT NULL
                    UNION
                    SELECT source_sha256 FROM audit.file_ledger
-                   WHERE is_present AND status IN ('quarantined', 'held_back') AND source_sha256 IS NOT NULL"""
+                   WHERE is_present AND status IN ('quarantined', 'held_back')
+                         AND source_sha256 IS NOT NULL"""
             ).fetchall()
         ]
         frame = pd.DataFrame({"source_sha256": contents}, dtype=object)
         with registered(con, "retried_contents", frame):
             for table in ("raw.pages", "raw.documents"):
                 con.execute(
-                    f"""DELETE FROM {table} WHERE source_sha256 IN (SELECT source_sha256 FROM retried_contents)
-                          AND source_sha256 IN (SELECT source_sha256 FROM raw.documents WHERE error IS NOT NULL)"""
+                    f"""DELETE FROM {table}
+                        WHERE source_sha256 IN (SELECT source_sha256 FROM retried_contents)
+                          AND source_sha256 IN (SELECT source_sha256 FROM raw.documents
+                                                WHERE error IS NOT NULL)"""
                 )
             for table in ("pipeline.parsed_contents", "pipeline.held_back"):
                 con.execute(

@@ -197,7 +197,8 @@ def _inspect(path: Path, root: Path, max_file_mb: int) -> InputFile:
     if stat.S_ISDIR(info.st_mode):
         return _rejected(
             source_file,
-            f"a folder, not a file, although its name ends in {path.suffix}: the files inside it are read on their own",
+            f"a folder, not a file, although its name ends in {path.suffix}: "
+            "the files inside it are read on their own",
         )
     if not stat.S_ISREG(info.st_mode):
         return _rejected(source_file, "not a regular file (device, socket or pipe)")
@@ -208,7 +209,8 @@ def _inspect_regular(source_file: str, root: Path, size: int, max_file_mb: int) 
     if size > max_file_mb * 1024 * 1024:
         return _rejected(
             source_file,
-            f"larger than the {max_file_mb} MB limit (MAX_FILE_MB), so not read: raise the limit if the file is genuine",
+            f"larger than the {max_file_mb} MB limit (MAX_FILE_MB), so not read: "
+            "raise the limit if the file is genuine",
             size,
         )
     try:
@@ -245,6 +247,9 @@ def _link_problem(path: Path, root: Path) -> str:
     resolved = Path(os.path.realpath(path))  # never raises, even for a loop of links
     if resolved.is_relative_to(root) and resolved.exists():
         inside = _relative(resolved, root)
-        return f"symbolic link to {inside} inside RAW_DIR; links are never followed, and {inside} is read under its own name"
+        return (
+            f"symbolic link to {inside} inside RAW_DIR; links are never followed, "
+            f"and {inside} is read under its own name"
+        )
     where = "outside RAW_DIR" if not resolved.is_relative_to(root) else "which does not exist"
     return f"symbolic link to {target}, {where}; links are never followed: put the report itself in RAW_DIR"

@@ -164,7 +164,10 @@ def publication_problem(
         [publication.run_id, publication.warehouse_fingerprint],
     ).fetchall()
     if not rows or rows[0][2] is None or rows[0][3] is None:
-        return f"the working warehouse holds no digest of the publication in {published_path}, so it cannot be verified"
+        return (
+            f"the working warehouse holds no digest of the publication in {published_path}, "
+            "so it cannot be verified"
+        )
     size, mtime_ns, sha256, parquet_json, verified_at = rows[0]
     parquet = parquet_digests_from_json(parquet_json)
     total = size + sum(digest.size for digest in parquet.values())
@@ -178,7 +181,8 @@ def publication_problem(
     )
     if problem is None and full:
         con.execute(
-            "UPDATE audit.publications SET verified_at = ? WHERE run_id IS NOT DISTINCT FROM ? AND file_sha256 = ?",
+            """UPDATE audit.publications SET verified_at = ?
+               WHERE run_id IS NOT DISTINCT FROM ? AND file_sha256 = ?""",
             [utc_now_naive(), publication.run_id, sha256],
         )
     return problem

@@ -4,8 +4,8 @@ A failed expectation whose failing rows belong to a few documents is about those
 back (kept out of the marts, with the checks and the values that failed them) and everything else is
 published. A failure that cannot be tied to documents (the table as a whole, an expectation that could not
 be evaluated), or that would hold back more than `max_share` of the documents (and more than
-ALWAYS_HELD_BACK), is systemic: it withholds the publication, as a broken parser or suite should. An expectation of severity `warning` never holds
-anything back; it is reported.
+ALWAYS_HELD_BACK), is systemic: it withholds the publication, as a broken parser or suite should. An
+expectation of severity `warning` never holds anything back; it is reported.
 """
 
 from __future__ import annotations

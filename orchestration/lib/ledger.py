@@ -56,17 +56,21 @@ def _record_scan(con, files, now: dt.datetime) -> ScanSummary:
                SELECT s.source_file::VARCHAR AS source_file, s.source_sha256::VARCHAR AS source_sha256,
                       s.size_bytes::BIGINT AS size_bytes, s.media_kind::VARCHAR AS media_kind,
                       s.problem::VARCHAR AS problem, l.source_file IS NULL AS is_new,
-                      l.source_file IS NOT NULL AND l.source_sha256 IS DISTINCT FROM s.source_sha256::VARCHAR AS changed
+                      l.source_file IS NOT NULL
+                          AND l.source_sha256 IS DISTINCT FROM s.source_sha256::VARCHAR AS changed
                FROM scanned_files s LEFT JOIN audit.file_ledger l ON l.source_file = s.source_file::VARCHAR"""
         )
     new, changed, unreadable = con.execute(
-        "SELECT count(*) FILTER (is_new), count(*) FILTER (changed), count(*) FILTER (problem IS NOT NULL) FROM scan_now"
+        """SELECT count(*) FILTER (is_new), count(*) FILTER (changed), count(*) FILTER (problem IS NOT NULL)
+           FROM scan_now"""
     ).fetchall()[0]
     con.execute(
         """UPDATE audit.file_ledger SET source_sha256 = n.source_sha256, size_bytes = n.size_bytes,
                media_kind = n.media_kind, last_seen_at = ?, is_present = TRUE,
-               status = CASE WHEN n.problem IS NOT NULL THEN 'quarantined' WHEN n.changed THEN NULL ELSE status END,
-               status_reason = CASE WHEN n.problem IS NOT NULL THEN n.problem WHEN n.changed THEN NULL ELSE status_reason END,
+               status = CASE WHEN n.problem IS NOT NULL THEN 'quarantined' WHEN n.changed THEN NULL
+                             ELSE status END,
+               status_reason = CASE WHEN n.problem IS NOT NULL THEN n.problem WHEN n.changed THEN NULL
+                                    ELSE status_reason END,
                report_id = CASE WHEN n.problem IS NOT NULL THEN NULL ELSE report_id END,
                extracted_at = CASE WHEN n.changed THEN NULL ELSE extracted_at END
            FROM scan_now n WHERE n.source_file = file_ledger.source_file AND NOT n.is_new""",
@@ -82,7 +86,8 @@ def _record_scan(con, files, now: dt.datetime) -> ScanSummary:
     )
     removed = con.execute(
         """UPDATE audit.file_ledger SET is_present = FALSE, status = 'removed', report_id = NULL,
-               status_reason = 'no longer in RAW_DIR (last seen ' || strftime(last_seen_at, '%Y-%m-%d %H:%M') || ' UTC); its reports left the marts'
+               status_reason = 'no longer in RAW_DIR (last seen ' || strftime(last_seen_at, '%Y-%m-%d %H:%M')
+                               || ' UTC); its reports left the marts'
            WHERE is_present AND source_file NOT IN (SELECT source_file FROM scan_now) RETURNING 1"""
     ).fetchall()
     con.execute("DROP TABLE scan_now")

@@ -85,7 +85,8 @@ def parse(con: duckdb.DuckDBPyConnection, reference_csv: Path) -> ParseSummary:
     earlier = {
         row[0]: _Parsed(*row[1:])
         for row in con.execute(
-            "SELECT source_sha256, source_file, parse_key, extracted_at, status, status_reason FROM pipeline.parsed_contents"
+            """SELECT source_sha256, source_file, parse_key, extracted_at, status, status_reason
+               FROM pipeline.parsed_contents"""
         ).fetchall()
     }
     with_rows = {

@@ -16,13 +16,13 @@
   right, its value such as "Overall effectiveness" ... "Adequate") are joined by ONE TAB:
   "Overall effectiveness\\tAdequate". Pieces close together are joined by a space. When a label wraps,
   the value sits on whichever label line shares its baseline.
-* Bullets: a bullet glyph at the start of a line (•, ●, ▪, ◦, ■, Symbol/Wingdings private-use glyphs such
-  as U+F0B7, "(cid:127)", "(cid:120)", "·", or "o" when it is a lone glyph or in a different font from
-  the text) becomes "• " followed by the item text. A glyph that pdfminer emits as its own line or text
-  box (different font, or far left of the text) is attached to the text row it sits on, or to the next
-  row when it sits alone, so the item always reads "• ensure that ...".
-* Ligatures (ﬁ ﬂ ﬀ ﬃ ﬄ ﬅ ﬆ) become letters, non-breaking spaces become spaces, runs of spaces collapse to
-  one and trailing spaces are stripped. Curly quotes are left alone.
+* Bullets: a bullet glyph at the start of a line (•, ●, ▪, ◦, ■, Symbol/Wingdings private-use
+  glyphs such as U+F0B7, "(cid:127)", "(cid:120)", "·", or "o" when it is a lone glyph or in a
+  different font from the text) becomes "• " followed by the item text. A glyph that pdfminer emits
+  as its own line or text box (different font, or far left of the text) is attached to the text row it
+  sits on, or to the next row when it sits alone, so the item always reads "• ensure that ...".
+* Ligatures (ﬁ ﬂ ﬀ ﬃ ﬄ ﬅ ﬆ) become letters, non-breaking spaces become spaces, runs of spaces
+  collapse to one and trailing spaces are stripped. Curly quotes are left alone.
 * Running headers and footers are removed: a text line in the top or bottom 10% of a page whose text,
   with each run of digits replaced by "#" and whitespace collapsed, occurs in that same edge zone on at
   least half of the pages and on at least two of them. A lone line repeated on one page of a two-page

@@ -82,7 +82,8 @@ def _acquire(descriptor: int, lock_file: str, wait_seconds: float, on_wait: Call
             if time.monotonic() >= deadline:
                 os.close(descriptor)
                 raise TimeoutError(
-                    f"another run kept the warehouse busy for {wait_seconds:g} s ({lock_file}); try again later"
+                    f"another run kept the warehouse busy for {wait_seconds:g} s ({lock_file}); "
+                    "try again later"
                 ) from None
             if not told:
                 on_wait(f"waiting for another run to finish writing the warehouse ({lock_file})")
@@ -272,7 +273,8 @@ def _add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
         present = {
             row[0]
             for row in con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+                """SELECT column_name FROM information_schema.columns
+                   WHERE table_schema = ? AND table_name = ?""",
                 [schema, name],
             ).fetchall()
         }

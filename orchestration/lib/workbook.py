@@ -205,7 +205,8 @@ def _sheets(con: duckdb.DuckDBPyConnection) -> list[Sheet]:
             "marts.fct_visit_focus_areas).",
             f"""WITH areas AS (
                     SELECT visit_id,
-                           string_agg(area_number || '. ' || area_text, '; ' ORDER BY area_number) AS focus_areas,
+                           string_agg(area_number || '. ' || area_text, '; ' ORDER BY area_number)
+                               AS focus_areas,
                            min(page_number) AS page_number
                     FROM marts.fct_visit_focus_areas GROUP BY visit_id
                 )

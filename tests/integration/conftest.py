@@ -17,7 +17,8 @@ OLD_DUCKDB_DIR = REPO / ".cache" / f"duckdb-{OLD_DUCKDB_VERSION}"
 
 @pytest.fixture(scope="session")
 def seed_text_build(tmp_path_factory) -> Build:
-    """The warehouse job over the five seed reports under raw/, built once for every test that only reads it."""
+    """The warehouse job over the five seed reports under raw/, built once for every test that only reads
+    it."""
     work = tmp_path_factory.mktemp("seed-text")
     raw = work / "raw"
     shutil.copytree(REPO / "raw", raw)

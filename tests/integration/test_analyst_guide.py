@@ -62,7 +62,8 @@ def test_every_guide_query_runs_on_the_published_seed_warehouse(seeds, heading, 
 def test_latest_judgement_of_every_authority(seeds):
     rows = run(seeds, query(WORKED["latest"]))
     inspections = seeds.execute(
-        """SELECT a.local_authority_name, coalesce(i.inspection_end_date, i.publication_date), i.overall_effectiveness
+        """SELECT a.local_authority_name, coalesce(i.inspection_end_date, i.publication_date),
+                  i.overall_effectiveness
            FROM marts.fct_inspections i JOIN marts.dim_local_authorities a USING (local_authority_id)
            WHERE i.overall_effectiveness IS NOT NULL"""
     ).fetchall()
@@ -212,18 +213,20 @@ def story(published_seed_warehouse):
         )
         con.execute(
             """INSERT INTO marts.fct_inspections (inspection_id, report_id, local_authority_id, report_type,
-                   inspection_start_date, inspection_end_date, overall_effectiveness, overall_effectiveness_rank)
+                   inspection_start_date, inspection_end_date, overall_effectiveness,
+                   overall_effectiveness_rank)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
             [report_id, report_id, authority, report_type, start, end, grade, rank],
         )
     for visit_id, start, number, summary in STORY_VISITS:
         con.execute(
-            "INSERT INTO marts.dim_reports (report_id, report_type, local_authority_id) VALUES (?, 'monitoring_visit', ?)",
+            """INSERT INTO marts.dim_reports (report_id, report_type, local_authority_id)
+               VALUES (?, 'monitoring_visit', ?)""",
             [visit_id, authority],
         )
         con.execute(
-            """INSERT INTO marts.fct_visits (visit_id, report_id, local_authority_id, visit_type, visit_start_date,
-                   visit_end_date, visit_number, progress_summary, preceding_inspection_id)
+            """INSERT INTO marts.fct_visits (visit_id, report_id, local_authority_id, visit_type,
+                   visit_start_date, visit_end_date, visit_number, progress_summary, preceding_inspection_id)
                VALUES (?, ?, ?, 'monitoring_visit', ?, ?, ?, ?, 'r2013')""",
             [visit_id, visit_id, authority, start, start + dt.timedelta(days=1), number, summary],
         )

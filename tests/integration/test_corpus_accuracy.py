@@ -52,7 +52,8 @@ def test_corpus_accuracy(shared_dir, tmp_path_factory):
         for row in expected:
             report = con.execute(
                 """SELECT r.report_id, r.report_type, a.local_authority_name, i.inspection_kind,
-                          coalesce(i.inspection_start_date, v.visit_start_date), coalesce(i.inspection_end_date, v.visit_end_date),
+                          coalesce(i.inspection_start_date, v.visit_start_date),
+                          coalesce(i.inspection_end_date, v.visit_end_date),
                           coalesce(i.lead_inspector, v.lead_inspector)
                    FROM marts.dim_reports r
                    LEFT JOIN marts.dim_local_authorities a USING (local_authority_id)

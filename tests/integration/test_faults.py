@@ -261,8 +261,8 @@ def test_a_document_failing_a_check_is_held_back_and_the_rest_published(faults):
     assert code == 0, output
     assert "warning great_expectations_suite on extracted/judgements: 1 documents held back" in output
     assert (
-        "held back contradicting_report.txt: expect_column_values_to_be_in_set on judgements.distinct_grade_count"
-        in output
+        "held back contradicting_report.txt: "
+        "expect_column_values_to_be_in_set on judgements.distinct_grade_count" in output
     )
     assert re.search(r"published \d+ reports; 1 held back, see audit.file_ledger", output)
     assert not identical

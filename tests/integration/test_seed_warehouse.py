@@ -42,7 +42,8 @@ def test_monitoring_visit_is_linked_to_the_earlier_inspection(text_build):
     try:
         rows = con.execute(
             """SELECT v.preceding_inspection_id, i.local_authority_id, i.inspection_end_date
-               FROM marts.fct_visits v JOIN marts.fct_inspections i ON i.inspection_id = v.preceding_inspection_id"""
+               FROM marts.fct_visits v
+               JOIN marts.fct_inspections i ON i.inspection_id = v.preceding_inspection_id"""
         ).fetchall()
     finally:
         con.close()
@@ -120,7 +121,8 @@ def test_a_document_failing_a_check_about_itself_is_held_back_alone(tmp_path):
     con = third.published()
     try:
         status = con.execute(
-            "SELECT status, status_reason FROM audit.file_ledger WHERE source_file = 'contradicting_report.txt'"
+            """SELECT status, status_reason FROM audit.file_ledger
+               WHERE source_file = 'contradicting_report.txt'"""
         ).fetchall()
     finally:
         con.close()

@@ -321,13 +321,16 @@ def test_each_kind_is_downloaded_or_skipped_by_one_table(kind, name, downloaded)
 
 
 def test_provider_links_read_whatever_the_spacing_of_their_label():
-    page = """<html><body><h1>  Bournemouth,   Christchurch &amp; Poole </h1>
-      <a class="publication-link" href="https://files.ofsted.gov.uk/v1/file/50123">Children's services inspection
+    page = (
+        """<html><body><h1>  Bournemouth,   Christchurch &amp; Poole </h1>
+      <a class="publication-link" href="https://files.ofsted.gov.uk/v1/file/50123">"""
+        """Children's services inspection
         <span class="nonvisual">Children's services inspection,  pdf - 29 January 2025</span></a>
       <a class="publication-link" href="/v1/file/50124"><span class="nonvisual">Children's services focused
         visit pdf - 1 March 2023</span></a>
       <a class="publication-link" href="/v1/file/50125"><span class="nonvisual">Something odd</span></a>
       <a href="/v1/file/50126">not a publication link</a></body></html>"""
+    )
     parsed = parse_provider(page, "https://reports.ofsted.gov.uk/provider/44/2532287")
     assert parsed["heading"] == "Bournemouth, Christchurch & Poole"
     assert parsed["links"][:2] == [
@@ -349,10 +352,13 @@ def test_provider_links_read_whatever_the_spacing_of_their_label():
 
 
 def test_listing_pages_give_their_providers_and_the_next_page():
-    page = """<ul><li><a href="/provider/44/80426">Barnsley</a></li>
-      <li><a href="https://reports.ofsted.gov.uk/provider/44/2532287">Bournemouth, Christchurch &amp; Poole</a></li>
+    page = (
+        """<ul><li><a href="/provider/44/80426">Barnsley</a></li>
+      <li><a href="https://reports.ofsted.gov.uk/provider/44/2532287">"""
+        """Bournemouth, Christchurch &amp; Poole</a></li>
       <li><a href="/provider/16/123">a school</a></li></ul>
       <a class="pagination__next" href="/search?q=&amp;start=100&amp;rows=100">Next</a>"""
+    )
     parsed = parse_listing(page, "https://reports.ofsted.gov.uk/search?q=&start=0&rows=100")
     assert parsed["providers"] == [["80426", "Barnsley"], ["2532287", "Bournemouth, Christchurch & Poole"]]
     assert parsed["next"] == "https://reports.ofsted.gov.uk/search?q=&start=100&rows=100"

@@ -1,4 +1,5 @@
-"""The Dagster graph loads, mirrors the DuckDB layout, and gates every extracted table with a blocking check."""
+"""The Dagster graph loads, mirrors the DuckDB layout, and gates every extracted table with a blocking
+check."""
 
 from orchestration.definitions import defs
 from orchestration.lib.schema import EXTRACTED_TABLES

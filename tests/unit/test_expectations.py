@@ -1,4 +1,5 @@
-"""The GX suites over the extracted tables: they load whole, pass clean rows, and name the report when they fail.
+"""The GX suites over the extracted tables: they load whole, pass clean rows, and name the report when
+they fail.
 
 Frames are built through DuckDB so the dtypes are the ones the warehouse really hands over (pandas `str`,
 nullable Int32/boolean, datetime64[us], and object for all-null columns). GX start-up is paid once per

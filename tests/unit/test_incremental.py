@@ -259,7 +259,8 @@ def test_extracted_documents_are_written_a_batch_at_a_time_each_with_its_pages(t
 
     def stored(con):
         return con.execute(
-            "SELECT count(DISTINCT d.source_sha256), count(p.page_number) FROM raw.documents d JOIN raw.pages p USING (source_sha256)"
+            """SELECT count(DISTINCT d.source_sha256), count(p.page_number)
+               FROM raw.documents d JOIN raw.pages p USING (source_sha256)"""
         ).fetchall()[0]
 
     with warehouse.connect(tmp_path / "w.duckdb") as con:

@@ -71,7 +71,8 @@ def test_ilacs_authority_wrapped_in_or_above_the_title(head, authority):
 
 def test_looked_after_title_is_not_taken_for_ilacs():
     report = parse(
-        "Inspection of looked after children's services\nBlackpool Council\n\nInspection dates: 11-22 March 2013\n"
+        "Inspection of looked after children's services\nBlackpool Council\n\n"
+        "Inspection dates: 11-22 March 2013\n"
     )
     assert report.report_type == "looked_after_children_inspection"
 
@@ -143,7 +144,8 @@ def test_a_footnote_without_a_page_break_ends_the_table():
 
 def test_sif_reinspection_known_from_the_previous_inspection_it_dates():
     text = SIF_PAGE_1.replace("22 May 2015 – 18 June 2015", "24 November 2015 - 17 December 2015") + (
-        "\n\nPrevious Ofsted inspections\n\n• The previous inspection of the local authority's safeguarding "
+        "\n\nPrevious Ofsted inspections\n\n"
+        "• The previous inspection of the local authority's safeguarding "
         "arrangements was in November 2013. The local authority was judged to be inadequate.\n"
     )
     assert parse(text, SIF_PAGE_2).inspection_kind == "reinspection"
@@ -166,18 +168,27 @@ def test_sif_reinspection_known_from_the_previous_inspection_it_dates():
     ],
 )
 def test_lead_inspector_wordings(line, lead):
-    text = "Inspection of Example local authority children's services\n\nInspection dates: 6 to 10 February 2023\n\n"
+    text = (
+        "Inspection of Example local authority children's services\n\n"
+        "Inspection dates: 6 to 10 February 2023\n\n"
+    )
     assert parse(text + line + "\n").lead_inspectors == lead
 
 
 def test_lead_inspector_named_only_at_the_end_of_an_ilacs_report():
-    text = "Inspection of Example local authority children's services\n\nInspection dates: 6 to 10 February 2023\n\n"
+    text = (
+        "Inspection of Example local authority children's services\n\n"
+        "Inspection dates: 6 to 10 February 2023\n\n"
+    )
     text += "The lead inspector met leaders.\n\n" + "Body text.\n\n" * 80 + "Lead inspector: Ann Other HMI\n"
     assert parse(text).lead_inspectors == ["Ann Other"]
 
 
 def test_deputy_lead_inspector_is_not_the_lead():
-    text = "Inspection of Example local authority children's services\n\nDeputy lead inspector: Bo Peep\n\nLead inspector: Ann Other\n"
+    text = (
+        "Inspection of Example local authority children's services\n\n"
+        "Deputy lead inspector: Bo Peep\n\nLead inspector: Ann Other\n"
+    )
     assert parse(text).lead_inspectors == ["Ann Other"]
 
 
@@ -209,7 +220,8 @@ def test_a_long_window_between_two_plausible_years_is_kept_when_no_year_mends_it
 
 def test_sub_bullet_glyphs_leave_recommendation_text():
     text = (
-        "Inspection of Example local authority children's services\n\nInspection dates: 6 to 10 February 2023\n\n"
+        "Inspection of Example local authority children's services\n\n"
+        "Inspection dates: 6 to 10 February 2023\n\n"
         "What needs to improve in this area of social care practice?\n\n"
         "\u2022 The quality of plans, by: \uf02d ensuring that plans are specific \uf0a7 reviewing them.\n"
         "\uf02d Supervision that helps social workers.\n\nThe experiences and progress of children\n"

@@ -35,7 +35,8 @@ Within three months:
 
  ensure that supervision is regular and reflective, and that it is
 recorded
- ensure that children are seen alone where appropriate and their views recorded ensure that the out of hours service responds to concerns promptly
+ ensure that children are seen alone where appropriate and their views recorded\
+ ensure that the out of hours service responds to concerns promptly
 
 Within six months:
 
@@ -311,7 +312,8 @@ def test_a_board_review_bundled_after_the_authority_report_is_a_second_report():
     )
     board = (
         "Wirral Safeguarding\nChildren Board\n\nInspection of the effectiveness of the local safeguarding\n"
-        "children board\n\nInspection date: 4 July 2016 ─ 28 July 2016\n\nReport published: 20 September 2016\n\n"
+        "children board\n\nInspection date: 4 July 2016 ─ 28 July 2016\n\n"
+        "Report published: 20 September 2016\n\n"
         "The Local Safeguarding Children Board is inadequate\n\nWhat does the LSCB need to improve?\n\n"
         "Areas for improvement\n\n• Ensure that audits are completed.\n\n• Review the training offer.\n\n"
         "Inspection judgement about the LSCB\n"
@@ -331,7 +333,8 @@ def test_a_board_review_bundled_after_the_authority_report_is_a_second_report():
 
 def test_ilacs_section_heading_wrapped_before_to_be_good():
     text = (
-        "Inspection of Example local authority children's services\n\nInspection dates: 6 to 10 February 2023\n\n"
+        "Inspection of Example local authority children's services\n\n"
+        "Inspection dates: 6 to 10 February 2023\n\n"
         "The experiences and progress of children who need help and protection: requires improvement\n"
         "to be good\n\nChildren are seen.\n"
     )

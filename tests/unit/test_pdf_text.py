@@ -24,7 +24,10 @@ LAYOUTS = ("a", "b", "c", "d")
 CASES = [(seed, layout) for seed in SEEDS for layout in LAYOUTS]
 CASE_IDS = [f"{seed.name[:3]}-{layout}" for seed, layout in CASES]
 
-PAGE_NUMBER_LINE = re.compile(r"^(?:page\s*)?\d+(?:\s*(?:of|/)\s*\d+)?$|^[-–—]\s*\d+\s*[-–—]$", re.IGNORECASE)
+PAGE_NUMBER_LINE = re.compile(
+    r"^(?:page\s*)?\d+(?:\s*(?:of|/)\s*\d+)?$|^[-–—]\s*\d+\s*[-–—]$",
+    re.IGNORECASE,
+)
 
 
 @pytest.fixture(scope="module")

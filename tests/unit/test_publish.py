@@ -149,7 +149,8 @@ def test_the_standing_publication_is_read_from_the_new_file_even_while_this_proc
         path = make_working(tmp_path / f"{version}.duckdb", version)
         con = duckdb.connect(str(path))
         con.execute(
-            "CREATE TABLE audit.publications AS SELECT now()::TIMESTAMP AS published_at, ? AS warehouse_fingerprint",
+            """CREATE TABLE audit.publications AS
+               SELECT now()::TIMESTAMP AS published_at, ? AS warehouse_fingerprint""",
             [version],
         )
         con.close()

@@ -1,4 +1,5 @@
-"""The one-line account of how far the warehouse agrees with Ofsted's statistics, on small tables made here."""
+"""The one-line account of how far the warehouse agrees with Ofsted's statistics, on small tables made
+here."""
 
 import duckdb
 import pytest

@@ -116,17 +116,20 @@ def make_warehouse(path: Path, rows: bool = True, current: bool = True) -> Path:
                      ('r3', 'ilacs_inspection'), ('r4', 'sif_inspection'), ('r5', 'monitoring_visit'),
                      ('r6', 'focused_visit'), ('r7', 'monitoring_visit');
                    INSERT INTO marts.fct_inspections VALUES
-                     ('r1', 'E1', 'sif_inspection', 'standard', '2015-01-05', '2015-01-29', NULL, 'Inadequate'),
+                     ('r1', 'E1', 'sif_inspection', 'standard', '2015-01-05', '2015-01-29', NULL,
+                      'Inadequate'),
                      ('r2', 'E1', 'ilacs_inspection', 'standard', NULL, NULL, '2021-03-01', 'Good'),
                      ('r3', 'E2', 'ilacs_inspection', 'short', NULL, NULL, NULL, NULL),
-                     ('r4', 'E4', 'sif_inspection', NULL, NULL, '2016-06-30', NULL, 'Requires improvement to be good'),
+                     ('r4', 'E4', 'sif_inspection', NULL, NULL, '2016-06-30', NULL,
+                      'Requires improvement to be good'),
                      ('r8', 'E9', 'ilacs_inspection', NULL, NULL, '2019-05-01', NULL, 'Outstanding');
                    INSERT INTO marts.fct_visits VALUES
                      ('r5', 'E1', 'monitoring_visit', '2016-02-01', '2016-02-02', '2016-03-01', NULL, 2),
                      ('r6', 'E2', 'focused_visit', NULL, NULL, NULL, NULL, NULL),
                      ('r7', NULL, 'monitoring_visit', NULL, NULL, '2017-01-01', NULL, NULL);
                    INSERT INTO marts.fct_recommendations VALUES
-                     ('a', 'r1', 'immediately', 'sif_inspection'), ('b', 'r1', 'within_3_months', 'sif_inspection'),
+                     ('a', 'r1', 'immediately', 'sif_inspection'),
+                     ('b', 'r1', 'within_3_months', 'sif_inspection'),
                      ('c', 'r1', NULL, 'sif_inspection'), ('d', 'r2', NULL, 'ilacs_inspection');"""
             )
         if current:

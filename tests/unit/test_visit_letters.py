@@ -160,7 +160,8 @@ Inspectors looked at the local authority's arrangements for young people leaving
     assert [text for text, _ in report.visit.focus_areas] == ["young people leaving care"]
 
 
-MONITORING_BODY = """This letter summarises the findings of the monitoring visit to Surrey children's services on
+MONITORING_BODY = """\
+This letter summarises the findings of the monitoring visit to Surrey children's services on
 31 October and 1 November 2017. This was the first monitoring visit since the local authority was
 inspected in 2017. Her Majesty's inspectors for this visit were Máire Atherton and Linda Steele.
 

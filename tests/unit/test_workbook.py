@@ -33,7 +33,8 @@ def make_published(path: Path) -> Path:
     )
     con.execute(
         f"""CREATE TABLE marts.dim_reports AS
-            SELECT * FROM (VALUES ('r_surrey', '{SURREY_PDF.replace("'", "''")}', '{OFSTED_URL}', DATE '2026-07-01'),
+            SELECT * FROM (VALUES ('r_surrey', '{SURREY_PDF.replace("'", "''")}', '{OFSTED_URL}',
+                                   DATE '2026-07-01'),
                                   ('r_kent', 'kent/inspection.pdf', NULL, DATE '2013-03-01'),
                                   ('v_kent', 'kent/visit.txt', NULL, NULL))
                  AS t(report_id, source_file, source_url, publication_date)"""
@@ -61,7 +62,8 @@ def make_published(path: Path) -> Path:
         """CREATE TABLE marts.fct_latest_inspections AS
            SELECT * FROM (VALUES
                ('E10000030', 'Surrey', 'r_surrey', 'ilacs_2026', DATE '2026-05-15', NULL, 'Good'),
-               ('E10000016', 'Kent', 'r_kent', 'looked_after_children_2013', DATE '2013-01-18', 'Adequate', NULL))
+               ('E10000016', 'Kent', 'r_kent', 'looked_after_children_2013', DATE '2013-01-18', 'Adequate',
+                NULL))
                AS t(local_authority_id, local_authority_name, inspection_id, framework, inspection_end_date,
                     overall_effectiveness, impact_of_leaders)"""
     )
@@ -82,7 +84,8 @@ def make_published(path: Path) -> Path:
                 DATE '2019-05-02', 'Ann Poe', 'Ann Poe; Bob Loe', 'Front door', NULL, 'r_kent',
                 'kent/visit.txt'))
                AS t(visit_id, report_id, local_authority_id, visit_type, visit_number, letter_date,
-                    visit_start_date, visit_end_date, lead_inspector, inspectors, visit_theme, progress_summary,
+                    visit_start_date, visit_end_date, lead_inspector, inspectors, visit_theme,
+                    progress_summary,
                     preceding_inspection_id, source_file)"""
     )
     con.execute(
@@ -95,7 +98,8 @@ def make_published(path: Path) -> Path:
         """CREATE TABLE audit.file_ledger AS
            SELECT * FROM (VALUES
                ('kent/inspection.pdf', 'loaded', NULL),
-               ('kent/odd letter.pdf', 'held_back', 'expect_column_values_to_not_be_null on visits.letter_date'))
+               ('kent/odd letter.pdf', 'held_back',
+                'expect_column_values_to_not_be_null on visits.letter_date'))
                AS t(source_file, status, status_reason)"""
     )
     con.execute(

@@ -63,7 +63,8 @@ def scan_raw_dir(context: dg.AssetExecutionContext, warehouse: WarehouseResource
         summary = ledger.scan(con, settings.raw_dir, max_file_mb=settings.max_file_mb)
         replace_rows(con, "audit.source_catalogue", catalogue)
     report(
-        f"scan: {summary.seen} files ({summary.new} new, {summary.changed} changed, {summary.removed} removed)"
+        f"scan: {summary.seen} files ({summary.new} new, {summary.changed} changed, "
+        f"{summary.removed} removed)"
     )
     yield dg.MaterializeResult(
         asset_key=LEDGER_KEY,
@@ -116,7 +117,9 @@ EXTRACTED_SPECS = [
         group_name="staging",
         kinds={"python", "duckdb"},
         owners=OWNER,
-        description=f"Parsed from the report text: extracted.{table}, with the page and evidence of each value.",
+        description=(
+            f"Parsed from the report text: extracted.{table}, with the page and evidence of each value."
+        ),
     )
     for table in EXTRACTED_TABLES
 ]

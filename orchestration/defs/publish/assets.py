@@ -124,8 +124,8 @@ def _record_digests(warehouse: WarehouseResource, run_id: str, result: PublishRe
     """What was renamed into place, so the next run can check that readers still get it."""
     with warehouse.connect() as con:
         con.execute(
-            """UPDATE audit.publications SET file_size = ?, file_mtime_ns = ?, file_sha256 = ?, parquet_files = ?,
-                      verified_at = ?
+            """UPDATE audit.publications SET file_size = ?, file_mtime_ns = ?, file_sha256 = ?,
+                      parquet_files = ?, verified_at = ?
                WHERE run_id = ?""",
             [
                 result.file.size,
@@ -170,7 +170,8 @@ def _read_back(warehouse: WarehouseResource) -> tuple[list[tuple], dict[str, str
     with warehouse.connect() as con:
         latest = con.execute(
             """SELECT coalesce(a.local_authority_name, i.local_authority_id), i.report_type,
-                      coalesce(i.inspection_end_date::VARCHAR, 'not stated'), coalesce(i.overall_effectiveness, '-')
+                      coalesce(i.inspection_end_date::VARCHAR, 'not stated'),
+                      coalesce(i.overall_effectiveness, '-')
                FROM marts.fct_inspections i
                LEFT JOIN marts.dim_local_authorities a USING (local_authority_id)
                ORDER BY i.inspection_end_date DESC NULLS LAST, 1 LIMIT 10"""

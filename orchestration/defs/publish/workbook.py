@@ -43,7 +43,8 @@ def published_workbook(context: dg.AssetExecutionContext):
         result = write_workbook(settings.published_duckdb_path, path, settings.raw_dir)
     except Exception as error:  # noqa: BLE001  (whatever went wrong, the publication stands)
         message = (
-            f"workbook not written: {type(error).__name__}: {error}. The published warehouse is not affected; "
+            f"workbook not written: {type(error).__name__}: {error}. "
+            "The published warehouse is not affected; "
             "`make export` writes the workbook again"
         )
         context.log.error(message)

@@ -79,5 +79,7 @@ PULL_ASSETS = [ofsted_reports]
 PULL_JOB = dg.define_asset_job(
     name="pull",
     selection=dg.AssetSelection.assets(ofsted_reports),
-    description="Crawl Ofsted's reports site and download the new reports into RAW_DIR (what `make pull` does).",
+    description=(
+        "Crawl Ofsted's reports site and download the new reports into RAW_DIR (what `make pull` does)."
+    ),
 )

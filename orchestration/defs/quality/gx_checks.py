@@ -30,7 +30,8 @@ KEYS = {table: dg.AssetKey(["extracted", table]) for table in EXTRACTED_TABLES}
             name=CHECK_NAME,
             asset=key,
             blocking=True,
-            description=f"expectations/extracted_{table}.json on every row. A document whose rows fail is held "
+            description=f"expectations/extracted_{table}.json on every row. "
+            "A document whose rows fail is held "
             "back (a warning naming it); a failure of the table as a whole, or of more than "
             "MAX_HELD_BACK_SHARE of the documents, is an error that stops the build.",
         )

@@ -110,7 +110,8 @@ _LABEL_START = re.compile(
 
 
 _HEADING_RE = re.compile(
-    rf"^((?:the )?(?:impact of leaders|experiences and progress of|overall effectiveness).{{0,160}}?)\s*:\s*{GRADE_RE}\s*$",
+    rf"^((?:the )?(?:impact of leaders|experiences and progress of|overall effectiveness).{{0,160}}?)"
+    rf"\s*:\s*{GRADE_RE}\s*$",
     re.I,
 )
 

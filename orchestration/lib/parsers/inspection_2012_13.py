@@ -36,7 +36,10 @@ from .model import JudgementStatement, ParsedReport, Recommendation
 CHILD_PROTECTION_AREAS = {
     "overall_effectiveness": ["overall effectiveness"],
     "help_and_protection": [
-        "the effectiveness of the help and protection provided to children, young people, families and carers",
+        (
+            "the effectiveness of the help and protection provided to children, "
+            "young people, families and carers"
+        ),
     ],
     "quality_of_practice": ["the quality of practice"],
     "leadership_and_governance": ["leadership and governance"],
@@ -97,7 +100,10 @@ def _front_page(lines: list[Line], report: ParsedReport) -> None:
     read_lead_inspectors(lines, report)
 
 
-_TITLE_RE = r"^inspection of (?:local authority arrangements for the protection of children|looked after children'?s? services)"
+_TITLE_RE = (
+    r"^inspection of (?:local authority arrangements for the protection of children"
+    r"|looked after children'?s? services)"
+)
 
 
 def _authority_under_title(lines: list[Line], report: ParsedReport) -> None:

@@ -48,7 +48,8 @@ def parse(lines: list[Line], report: ParsedReport) -> ParsedReport:
     head = lines[:80]
     title_at = find_line(
         head,
-        r"inspection of services for children in need|(?:review|inspection) of the effectiveness of the local safeguarding",
+        r"inspection of services for children in need"
+        r"|(?:review|inspection) of the effectiveness of the local safeguarding",
     )
     if title_at > 0:
         # the authority's name (or its children's trust's) sits above the title, sometimes wrapped
@@ -125,7 +126,8 @@ def _judgements(lines: list[Line], joined: Joined, report: ParsedReport) -> None
             )
         )
     lscb = re.search(
-        rf"local safeguarding children board(?: \(lscb\))? (?:is (?:judged to be |judged |rated )?)?{GRADE_RE}",
+        rf"local safeguarding children board(?: \(lscb\))? "
+        rf"(?:is (?:judged to be |judged |rated )?)?{GRADE_RE}",
         text,
         re.I,
     )
@@ -141,7 +143,8 @@ def _judgements(lines: list[Line], joined: Joined, report: ParsedReport) -> None
         )
     first = next((i for i, l in enumerate(lines[:300]) if not l.is_blank and _SIF_LABEL.match(l.text)), -1)
     if first >= 0:
-        # a grade may be printed just above its label ("Requires" / "1. Children who need ..." / "improvement")
+        # a grade may be printed just above its label
+        # ("Requires" / "1. Children who need ..." / "improvement")
         above = first - 1
         while above > 0 and lines[above].is_blank:
             above -= 1
@@ -156,7 +159,8 @@ def _judgements(lines: list[Line], joined: Joined, report: ParsedReport) -> None
 
 
 _SIF_LABEL = re.compile(
-    r"^\d(?:\.\d)?\.?\s+(?:children who need|children looked after|adoption|experiences and progress|leadership)",
+    r"^\d(?:\.\d)?\.?\s+"
+    r"(?:children who need|children looked after|adoption|experiences and progress|leadership)",
     re.I,
 )
 

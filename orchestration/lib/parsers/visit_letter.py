@@ -40,7 +40,8 @@ _MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
 _LETTER_MARKS = (
     re.compile(r"\bdear\b.{0,400}?\b(monitoring|focused) visit\b"),
     re.compile(
-        r"this letter summarises the (?:main )?findings of (?:the|a|an|this|our) (?:\w+ )?(monitoring|focused) visit"
+        r"this letter summarises the (?:main )?findings of (?:the|a|an|this|our) "
+        r"(?:\w+ )?(monitoring|focused) visit"
     ),
     re.compile(
         r"\b(monitoring|focused) visit (?:of|to|at) [^.]{0,120}?"
@@ -101,9 +102,11 @@ def _respelled(lines: list[Line]) -> list[Line]:
 # as written.
 
 _HONORIFIC = re.compile(
-    r"\(?\b(?:(?:two|three|four|five|both) of\s+)?(?:(?:Her|His)\s+Majesty'?s\s+(?:Inspectors?|HMI)|Senior\s+HMI|"
+    r"\(?\b(?:(?:two|three|four|five|both) of\s+)?"
+    r"(?:(?:Her|His)\s+Majesty'?s\s+(?:Inspectors?|HMI)|Senior\s+HMI|"
     r"HMI|Ofsted\s+Inspectors?|(?:Social\s+Care\s+)?Regulatory\s+Inspectors?|Additional\s+Inspectors?|"
-    r"(?:the\s+)?lead\s+inspector(?:\s+on\s+site)?|(?:the\s+)?(?:team|shadow)\s+inspectors?|all\s+of\s+whom\s+are|designate)\b\.?\)?"
+    r"(?:the\s+)?lead\s+inspector(?:\s+on\s+site)?|(?:the\s+)?(?:team|shadow)\s+inspectors?|"
+    r"all\s+of\s+whom\s+are|designate)\b\.?\)?"
     r"(?:\s*(?:Social\s+Care|Schools|Early\s+Years|Further\s+Education(?:\s+and\s+Skills)?)\b)?",
     re.I,
 )
@@ -125,7 +128,8 @@ def _person(text: str) -> str | None:
     if re.search(r"[^\x00-\x7f]", plain) or not clean_person(plain):
         return None
     if re.search(
-        r"\b(?:Inspector|Inspectors|Majesty|Children|Services|Council|Director|Ofsted|Visit|Social|Care|Schools)\b",
+        r"\b(?:Inspector|Inspectors|Majesty|Children|Services|Council|Director|Ofsted|Visit|Social|"
+        r"Care|Schools)\b",
         plain,
     ):
         return None
@@ -151,7 +155,8 @@ def _people(text: str) -> tuple[list[str], list[str]]:
 
 _NOT_A_NAME = (
     r"(?:The|House|Hall|Offices?|Centre|Center|Buildings?|Director|Directorate|Services|Service|Children'?s|"
-    r"Executive|Road|Street|Square|Lane|Place|Civic|Town|County\s+Hall|People|Education|Families|Care|Social)\b"
+    r"Executive|Road|Street|Square|Lane|Place|Civic|Town|County\s+Hall|People|Education|Families|"
+    r"Care|Social)\b"
 )
 _NAME_WORD = rf"(?!{_NOT_A_NAME})[A-Z][\w'.]*(?:-[\w']+)*"
 # capitalised words, with the small words of a place's name between them ("Kingston upon Thames")
@@ -198,7 +203,10 @@ def _name_after_visit(text: str) -> str | None:
     for ending in (
         r"(?:'s)?\s+(?:local\s+authority\s+)?children'?s\s+(?:social\s+care\s+)?services\b",
         r"\s+local\s+authority\b",
-        rf"\s+(?:on|between|from|in)\s+\d|\s+\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH_ALT})\b|\s*[(:–—]|\s+-\s|\.\s",
+        (
+            rf"\s+(?:on|between|from|in)\s+\d|\s+\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH_ALT})\b"
+            r"|\s*[(:–—]|\s+-\s|\.\s"
+        ),
     ):
         cut = re.search(ending, rest, re.I)
         if cut:
@@ -486,7 +494,8 @@ _TEAM_RES = (
     # "The inspectors were ...", "Her Majesty's Inspectors for this visit were ...", "The inspection team
     # was ...", "The lead inspector was ..."
     re.compile(
-        r"\b(?:inspectors?|inspection team|visit team)(?: for this(?: visit)?)?\s+(?:were|was|are|is)\s+(.+?)\.(?=\s|$)",
+        r"\b(?:inspectors?|inspection team|visit team)(?: for this(?: visit)?)?"
+        r"\s+(?:were|was|are|is)\s+(.+?)\.(?=\s|$)",
         re.I,
     ),
     # "The visit was conducted by ...", "... carried out by Linda Steele and Donna Marriott, Her Majesty's
@@ -494,7 +503,8 @@ _TEAM_RES = (
     re.compile(r"\b(?:carried out|conducted|undertaken|led)\s+by\s+(.+?)\.(?=\s|$)", re.I),
 )
 _LEAD_RE = re.compile(
-    r"\blead inspector(?: on site| for (?:this|the) visit)?\s*(?:was|is|:|-|–)\s*(.+?)(?=[.,;(\n]|\s+and\s|$)",
+    r"\blead inspector(?: on site| for (?:this|the) visit)?\s*(?:was|is|:|-|–)\s*"
+    r"(.+?)(?=[.,;(\n]|\s+and\s|$)",
     re.I,
 )
 
@@ -527,7 +537,8 @@ def _inspectors(text: str, joined: Joined, report: ParsedReport) -> None:
 # What the visit looked at.
 
 _FINDINGS_HEADING = re.compile(
-    r"^(?:overview|headline findings|(?:main )?findings|summary|areas? for priority action|what needs to improve|"
+    r"^(?:overview|headline findings|(?:main )?findings|summary|areas? for priority action|"
+    r"what needs to improve|"
     r"findings and evaluation of progress|evaluation of progress|the local authority'?s? progress)\b",
     re.I,
 )
@@ -539,14 +550,16 @@ _FOCUS_RE = re.compile(
     r"^(?:[A-Z][\w ,]{0,40}?,\s*)?(?:the |this |our )?(?:inspectors?|(?:focused |monitoring )?visit|they)\s+"
     rf"(?:also |specifically |particularly |primarily )?{_FOCUS_VERB}\s+(.+)$"
     # "The focus of this visit was on planning and achieving permanence ..."
-    r"|^(?:the |this )?(?:main |particular )?focus of (?:the |this )?(?:focused |monitoring )?visit (?:was|is)"
+    r"|^(?:the |this )?(?:main |particular )?focus of (?:the |this )?"
+    r"(?:focused |monitoring )?visit (?:was|is)"
     r"(?:\s+on)?\s+(.+)$",
     re.I,
 )
 # Sentences about how the visit was done, not what it looked at.
 _METHOD_RE = re.compile(
     r"\b(?:range of evidence|evidence|case records|case discussions|case files|records of|performance "
-    r"(?:management )?(?:information|data)|quality assurance information|spoke (?:to|with)|met with|video calls|"
+    r"(?:management )?(?:information|data)|quality assurance information|spoke (?:to|with)|met with|"
+    r"video calls|"
     r"framework|methodology|remote|audits?|observed|observation)\b",
     re.I,
 )
@@ -554,7 +567,8 @@ _LEAD_IN = re.compile(
     r"^(?:the\s+)?(?:(?:local authority|council|trust)'?s\s+)?arrangements\s+(?:for|in)\s+", re.I
 )
 _LIST_TAIL = re.compile(
-    r",?\s*(?:(?:which|this|these)\s+)?(?:included|including|includes|with\s+(?:a\s+)?(?:particular|specific|special)?\s*"
+    r",?\s*(?:(?:which|this|these)\s+)?"
+    r"(?:included|including|includes|with\s+(?:a\s+)?(?:particular|specific|special)?\s*"
     r"(?:focus|emphasis)\s+on|in particular|specifically|namely|such as)\b(?P<rest>[^.]*)$|\s*:\s*$",
     re.I,
 )
