@@ -284,6 +284,7 @@ def test_the_next_run_recovers_on_its_own_and_publishes(faults):
     assert "publish: tidied .ofsted.duckdb." in output
     assert sorted(path.name for path in faults.published.parent.iterdir()) == [
         "ofsted.duckdb",
+        "ofsted.xlsx",
         "parquet",
         "report",
     ]

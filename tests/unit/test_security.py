@@ -119,6 +119,15 @@ SQL_PIECES = {
     ),
     # each sheet's fixed query, written in the module
     ("orchestration/lib/workbook.py", "write_workbook", "sheet.query"),
+    # the rebuild of a damaged working file: CREATE statements from schema.create_statements(), the audit
+    # tables of schema.TABLES and their columns quoted with sql.identifier; every table of the file's own
+    # catalogue, quoted with sql.identifier, read once to check its blocks
+    ("orchestration/lib/warehouse.py", "_carry_over_audit", "statement"),
+    ("orchestration/lib/warehouse.py", "_carry_over_audit", "table"),
+    ("orchestration/lib/warehouse.py", "_carry_over_audit", "columns"),
+    ("orchestration/lib/warehouse.py", "damage", "qualified"),
+    # raw.pages, raw.documents, pipeline.parsed_contents, pipeline.held_back: fixed names in the function
+    ("orchestration/lib/extracting.py", "forget_failures", "table"),
     # one of three fixed pragma statements
     ("orchestration/defs/run_history.py", "_on_connect", "_SYNCHRONOUS.get(mode, _SYNCHRONOUS['OFF'])"),
     # COMMENT ON takes no parameter: the project's own dbt descriptions, quoted with sql.literal
