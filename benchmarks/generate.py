@@ -24,6 +24,7 @@ the published marts with the truth field by field.
 from __future__ import annotations
 
 import argparse
+import calendar
 import csv
 import datetime as dt
 import hashlib
@@ -62,20 +63,7 @@ PAGES = {
 }
 CHARS_PER_PAGE = 2450  # body text of a page in either layout, with paragraph spacing
 
-MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
+MONTHS = list(calendar.month_name[1:])
 ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"]
 GRADE_LABEL = {  # grade as the marts word it
     "outstanding": "Outstanding",

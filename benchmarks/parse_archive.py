@@ -26,18 +26,8 @@ if str(REPO) not in sys.path:
 from orchestration.lib.authorities import resolver_for  # noqa: E402
 from orchestration.lib.parsers import parse_document  # noqa: E402
 from orchestration.settings import REFERENCE_AUTHORITIES_CSV  # noqa: E402
+from tests.support import ARCHIVE_GRADE_AREAS  # noqa: E402
 
-GRADE_AREAS = [
-    "overall_effectiveness",
-    "impact_of_leaders",
-    "help_and_protection",
-    "children_in_care",
-    "children_in_care_and_care_leavers",
-    "care_leavers",
-    "adoption",
-    "leadership_management_governance",
-    "lscb",
-]
 CONTRACT_GRADES = {
     "outstanding": "Outstanding",
     "good": "Good",
@@ -101,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
             expected["inspection_kind"] = row["inspection_kind"]
         if row["official_inspection_or_visit_date"]:
             expected["official_inspection_or_visit_date"] = row["official_inspection_or_visit_date"]
-        expected.update({area: row[area] for area in GRADE_AREAS if row.get(area)})
+        expected.update({area: row[area] for area in ARCHIVE_GRADE_AREAS if row.get(area)})
         for name, value in expected.items():
             scores[name][1] += 1
             if got.get(name, "") == value:

@@ -15,6 +15,18 @@ import duckdb
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 GOLD_SEEDS = REPO / "tests" / "fixtures" / "gold_seeds.json"
+# the judgement areas ../shared/archive/expected.csv gives a column each (from Ofsted's statistics)
+ARCHIVE_GRADE_AREAS = [
+    "overall_effectiveness",
+    "impact_of_leaders",
+    "help_and_protection",
+    "children_in_care",
+    "children_in_care_and_care_leavers",
+    "care_leavers",
+    "adoption",
+    "leadership_management_governance",
+    "lscb",
+]
 
 
 @contextlib.contextmanager

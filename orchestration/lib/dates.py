@@ -9,6 +9,7 @@ in every English report) or month first ("September 12, 2016") are read as the s
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 
@@ -50,20 +51,7 @@ _TOKEN_RE = re.compile(
 )
 
 
-_MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+_MONTH_NAMES = tuple(calendar.month_name[1:])  # English: the warehouse never sets a locale
 # "12/09/2016", "12.09.16", "12-09-2016": day, month, year
 _NUMERIC_DATE_RE = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})\b")
 # "September 12, 2016", "September 12th 2016"
