@@ -92,13 +92,15 @@ def serve(channel: socket.socket, cpu_seconds: int, extract_pdf_pages) -> int:
             with os.fdopen(descriptors[0], "rb") as handle:
                 reply = {"pages": extract_pdf_pages(handle)}
         except MemoryError:
-            os._exit(EXIT_OUT_OF_MEMORY)  # no room left even to answer: the exit code says it
+            # no room left even to answer: the document's pages are freed as the stack unwinds, and the
+            # exit code says what happened
+            return EXIT_OUT_OF_MEMORY
         except Exception as error:  # reported to the parent, which quarantines the file
             reply = {"error": describe(error)}
         try:
             _reply(channel, reply)
         except MemoryError:
-            os._exit(EXIT_OUT_OF_MEMORY)
+            return EXIT_OUT_OF_MEMORY
         except (ConnectionError, OSError):
             return 0
 
