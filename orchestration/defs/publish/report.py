@@ -5,17 +5,15 @@ already in place when this step runs. The step then logs the error, records it a
 `make run`'s summary prints) and leaves the asset unmaterialised; `make report` builds it again.
 """
 
-import logging
-
 import dagster as dg
 
 from ... import settings as settings_module
 from ...lib.report import build_report
 from ..progress import reporter
 from .assets import PUBLISHED_KEY
+from .standing import record_failure
 
 REPORT_KEY = dg.AssetKey(["published", "report"])
-_terminal = logging.getLogger("ofsted_warehouse.progress")
 
 
 @dg.asset(
@@ -39,20 +37,13 @@ def published_report(context: dg.AssetExecutionContext):
     try:
         result = build_report(settings.published_duckdb_path, settings.report_dir, settings.raw_dir)
     except Exception as error:  # noqa: BLE001  (whatever went wrong, the publication stands)
-        message = (
-            f"report not rebuilt: {type(error).__name__}: {error}. The published warehouse is not affected; "
-            "`make report` builds the report again"
-        )
-        context.log.error(message)
-        _terminal.error(message)
-        context.log_event(
-            dg.AssetObservation(
-                asset_key=REPORT_KEY,
-                metadata={
-                    "error": f"{type(error).__name__}: {error}",
-                    "path": dg.MetadataValue.path(str(settings.report_dir / "index.html")),
-                },
-            )
+        record_failure(
+            context,
+            REPORT_KEY,
+            settings.report_dir / "index.html",
+            error,
+            "report not rebuilt",
+            "make report",
         )
         return
     yield dg.MaterializeResult(

@@ -7,17 +7,15 @@ as an observation (which `make run`'s summary prints) and leaves the asset unmat
 writes it again.
 """
 
-import logging
-
 import dagster as dg
 
 from ... import settings as settings_module
 from ...lib.workbook import workbook_path_for, write_workbook
 from ..progress import reporter
 from .assets import PUBLISHED_KEY
+from .standing import record_failure
 
 WORKBOOK_KEY = dg.AssetKey(["published", "workbook"])
-_terminal = logging.getLogger("ofsted_warehouse.progress")
 
 
 @dg.asset(
@@ -42,22 +40,7 @@ def published_workbook(context: dg.AssetExecutionContext):
     try:
         result = write_workbook(settings.published_duckdb_path, path, settings.raw_dir)
     except Exception as error:  # noqa: BLE001  (whatever went wrong, the publication stands)
-        message = (
-            f"workbook not written: {type(error).__name__}: {error}. "
-            "The published warehouse is not affected; "
-            "`make export` writes the workbook again"
-        )
-        context.log.error(message)
-        _terminal.error(message)
-        context.log_event(
-            dg.AssetObservation(
-                asset_key=WORKBOOK_KEY,
-                metadata={
-                    "error": f"{type(error).__name__}: {error}",
-                    "path": dg.MetadataValue.path(str(path)),
-                },
-            )
-        )
+        record_failure(context, WORKBOOK_KEY, path, error, "workbook not written", "make export")
         return
     yield dg.MaterializeResult(
         metadata={
