@@ -12,6 +12,10 @@ SLOW_TESTS = {
     "test_pdf_reports_have_realistic_page_counts",
     "test_a_slow_pdf_and_a_bomb_are_quarantined_and_the_rest_still_extract",
     "test_runs_queue_one_at_a_time",
+    # a worker process ended or paused part-way through a real PDF, then the document read again
+    "test_a_worker_paused_by_the_machine_past_the_timeout_is_not_charged_to_the_document",
+    "test_a_worker_ended_by_a_signal_mid_document_is_retried_in_a_fresh_process_and_the_document_loads",
+    "test_the_writer_waits_for_a_process_still_holding_the_file",
 }
 
 
