@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from .checks import CheckOutcome, Finding
+from .parsing import report_id_for
 from .warehouse import insert_rows, registered, transaction
 
 MAX_VALUES_SHOWN = 3
@@ -105,12 +106,25 @@ def apply(con: duckdb.DuckDBPyConnection, decision: Decision, now: dt.datetime) 
                  AND file_ledger.status IN ('loaded', 'held_back')
                  AND file_ledger.status_reason IS DISTINCT FROM h.reasons"""
         )
-        con.execute(
-            """UPDATE audit.file_ledger SET status = 'loaded', status_reason = NULL,
-                   report_id = substr(source_sha256, 1, 16)
-               WHERE status = 'held_back'
-                 AND source_sha256 NOT IN (SELECT source_sha256 FROM pipeline.held_back)"""
+        released = [
+            sha256
+            for (sha256,) in con.execute(
+                """SELECT DISTINCT source_sha256 FROM audit.file_ledger WHERE status = 'held_back'
+                   AND source_sha256 NOT IN (SELECT source_sha256 FROM pipeline.held_back)"""
+            ).fetchall()
+        ]
+        frame = pd.DataFrame(
+            {"source_sha256": released, "report_id": [report_id_for(sha256, 1) for sha256 in released]},
+            dtype=object,
         )
+        with registered(con, "released_contents", frame):
+            con.execute(
+                """UPDATE audit.file_ledger SET status = 'loaded', status_reason = NULL,
+                       report_id = r.report_id::VARCHAR
+                   FROM released_contents r
+                   WHERE file_ledger.status = 'held_back'
+                     AND file_ledger.source_sha256 = r.source_sha256::VARCHAR"""
+            )
         return con.execute(
             """SELECT source_file, status_reason FROM audit.file_ledger
                WHERE status = 'held_back' AND is_present ORDER BY source_file"""

@@ -108,27 +108,10 @@ latest as (
 judgements_wide as (
 
     select
-        inspection_id,
-        max(grade) filter (where judgement_area = 'help_and_protection') as help_and_protection,
-        max(grade) filter (where judgement_area = 'impact_of_leaders') as impact_of_leaders,
-        max(grade) filter (where judgement_area = 'children_in_care') as children_in_care,
-        max(grade) filter (where judgement_area = 'care_leavers') as care_leavers,
-        max(grade) filter (
-            where judgement_area = 'children_in_care_and_care_leavers'
-        ) as children_in_care_and_care_leavers,
-        max(grade) filter (where judgement_area = 'adoption') as adoption,
-        max(grade) filter (
-            where judgement_area = 'leadership_management_governance'
-        ) as leadership_management_governance,
-        max(grade) filter (where judgement_area = 'lscb') as lscb,
-        max(grade) filter (where judgement_area = 'quality_of_practice') as quality_of_practice,
-        max(grade) filter (where judgement_area = 'leadership_and_governance') as leadership_and_governance,
-        max(grade) filter (where judgement_area = 'capacity_to_improve') as capacity_to_improve,
-        max(grade) filter (
-            where judgement_area = 'outcomes_for_looked_after_children'
-        ) as outcomes_for_looked_after_children,
-        max(grade) filter (where judgement_area = 'quality_of_provision') as quality_of_provision,
-        max(grade) filter (where judgement_area = 'leadership_and_management') as leadership_and_management
+        {% for area in reconciled_judgement_areas() if area != 'overall_effectiveness' -%}
+            max(grade) filter (where judgement_area = '{{ area }}') as {{ area }},
+        {% endfor -%}
+        inspection_id
 
     from judgements
     group by inspection_id
