@@ -1,6 +1,8 @@
 """`make run`: build the warehouse over RAW_DIR, publish what passed its checks, print a summary.
 
-Runs the `warehouse` job of the one code location (orchestration/definitions.py), the job the UI, the
+When nothing changed since the standing publication (the same files in RAW_DIR, nothing to retry, the
+published files intact) no run is started: the summary says what stands. Otherwise it runs the
+`warehouse` job of the one code location (orchestration/definitions.py), the job the UI, the
 sensor and the schedule run, in this process with resources pinned to this run's settings, and records
 the run in DAGSTER_HOME so `make dev` shows it. Exits 0 when the published file holds this run's
 warehouse (or still holds the same one), whatever documents were held back; 1 when nothing could be
@@ -51,15 +53,20 @@ def main() -> int:
     started = time.monotonic()
     settings = settings_module.load()
     run_id = str(uuid.uuid4())
-    result, notices, interrupted = None, [], False
+    result, standing, notices, interrupted = None, None, [], False
     try:
         _prepare_dagster_home()
         _progress_to_terminal()
         print(f"Ofsted warehouse: reading {settings.raw_dir}", flush=True)
-        result = _execute(settings, run_id)
-        interrupted = _was_interrupted(result)
-        if result.success and _unchanged(result):
+        standing = _standing_before_run(settings)
+        if standing is not None:
+            print(f"  scan: nothing new since the publication of {standing} UTC: no run needed", flush=True)
             _refresh_stale_report(settings)
+        else:
+            result = _execute(settings, run_id)
+            interrupted = _was_interrupted(result)
+            if result.success and _unchanged(result):
+                _refresh_stale_report(settings)
     except KeyboardInterrupt:
         interrupted = True
     except Exception as error:  # noqa: BLE001  (the summary names it; the run's last words stay true)
@@ -73,7 +80,29 @@ def main() -> int:
         print("\n  interrupted: the next `make run` picks up where this one stopped", flush=True)
     from .summary import print_summary
 
-    return print_summary(result, settings, time.monotonic() - started, run_id=run_id, notices=notices)
+    return print_summary(
+        result, settings, time.monotonic() - started, run_id=run_id, notices=notices, standing=standing
+    )
+
+
+def _standing_before_run(settings) -> str | None:
+    """The time of the publication that already holds what a run would publish now (nothing new in
+    RAW_DIR, nothing to retry, the published files intact; lib/fingerprint.standing_before_run), when
+    there is one: then no run is started, and Dagster is not even loaded. RETRY=1 always runs."""
+    if settings.retry_failed:
+        return None
+    from .lib.extract import Limits
+    from .lib.fingerprint import standing_before_run
+
+    publication = standing_before_run(
+        settings.duckdb_path,
+        settings.raw_dir,
+        settings.published_duckdb_path,
+        settings.parquet_dir,
+        max_file_mb=settings.max_file_mb,
+        limits=Limits(settings.extract_timeout_seconds, settings.extract_memory_mb),
+    )
+    return None if publication is None else f"{publication.published_at:%Y-%m-%d %H:%M:%S}"
 
 
 def _execute(settings, run_id: str):

@@ -189,11 +189,18 @@ def _published_state(settings: Settings) -> tuple[str | None, str | None, dict[s
 
 
 def print_summary(
-    result, settings: Settings, seconds: float, *, run_id: str | None = None, notices: list[str] = ()
+    result,
+    settings: Settings,
+    seconds: float,
+    *,
+    run_id: str | None = None,
+    notices: list[str] = (),
+    standing: str | None = None,
 ) -> int:
-    """`result`: the run `make run` made (None when it stopped before Dagster could run it); `run_id`: its
-    id, which decides whether the published file holds this run's publication; `notices`: what happened
-    before the job (a working warehouse set aside and rebuilt, an error)."""
+    """`result`: the run `make run` made (None when it made none, or stopped before Dagster could run
+    it); `run_id`: its id, which decides whether the published file holds this run's publication;
+    `notices`: what happened before the job (a working warehouse set aside and rebuilt, an error);
+    `standing`: the time of the publication that already held everything, when no run was needed."""
     run_id = run_id or (result.run_id if result is not None else None)
     print("\nSummary", flush=True)
     for notice in notices:
@@ -219,7 +226,12 @@ def print_summary(
     if len(problems) > MAX_LISTED:
         print(f"    ... and {len(problems) - MAX_LISTED} more: see audit.file_ledger")
 
-    standing = again = None
+    again = None
+    if result is None and standing is not None:
+        print(
+            f"  checks: none run again: their results for the publication of {standing} UTC stand "
+            "(the UI shows each)"
+        )
     if result is not None:
         passed, warned, failed = _check_outcomes(result)
         print(f"  checks: {passed} passed, {len(warned)} warnings, {len(failed)} failed")
@@ -257,10 +269,8 @@ def print_summary(
         if again:
             print(f"  republished: {again}")
         if standing:
-            print(
-                f"  unchanged: nothing changed since the publication of {standing} UTC; "
-                "dbt and publishing skipped"
-            )
+            skipped = "dbt and publishing skipped" if result is not None else "no run was needed"
+            print(f"  unchanged: nothing changed since the publication of {standing} UTC; {skipped}")
         if reconciliation:
             print(f"  {reconciliation}")
         print("  marts (rows):")

@@ -31,7 +31,7 @@ def extract(
     """Extract, with `pool`, the text of every present, readable content not yet extracted by the current
     extractor version for its kind, retrying those that failed only for a limit since raised or because
     the file changed under the run; then give every ledger row the time its content was extracted."""
-    pending = _pending_extractions(con, pool.limits)
+    pending = pending_extractions(con, pool.limits)
     total_present = con.execute(
         """SELECT count(DISTINCT source_sha256) FROM audit.file_ledger
            WHERE is_present AND media_kind IS NOT NULL"""
@@ -62,7 +62,7 @@ def extract(
     return summary
 
 
-def _pending_extractions(con: duckdb.DuckDBPyConnection, limits: Limits) -> list[tuple[str, str, str]]:
+def pending_extractions(con: duckdb.DuckDBPyConnection, limits: Limits) -> list[tuple[str, str, str]]:
     """(source_file, sha256, media_kind) of each present content whose stored text is missing, was made
     by another version of the extractor for its kind, or failed in a way worth another try; one row per
     content, under its first name."""

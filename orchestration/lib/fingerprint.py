@@ -6,6 +6,9 @@ and the warehouse's own code. A publication records it in `audit.publications`, 
 writes, so a later run whose fingerprint equals the one in the published file knows that building the
 marts again would publish the same thing, and skips dbt and publishing.
 
+`standing_before_run` takes the same decision before any run is started, for `make run` over a folder
+with nothing new: then no run is needed at all.
+
 Only if the published file and its Parquet copies are still what that publication wrote: the working
 warehouse's audit.publications row holds their sizes, modification times and SHA-256 digests. Sizes and
 times are compared on every run; the contents are hashed when they differ, on every run while the
@@ -23,9 +26,14 @@ from pathlib import Path
 
 import duckdb
 
+from . import ledger
+from .extract import Limits
+from .extracting import pending_extractions
+from .files import discover
 from .publish import FileDigest, attach_published, check_published, parquet_digests_from_json
 from .schema import EXTRACTED_TABLES, column_names
 from .sql import identifier
+from .warehouse import damage, writer_lock
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CODE_DIR = REPO_ROOT / "orchestration"
@@ -150,6 +158,43 @@ def standing_publication(
         on_notice(f"publish: {problem}: it is published again from the working warehouse")
         return None
     return published
+
+
+def standing_before_run(
+    duckdb_path: Path,
+    raw_dir: Path,
+    published_path: Path,
+    parquet_dir: Path,
+    *,
+    max_file_mb: int,
+    limits: Limits,
+) -> Publication | None:
+    """The publication that already holds what a run would publish now, decided without starting one:
+    RAW_DIR holds exactly the files the working warehouse's ledger records, with the same contents and
+    outcomes; no document waits for its text or another try; the working file reads back whole; and
+    `standing_publication` holds (the fingerprint is the published one and the published files are what
+    it wrote). The files' time of last sighting is then brought up to date. None whenever any of that
+    fails or cannot be told, a damaged file or one being written included: then a run goes ahead and
+    does, and says, what is needed."""
+    if not duckdb_path.is_file() or not raw_dir.is_dir():
+        return None
+    files = discover(raw_dir, max_file_mb=max_file_mb)
+    try:
+        with writer_lock(duckdb_path, wait_seconds=0):
+            if damage(duckdb_path, wait_seconds=0) is not None:
+                return None
+            con = duckdb.connect(str(duckdb_path))
+            try:
+                if not ledger.records_exactly(con, files) or pending_extractions(con, limits):
+                    return None
+                standing = standing_publication(con, published_path, parquet_dir)
+                if standing is not None:
+                    ledger.mark_seen(con)
+                return standing
+            finally:
+                con.close()
+    except (duckdb.Error, OSError, TimeoutError):
+        return None
 
 
 def publication_problem(

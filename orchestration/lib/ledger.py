@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from .files import discover
+from .files import InputFile, discover
 from .warehouse import registered, transaction, utc_now
 
 
@@ -92,6 +92,36 @@ def _record_scan(con, files, now: dt.datetime) -> ScanSummary:
     ).fetchall()
     con.execute("DROP TABLE scan_now")
     return ScanSummary(seen=len(files), new=new, changed=changed, removed=len(removed), unreadable=unreadable)
+
+
+def records_exactly(con: duckdb.DuckDBPyConnection, files: list[InputFile]) -> bool:
+    """True when a scan of `files` would change nothing in the ledger but the time each was last seen:
+    every file is recorded as present with the same content, size and kind (an unreadable one with the
+    same reason), every file recorded as present is among them, and every one has its outcome."""
+    recorded = {
+        name: rest
+        for name, *rest in con.execute(
+            """SELECT source_file, source_sha256, size_bytes, media_kind, status, status_reason
+               FROM audit.file_ledger WHERE is_present"""
+        ).fetchall()
+    }
+    if recorded.keys() != {item.source_file for item in files}:
+        return False
+    for item in files:
+        sha256, size, kind, status, reason = recorded[item.source_file]
+        if status is None:
+            return False  # scanned by a run that stopped before it was settled
+        if item.problem is not None:
+            if (status, reason) != ("quarantined", item.problem):
+                return False
+        elif (sha256, size, kind) != (item.sha256, item.size_bytes, item.media_kind):
+            return False
+    return True
+
+
+def mark_seen(con: duckdb.DuckDBPyConnection, now: dt.datetime | None = None) -> None:
+    """Every present file was seen again now (a scan that found nothing else to record)."""
+    con.execute("UPDATE audit.file_ledger SET last_seen_at = ? WHERE is_present", [now or utc_now()])
 
 
 def duplicate_of(canonical: str, canonical_status: str) -> tuple[str, str, None]:

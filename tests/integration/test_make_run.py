@@ -1,6 +1,6 @@
-"""`make run` as a user runs it, twice over the same folder: the first run ingests, builds and publishes;
-the second says the warehouse is unchanged and leaves the published file as it was. Both are runs of the
-`warehouse` job in DAGSTER_HOME, as the UI shows them."""
+"""`make run` as a user runs it over the same folder: the first run ingests, builds and publishes; the
+second finds nothing new, starts no run and leaves the published file as it was; a report added after
+that is read by a third run. Runs are of the `warehouse` job in DAGSTER_HOME, as the UI shows them."""
 
 import hashlib
 import os
@@ -48,14 +48,26 @@ def test_a_second_make_run_over_the_same_folder_changes_nothing(tmp_path):
 
     second = make_run(env)
     assert second.returncode == 0, second.stdout + second.stderr
+    assert "no run needed" in second.stdout
     assert "unchanged: nothing changed since the publication of" in second.stdout
-    assert "extract: nothing new (5 documents unchanged)" in second.stdout
-    # every check reports again (the extracted tables' and dbt's, from the build that published)
-    assert re.search(r"checks: \d{2,} passed, 0 warnings, 0 failed", second.stdout)
+    assert "checks: none run again: their results for the publication of" in second.stdout
+    assert "published 5 reports; 0 held back" in second.stdout
     assert hashlib.sha256(published.read_bytes()).hexdigest() == digest
+    assert _runs(env) == (["warehouse"], {dg.DagsterRunStatus.SUCCESS})
 
+    # a report added later: the next `make run` starts a run and publishes it with the others
+    surrey = next(p for p in sorted(raw.iterdir()) if "Surrey" in p.read_text(encoding="utf-8")[:2000])
+    (raw / "surrey again.txt").write_text(
+        surrey.read_text(encoding="utf-8") + "\nA corrected copy.\n", encoding="utf-8"
+    )
+    third = make_run(env)
+    assert third.returncode == 0, third.stdout + third.stderr
+    assert "scan: 6 files (1 new, 0 changed, 0 removed)" in third.stdout
+    assert re.search(r"checks: \d{2,} passed", third.stdout)
+    assert _runs(env) == (["warehouse", "warehouse"], {dg.DagsterRunStatus.SUCCESS})
+
+
+def _runs(env: dict) -> tuple[list[str], set]:
     with environment(DAGSTER_HOME=env["DAGSTER_HOME"]), dg.DagsterInstance.get() as instance:
-        jobs = [run.job_name for run in reversed(instance.get_runs())]
-        statuses = {run.status for run in instance.get_runs()}
-    assert jobs == ["warehouse", "warehouse"]
-    assert statuses == {dg.DagsterRunStatus.SUCCESS}
+        runs = list(reversed(instance.get_runs()))
+    return [run.job_name for run in runs], {run.status for run in runs}

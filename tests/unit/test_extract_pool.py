@@ -214,7 +214,7 @@ def test_retry_reads_every_quarantined_document_again_and_nothing_else(tmp_path)
         first = extract_with(con, raw)
         assert (first.extracted, first.failed) == (1, 1)
         con.execute("UPDATE audit.file_ledger SET status = 'quarantined' WHERE source_file = 'locked.pdf'")
-        assert extracting._pending_extractions(con, Limits(60, 1024)) == []  # a plain run leaves it be
+        assert extracting.pending_extractions(con, Limits(60, 1024)) == []  # a plain run leaves it be
 
         assert extracting.forget_failures(con) == 1
         again = extract_with(con, raw)

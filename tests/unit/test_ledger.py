@@ -11,6 +11,7 @@ import pytest
 
 from orchestration.lib import ledger as file_ledger
 from orchestration.lib import parsing, warehouse
+from orchestration.lib.files import discover
 from orchestration.settings import REFERENCE_AUTHORITIES_CSV
 from tests.fixtures import bad_files
 from tests.support import REPO, extract_with
@@ -270,3 +271,29 @@ def test_the_pull_steps_own_files_are_not_in_the_ledger_but_other_hidden_entries
 
     assert set(ledger) == {"surrey.txt", ".DS_Store", "2019/.pull"}
     assert ledger[".DS_Store"][0] == "quarantined" and "hidden" in ledger[".DS_Store"][1]
+
+
+def test_records_exactly_tells_whether_a_scan_would_find_anything_new(raw, tmp_path):
+    db = tmp_path / "w.duckdb"
+    (raw / "notes.csv").write_text("not a report\n", encoding="utf-8")  # quarantined by the scan itself
+    run_once(raw, db)
+
+    def exact() -> bool:
+        with warehouse.connect(db) as con:
+            return file_ledger.records_exactly(con, discover(raw, max_file_mb=5))
+
+    assert exact()
+    original = (raw / "surrey.txt").read_bytes()
+    (raw / "surrey.txt").write_bytes(original + b"\nA line added later.\n")
+    assert not exact()  # changed content
+    (raw / "surrey.txt").write_bytes(original)
+    assert exact()
+    shutil.copy(SURREY, raw / "another.txt")
+    assert not exact()  # a new file
+    with warehouse.connect(db) as con:
+        file_ledger.scan(con, raw, max_file_mb=5)
+    assert not exact()  # scanned, but not yet settled by a run
+    run_once(raw, db)
+    assert exact()
+    (raw / "another.txt").unlink()
+    assert not exact()  # a file gone
