@@ -15,12 +15,18 @@ cannot allocate), so the parent knows which document did it and starts a fresh w
 Before each document the CPU-time cap (RLIMIT_CPU) is moved to `cpu_seconds` past what the process has
 used so far: a backstop for a worker orphaned in the middle of a document by a killed run.
 
+Python's cyclic garbage collector is off while a document is read and runs once after each: pdfminer
+builds hundreds of thousands of short-lived objects per document, nearly all freed by reference counting,
+and the collector's passes over them cost about 7% of extraction time (measured on 30 real reports: 18.6
+CPU s with it on, 17.3 off; the peak memory of the largest report is the same, 41 MB, either way).
+
 Ctrl-C at a terminal reaches every process of the run; the worker ignores it and leaves the decision to
 its parent, which ends it at once when the run stops (and otherwise would record the document as failed).
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import os
@@ -103,6 +109,8 @@ def serve(channel: socket.socket, cpu_seconds: int, extract_pdf_pages) -> int:
             return EXIT_OUT_OF_MEMORY
         except (ConnectionError, OSError):
             return 0
+        del reply
+        gc.collect()  # what one document left in reference cycles, before the next one starts
 
 
 def main(argv: list[str]) -> int:
@@ -116,6 +124,8 @@ def main(argv: list[str]) -> int:
     except (MemoryError, ImportError, OSError) as error:  # the cap leaves too little even to start
         _say(f"{type(error).__name__}: {error}")
         return EXIT_CANNOT_START
+    gc.freeze()  # the modules just imported are never garbage: later collections skip them
+    gc.disable()  # collected after each document instead (see the module's docstring)
     with channel:
         return serve(channel, cpu_seconds, extract_pdf_pages)
 
