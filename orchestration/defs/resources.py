@@ -14,10 +14,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from .. import settings as settings_module
-from ..lib import warehouse
+from ..lib import dbt_build, warehouse
 from ..lib.extract import ExtractionPool, Limits
 
 
@@ -75,12 +74,14 @@ def dbt_executable() -> str:
     return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
 
 
-def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(
-        project_dir=str(settings_module.DBT_PROJECT_DIR),
-        profiles_dir=str(settings_module.DBT_PROJECT_DIR),
-        dbt_executable=dbt_executable(),
-    )
+class DbtResource(dg.ConfigurableResource):
+    """dbt, run in this process on the project in `project_dir` (lib/dbt_build.py says why)."""
+
+    project_dir: str = ""  # empty: the repository's dbt_project
+
+    def build(self, arguments: list[str], target_path: Path, variables: dict[str, str]) -> dbt_build.Build:
+        project = Path(self.project_dir) if self.project_dir else settings_module.DBT_PROJECT_DIR
+        return dbt_build.build(project, target_path, arguments, variables)
 
 
 def resources_for(settings: settings_module.Settings) -> dict[str, object]:
@@ -92,12 +93,12 @@ def resources_for(settings: settings_module.Settings) -> dict[str, object]:
             timeout_seconds=settings.extract_timeout_seconds,
             memory_mb=settings.extract_memory_mb,
         ),
-        "dbt": dbt_resource(),
+        "dbt": DbtResource(),
     }
 
 
 DEFAULT_RESOURCES = {
     "warehouse": WarehouseResource(),
     "extraction": ExtractionResource(),
-    "dbt": dbt_resource(),
+    "dbt": DbtResource(),
 }

@@ -214,3 +214,38 @@ def test_dbt_unit_tests_pass_on_the_built_warehouse(text_build, tmp_path):
     }
     assert set(outcomes) == declared
     assert set(outcomes.values()) == {"pass"}
+
+
+def test_a_row_breaking_a_marts_constraint_fails_the_build_and_dbt_lets_go_of_the_file(text_build, tmp_path):
+    """The marts' not-null, unique and check rules are enforced constraints: a row that breaks one fails
+    dbt's build of that mart, naming the constraint. dbt runs in this process (lib/dbt_build.py) and
+    releases the warehouse file when it ends, so the steps after it can attach it."""
+    import duckdb
+
+    from orchestration.defs.transform.assets import BUILD_ARGS, DBT_PROJECT
+    from orchestration.lib import dbt_build
+
+    working = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(text_build.duckdb_path, working)
+    con = duckdb.connect(str(working))
+    changed = con.execute(
+        """UPDATE extracted.reports SET local_authority_id = NULL
+           WHERE report_id = (SELECT min(report_id) FROM extracted.reports
+                              WHERE report_type LIKE '%inspection') RETURNING report_id"""
+    ).fetchall()
+    con.close()
+    assert len(changed) == 1
+    build = dbt_build.build(
+        DBT_PROJECT.project_dir, tmp_path / "target", BUILD_ARGS, {"duckdb_path": str(working)}
+    )
+    assert not build.success
+    broken = {node.unique_id: node.message for node in build.nodes if node.status == "error"}
+    assert any(
+        uid.startswith("model.ofsted_warehouse.fct_") and "NOT NULL constraint failed" in message
+        for uid, message in broken.items()
+    ), broken
+    assert any(node.status == "success" and node.unique_id.startswith("seed.") for node in build.nodes)
+    reader = duckdb.connect()
+    reader.execute(f"ATTACH '{working}' AS working (READ_ONLY)")
+    assert reader.execute("SELECT count(*) FROM working.extracted.reports").fetchall()[0][0] == 5
+    reader.close()

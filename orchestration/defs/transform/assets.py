@@ -1,32 +1,30 @@
 """dbt builds `staging` and `marts` from the extracted tables; its tests run as Dagster asset checks.
 
+The assets and checks are dagster-dbt's, read from dbt's manifest; the build runs in this process
+(`DbtResource`, lib/dbt_build.py), and each node's outcome becomes the materialisation of its asset or
+the result of its check, by the dbt unique id dagster-dbt records in each spec's metadata.
+
 A build is skipped when the published file already holds what it would publish (lib/fingerprint.py):
 then no mart is materialised and publishing, downstream, is skipped too.
 """
 
 import hashlib
 import json
-import re
 import shutil
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import (
-    DagsterDbtTranslator,
-    DagsterDbtTranslatorSettings,
-    DbtCliResource,
-    DbtProject,
-    dbt_assets,
-)
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject, dbt_assets
 
 from ... import settings as settings_module
+from ...lib.dbt_build import Build
 from ...lib.fingerprint import standing_publication
 from ..progress import reporter
-from ..resources import WarehouseResource, dbt_executable
+from ..resources import DbtResource, WarehouseResource, dbt_executable
 
 # Schema of a dbt node -> Dagster group: the UI's graph reads raw -> staging -> marts -> published.
 _GROUPS = {"reference": "raw", "staging": "staging", "intermediate": "staging", "marts": "marts"}
@@ -73,14 +71,13 @@ def ensure_manifest() -> Path:
 
 # dbt's unit tests check the SQL of a model against fixed rows, not the data: they run in `make test`
 # (tests/integration/test_seed_warehouse.py), not in every build.
-BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
+BUILD_ARGS = ["--exclude-resource-type", "unit_test"]
 
 # dbt waits this long for another process to let go of the working file, as `warehouse.connect` does
 DBT_LOCK_WAIT_SECONDS = 120
 _LOCK_CONFLICT = "Could not set lock on file"
-
-# What the post-hook `log_row_count` (dbt_project/macros/log_row_count.sql) prints after each model and seed.
-_ROW_COUNT = re.compile(r"^rows in \S+: (\d+)$")
+# dagster-dbt's record, in each asset's and check's spec, of the dbt node it stands for
+_UNIQUE_ID = "dagster_dbt/unique_id"
 
 
 @dbt_assets(
@@ -90,9 +87,7 @@ _ROW_COUNT = re.compile(r"^rows in \S+: (\d+)$")
         settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
     ),
 )
-def warehouse_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
-):
+def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtResource, warehouse: WarehouseResource):
     """Seeds, staging views and mart tables; each dbt test is a check on its model."""
     settings = settings_module.load()
     report = reporter(context)
@@ -139,58 +134,92 @@ def warehouse_dbt_models(
             time.sleep(1)
 
 
-def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb_path: Path, report, conflict: list):
-    """Run `dbt build` on this warehouse file and yield its events as dbt reports them, each model's row
-    count taken from dbt's own log (the post-hook counts the relation it has just built). When dbt could
-    not open the file because another process held it, and so built nothing, `conflict` gets dbt's words."""
+def _build(context: dg.AssetExecutionContext, dbt: DbtResource, duckdb_path: Path, report, conflict: list):
+    """Run `dbt build` on this warehouse file and yield each model's materialisation (with the row count
+    its post-hook logged) and each test's check result. When dbt could not open the file because another
+    process held it, and so built nothing, `conflict` gets dbt's words."""
+    build = dbt.build(
+        [*BUILD_ARGS, *_selection(context)], target_path_for(duckdb_path), {"duckdb_path": str(duckdb_path)}
+    )
+    said = [build.error or ""] + [node.message for node in build.nodes]
+    if not build.success and not any(node.status == "success" for node in build.nodes):
+        conflict += [line for line in said if _LOCK_CONFLICT in line][:1]
     built = failed = warned = 0
-    yielded = False
-    rows: dict[str, int] = {}
-    args = [*BUILD_ARGS, "--vars", json.dumps({"duckdb_path": str(duckdb_path)})]
-    invocation = dbt.cli(args, context=context, target_path=target_path_for(duckdb_path))
-    try:
-        for message in invocation.stream_raw_events():
-            said = message.raw_event.get("info", {}).get("msg") or ""
-            if _LOCK_CONFLICT in said and not yielded:
-                conflict.append(
-                    next(line for line in said.splitlines() if _LOCK_CONFLICT in line).strip()[:300]
-                )
-            node = message.raw_event.get("data", {}).get("node_info", {}).get("unique_id")
-            logged = _ROW_COUNT.match(said)
-            if logged and node and message.raw_event["info"].get("name") == "JinjaLogInfo":
-                rows[node] = int(logged.group(1))
-            for event in message.to_default_asset_events(
-                manifest=invocation.manifest,
-                dagster_dbt_translator=invocation.dagster_dbt_translator,
-                context=context,
-                target_path=invocation.target_path,
-                project=invocation.project,
-            ):
-                if isinstance(event, dg.Output) and node in rows:
-                    event = event.with_metadata({**event.metadata, "dagster/row_count": rows[node]})
-                if isinstance(event, (dg.Output, dg.AssetMaterialization)):
-                    built += 1
-                elif isinstance(event, dg.AssetCheckResult) and not event.passed:
-                    if event.severity == dg.AssetCheckSeverity.WARN:
-                        warned += 1
-                        report(f"dbt: warning: {event.check_name} on {event.asset_key.to_user_string()}")
-                    else:
-                        failed += 1
-                        report(f"dbt: test failed: {event.check_name} on {event.asset_key.to_user_string()}")
-                yielded = True
-                yield event
-    except BaseException:
-        # whatever stopped this step (an interrupt, an error reading dbt's events), dbt stops with it, at
-        # once, rather than go on holding the warehouse file
-        if invocation.process.poll() is None:
-            invocation.process.terminate()
-            try:
-                invocation.process.wait(0.5)
-            except subprocess.TimeoutExpired:
-                invocation.process.kill()
-                invocation.process.wait()
-        raise
+    for event in _events(context, build):
+        if isinstance(event, dg.MaterializeResult):
+            built += 1
+        elif not event.passed and event.severity == dg.AssetCheckSeverity.WARN:
+            warned += 1
+            report(f"dbt: warning: {event.check_name} on {event.asset_key.to_user_string()}")
+        elif not event.passed:
+            failed += 1
+            report(f"dbt: test failed: {event.check_name} on {event.asset_key.to_user_string()}")
+        yield event
     report(f"dbt: {built} models and seeds built, {failed} tests failed, {warned} warnings")
+    if not build.success:
+        errors = [f"{node.unique_id}: {node.message}" for node in build.nodes if node.status == "error"]
+        raise dg.Failure(
+            description="dbt build failed: "
+            + "; ".join(
+                ([build.error] if build.error else [])
+                + errors
+                + ([f"{failed} tests failed"] if failed else [])
+            )[:2000]
+        )
+
+
+def _events(
+    context: dg.AssetExecutionContext, build: Build
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    assets = {spec.metadata.get(_UNIQUE_ID): spec.key for spec in context.assets_def.specs}
+    checks = {spec.metadata.get(_UNIQUE_ID): spec for spec in context.assets_def.check_specs}
+    for node in build.nodes:
+        if node.unique_id in assets and node.status == "success":
+            key = assets[node.unique_id]
+            if key in context.selected_asset_keys:
+                metadata: dict[str, Any] = {"unique_id": node.unique_id, "execution_seconds": node.seconds}
+                if node.rows is not None:
+                    metadata["dagster/row_count"] = node.rows
+                yield dg.MaterializeResult(asset_key=key, metadata=metadata)
+        elif node.unique_id in checks and node.status in ("pass", "warn", "fail", "error"):
+            spec = checks[node.unique_id]
+            if spec.key in context.selected_asset_check_keys:
+                yield dg.AssetCheckResult(
+                    asset_key=spec.asset_key,
+                    check_name=spec.name,
+                    passed=node.status == "pass",
+                    severity=dg.AssetCheckSeverity.WARN
+                    if node.status == "warn"
+                    else dg.AssetCheckSeverity.ERROR,
+                    description=node.message or None,
+                    metadata={
+                        "status": node.status,
+                        "failures": node.failures or 0,
+                        "unique_id": node.unique_id,
+                        "execution_seconds": node.seconds,
+                    },
+                )
+
+
+def _selection(context: dg.AssetExecutionContext) -> list[str]:
+    """dbt's --select for what the run selected: everything, or the nodes of a subset picked in the UI
+    (their tests come with them, as dbt selects tests by default)."""
+    if not context.is_subset:
+        return []
+    manifest = json.loads(DBT_PROJECT.manifest_path.read_text(encoding="utf-8"))
+    wanted = {
+        spec.metadata.get(_UNIQUE_ID)
+        for spec in context.assets_def.specs
+        if spec.key in context.selected_asset_keys
+    }
+    wanted |= {
+        node
+        for spec in context.assets_def.check_specs
+        if spec.key in context.selected_asset_check_keys
+        for node in [spec.metadata.get(_UNIQUE_ID)]
+    }
+    nodes = manifest["nodes"]
+    return ["--select", *sorted("fqn:" + ".".join(nodes[node]["fqn"]) for node in wanted if node in nodes)]
 
 
 def target_path_for(duckdb_path: Path) -> Path:
