@@ -1,8 +1,8 @@
 """dbt builds `staging` and `marts` from the extracted tables; its tests run as Dagster asset checks.
 
-The assets and checks are dagster-dbt's, read from dbt's manifest; the build runs in this process
-(`DbtResource`, lib/dbt_build.py), and each node's outcome becomes the materialisation of its asset or
-the result of its check, by the dbt unique id dagster-dbt records in each spec's metadata.
+The assets and checks are dagster-dbt's, read from dbt's manifest; the build runs in a process forked
+from the run (`DbtResource`, lib/dbt_build.py), and each node's outcome becomes the materialisation of
+its asset or the result of its check, by the dbt unique id dagster-dbt records in each spec's metadata.
 
 A build is skipped when the published file already holds what it would publish (lib/fingerprint.py):
 then no mart is materialised and publishing, downstream, is skipped too.
@@ -143,7 +143,7 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtResource, duckdb_path: Pat
     )
     said = [build.error or ""] + [node.message for node in build.nodes]
     if not build.success and not any(node.status == "success" for node in build.nodes):
-        conflict += [line for line in said if _LOCK_CONFLICT in line][:1]
+        conflict += [line[:300] for line in said if _LOCK_CONFLICT in line][:1]
     built = failed = warned = 0
     for event in _events(context, build):
         if isinstance(event, dg.MaterializeResult):
