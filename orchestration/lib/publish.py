@@ -285,14 +285,16 @@ def _dead_publishers(folder: Path, bases: set[str]) -> set[int]:
     pids = set()
     for entry in folder.iterdir():
         match = _LEFTOVER.fullmatch(entry.name)
-        if match and match["base"] in bases and not _running(int(match["pid"])):
+        if match and match["base"] in bases and not writer_running(int(match["pid"])):
             pids.add(int(match["pid"]))
     return pids
 
 
-def _running(pid: int) -> bool:
+def writer_running(pid: int) -> bool:
+    """Whether the process that left a staging file (named with its pid) is still writing it. This
+    process is starting a write of its own, so its own leftovers are from an earlier failure."""
     if pid == os.getpid():
-        return False  # this process is starting a publish, so its own leftovers are from an earlier failure
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -27,7 +27,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .publish import attach_published
+from .publish import attach_published, writer_running
 
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
@@ -380,17 +380,5 @@ def _remove_leftovers(workbook_path: Path) -> None:
     pattern = re.compile(rf"\.{re.escape(workbook_path.name)}\.(\d+)\.tmp")
     for entry in workbook_path.parent.iterdir():
         match = pattern.fullmatch(entry.name)
-        if match and not _running(int(match[1])):
+        if match and not writer_running(int(match[1])):
             entry.unlink(missing_ok=True)
-
-
-def _running(pid: int) -> bool:
-    if pid == os.getpid():
-        return False  # this process is starting again, so its own leftover is from an earlier failure
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
