@@ -34,7 +34,7 @@ DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/se
 DBT_MANIFEST := dbt_project/target/manifest.json
 
 $(DBT_MANIFEST): $(STAMP) $(DBT_SOURCES)
-	@cd dbt_project && DUCKDB_PATH=$${DUCKDB_PATH:-$(CURDIR)/data/warehouse.duckdb} ../$(BIN)/dbt parse --quiet --profiles-dir . >/dev/null
+	@$(BIN)/python -m orchestration.manifest
 	@touch $(DBT_MANIFEST)
 
 manifest: $(DBT_MANIFEST)

@@ -8,8 +8,6 @@ resources of its own to the job.
 from __future__ import annotations
 
 import contextlib
-import shutil
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -68,20 +66,17 @@ class ExtractionResource(dg.ConfigurableResource):
             pool.close()
 
 
-def dbt_executable() -> str:
-    """The dbt beside this interpreter, so the UI works when started without an activated venv."""
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
-
-
 class DbtResource(dg.ConfigurableResource):
-    """dbt, run in this process on the project in `project_dir` (lib/dbt_build.py says why)."""
+    """dbt, run in a process forked from this one on the project in `project_dir` (lib/dbt_build.py
+    says why)."""
 
     project_dir: str = ""  # empty: the repository's dbt_project
 
-    def build(self, arguments: list[str], target_path: Path, variables: dict[str, str]) -> dbt_build.Build:
+    def build(
+        self, arguments: list[str], target_path: Path, warehouse: Path
+    ) -> Iterator[dbt_build.NodeOutcome | dbt_build.Build]:
         project = Path(self.project_dir) if self.project_dir else settings_module.DBT_PROJECT_DIR
-        return dbt_build.build(project, target_path, arguments, variables)
+        return dbt_build.build(project, target_path, arguments, warehouse)
 
 
 def resources_for(settings: settings_module.Settings) -> dict[str, object]:

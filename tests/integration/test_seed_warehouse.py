@@ -180,7 +180,8 @@ def test_dbt_unit_tests_pass_on_the_built_warehouse(text_build, tmp_path):
     import os
     import subprocess
 
-    from orchestration.defs.transform.assets import BUILD_ARGS, DBT_PROJECT, dbt_executable, target_path_for
+    from orchestration.defs.transform.assets import BUILD_ARGS, DBT_PROJECT, target_path_for
+    from orchestration.lib.dbt_build import dbt_executable
 
     assert "unit_test" in BUILD_ARGS
     manifest = json.loads(DBT_PROJECT.manifest_path.read_text(encoding="utf-8"))
@@ -218,7 +219,7 @@ def test_dbt_unit_tests_pass_on_the_built_warehouse(text_build, tmp_path):
 
 def test_a_row_breaking_a_marts_constraint_fails_the_build_and_dbt_lets_go_of_the_file(text_build, tmp_path):
     """The marts' not-null, unique and check rules are enforced constraints: a row that breaks one fails
-    dbt's build of that mart, naming the constraint. dbt runs in this process (lib/dbt_build.py) and
+    dbt's build of that mart, naming the constraint. dbt runs in a child process (lib/dbt_build.py) and
     releases the warehouse file when it ends, so the steps after it can attach it."""
     import duckdb
 
@@ -235,9 +236,7 @@ def test_a_row_breaking_a_marts_constraint_fails_the_build_and_dbt_lets_go_of_th
     ).fetchall()
     con.close()
     assert len(changed) == 1
-    build = dbt_build.build(
-        DBT_PROJECT.project_dir, tmp_path / "target", BUILD_ARGS, {"duckdb_path": str(working)}
-    )
+    *_, build = dbt_build.build(DBT_PROJECT.project_dir, tmp_path / "target", BUILD_ARGS, working)
     assert not build.success
     broken = {node.unique_id: node.message for node in build.nodes if node.status == "error"}
     assert any(
@@ -249,3 +248,24 @@ def test_a_row_breaking_a_marts_constraint_fails_the_build_and_dbt_lets_go_of_th
     reader.execute(f"ATTACH '{working}' AS working (READ_ONLY)")
     assert reader.execute("SELECT count(*) FROM working.extracted.reports").fetchall()[0][0] == 5
     reader.close()
+
+
+def test_dbt_reports_each_node_as_it_finishes_and_a_new_warehouse_starts_from_the_projects_parse(
+    text_build, tmp_path
+):
+    """lib/dbt_build.py: every node's outcome comes on its own before the build's end; a target folder
+    with no parse of its own starts from the project's (`make manifest`), for a file of the usual name,
+    and dbt reads only what changed rather than the whole project."""
+    from orchestration.defs.transform.assets import BUILD_ARGS, DBT_PROJECT
+    from orchestration.lib import dbt_build
+
+    working = tmp_path / dbt_build.PARSED_FOR
+    shutil.copyfile(text_build.duckdb_path, working)
+    target = tmp_path / "target"
+    *nodes, build = dbt_build.build(DBT_PROJECT.project_dir, target, BUILD_ARGS, working)
+    assert isinstance(build, dbt_build.Build) and build.success, build.error
+    assert all(isinstance(node, dbt_build.NodeOutcome) for node in nodes)
+    assert sorted(node.unique_id for node in nodes) == sorted(node.unique_id for node in build.nodes)
+    assert any(node.unique_id.startswith("test.") and node.status == "pass" for node in nodes)
+    log = (target / "dbt.log").read_text(encoding="utf-8")
+    assert "Partial parsing enabled" in log and "Starting full parse" not in log

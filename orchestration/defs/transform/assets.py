@@ -11,9 +11,8 @@ then no mart is materialised and publishing, downstream, is skipped too.
 import hashlib
 import json
 import shutil
-import subprocess
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +20,10 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject, dbt_assets
 
 from ... import settings as settings_module
-from ...lib.dbt_build import Build
+from ...lib import dbt_build
 from ...lib.fingerprint import standing_publication
 from ..progress import reporter
-from ..resources import DbtResource, WarehouseResource, dbt_executable
+from ..resources import DbtResource, WarehouseResource
 
 # Schema of a dbt node -> Dagster group: the UI's graph reads raw -> staging -> marts -> published.
 _GROUPS = {"reference": "raw", "staging": "staging", "intermediate": "staging", "marts": "marts"}
@@ -51,21 +50,11 @@ class WarehouseTranslator(DagsterDbtTranslator):
 
 
 def ensure_manifest() -> Path:
-    """dbt's manifest must exist before the graph loads; `make` targets refresh it with `dbt parse`."""
+    """dbt's manifest must exist before the graph loads; `make manifest` refreshes it when the project
+    changes."""
     manifest = DBT_PROJECT.manifest_path
     if not manifest.exists():
-        subprocess.run(
-            [
-                dbt_executable(),
-                "parse",
-                "--quiet",
-                "--project-dir",
-                str(DBT_PROJECT.project_dir),
-                "--profiles-dir",
-                str(DBT_PROJECT.project_dir),
-            ],
-            check=True,
-        )
+        dbt_build.parse(DBT_PROJECT.project_dir)
     return manifest
 
 
@@ -136,25 +125,32 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtResource, wa
 
 def _build(context: dg.AssetExecutionContext, dbt: DbtResource, duckdb_path: Path, report, conflict: list):
     """Run `dbt build` on this warehouse file and yield each model's materialisation (with the row count
-    its post-hook logged) and each test's check result. When dbt could not open the file because another
-    process held it, and so built nothing, `conflict` gets dbt's words."""
-    build = dbt.build(
-        [*BUILD_ARGS, *_selection(context)], target_path_for(duckdb_path), {"duckdb_path": str(duckdb_path)}
-    )
+    its post-hook logged) and each test's check result as dbt finishes it. When dbt could not open the
+    file because another process held it, and so built nothing, `conflict` gets dbt's words."""
+    assets = {spec.metadata.get(_UNIQUE_ID): spec.key for spec in context.assets_def.specs}
+    checks = {spec.metadata.get(_UNIQUE_ID): spec for spec in context.assets_def.check_specs}
+    built = failed = warned = 0
+    build = dbt_build.Build(success=False, error="dbt's build did not finish")
+    for outcome in dbt.build([*BUILD_ARGS, *_selection(context)], target_path_for(duckdb_path), duckdb_path):
+        if isinstance(outcome, dbt_build.Build):
+            build = outcome
+            break
+        event = _event(context, assets, checks, outcome)
+        if isinstance(event, dg.MaterializeResult):
+            built += 1
+        elif event is None or event.passed:
+            pass
+        elif event.severity == dg.AssetCheckSeverity.WARN:
+            warned += 1
+            report(f"dbt: warning: {event.check_name} on {event.asset_key.to_user_string()}")
+        else:
+            failed += 1
+            report(f"dbt: test failed: {event.check_name} on {event.asset_key.to_user_string()}")
+        if event is not None:
+            yield event
     said = [build.error or ""] + [node.message for node in build.nodes]
     if not build.success and not any(node.status == "success" for node in build.nodes):
         conflict += [line[:300] for line in said if _LOCK_CONFLICT in line][:1]
-    built = failed = warned = 0
-    for event in _events(context, build):
-        if isinstance(event, dg.MaterializeResult):
-            built += 1
-        elif not event.passed and event.severity == dg.AssetCheckSeverity.WARN:
-            warned += 1
-            report(f"dbt: warning: {event.check_name} on {event.asset_key.to_user_string()}")
-        elif not event.passed:
-            failed += 1
-            report(f"dbt: test failed: {event.check_name} on {event.asset_key.to_user_string()}")
-        yield event
     report(f"dbt: {built} models and seeds built, {failed} tests failed, {warned} warnings")
     if not build.success:
         errors = [f"{node.unique_id}: {node.message}" for node in build.nodes if node.status == "error"]
@@ -168,37 +164,37 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtResource, duckdb_path: Pat
         )
 
 
-def _events(
-    context: dg.AssetExecutionContext, build: Build
-) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-    assets = {spec.metadata.get(_UNIQUE_ID): spec.key for spec in context.assets_def.specs}
-    checks = {spec.metadata.get(_UNIQUE_ID): spec for spec in context.assets_def.check_specs}
-    for node in build.nodes:
-        if node.unique_id in assets and node.status == "success":
-            key = assets[node.unique_id]
-            if key in context.selected_asset_keys:
-                metadata: dict[str, Any] = {"unique_id": node.unique_id, "execution_seconds": node.seconds}
-                if node.rows is not None:
-                    metadata["dagster/row_count"] = node.rows
-                yield dg.MaterializeResult(asset_key=key, metadata=metadata)
-        elif node.unique_id in checks and node.status in ("pass", "warn", "fail", "error"):
-            spec = checks[node.unique_id]
-            if spec.key in context.selected_asset_check_keys:
-                yield dg.AssetCheckResult(
-                    asset_key=spec.asset_key,
-                    check_name=spec.name,
-                    passed=node.status == "pass",
-                    severity=dg.AssetCheckSeverity.WARN
-                    if node.status == "warn"
-                    else dg.AssetCheckSeverity.ERROR,
-                    description=node.message or None,
-                    metadata={
-                        "status": node.status,
-                        "failures": node.failures or 0,
-                        "unique_id": node.unique_id,
-                        "execution_seconds": node.seconds,
-                    },
-                )
+def _event(
+    context: dg.AssetExecutionContext, assets: dict, checks: dict, node: dbt_build.NodeOutcome
+) -> dg.MaterializeResult | dg.AssetCheckResult | None:
+    """The materialisation of the asset, or the result of the check, that a dbt node's outcome stands
+    for (by the dbt unique id in each spec); None for nodes the run did not select or that did not run."""
+    if node.unique_id in assets and node.status == "success":
+        key = assets[node.unique_id]
+        if key not in context.selected_asset_keys:
+            return None
+        metadata: dict[str, Any] = {"unique_id": node.unique_id, "execution_seconds": node.seconds}
+        if node.rows is not None:
+            metadata["dagster/row_count"] = node.rows
+        return dg.MaterializeResult(asset_key=key, metadata=metadata)
+    if node.unique_id in checks and node.status in ("pass", "warn", "fail", "error"):
+        spec = checks[node.unique_id]
+        if spec.key not in context.selected_asset_check_keys:
+            return None
+        return dg.AssetCheckResult(
+            asset_key=spec.asset_key,
+            check_name=spec.name,
+            passed=node.status == "pass",
+            severity=dg.AssetCheckSeverity.WARN if node.status == "warn" else dg.AssetCheckSeverity.ERROR,
+            description=node.message or None,
+            metadata={
+                "status": node.status,
+                "failures": node.failures or 0,
+                "unique_id": node.unique_id,
+                "execution_seconds": node.seconds,
+            },
+        )
+    return None
 
 
 def _selection(context: dg.AssetExecutionContext) -> list[str]:
