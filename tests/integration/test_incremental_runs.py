@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 
+from orchestration.defs.transform.assets import TESTS_CHECK
 from tests.support import REPO, build_warehouse
 
 pytestmark = pytest.mark.integration
@@ -76,7 +77,11 @@ def test_a_rerun_over_unchanged_input_skips_dbt_and_publishing(runs):
         (e.asset_key, e.check_name): e.passed for e in full_build.result.get_asset_check_evaluations()
     }
     assert {(e.asset_key, e.check_name): e.passed for e in evaluations} == full_checks
-    assert len([e for e in evaluations if e.asset_key.path[0] == "marts"]) > 50
+    # dbt's tests are one check per table they test, each listing its tests and their outcomes
+    marts = [e for e in evaluations if e.asset_key.path[0] == "marts"]
+    assert len(marts) == len({e.asset_key for e in marts}) >= 10
+    assert {e.check_name for e in marts} == {TESTS_CHECK}
+    assert sum(e.metadata["tests"].value for e in marts) > 50
     assert all(e.metadata["reused_earlier_result"].value for e in evaluations)
     assert noop["ledger"] == full["ledger"]
 

@@ -104,3 +104,30 @@ def test_dbt_keeps_one_target_folder_per_existing_warehouse(tmp_path):
         assert kept_target.is_dir() and not gone_target.exists()
     finally:
         shutil.rmtree(kept_target, ignore_errors=True)
+
+
+def test_dbt_tests_of_a_table_are_one_check_that_names_each_failing_test():
+    """defs/transform/assets.py: every test of a table counts towards its check `dbt_tests`; a failing
+    test fails it with ERROR severity and is named, one that only warned makes it a warning."""
+    from orchestration.defs.transform.assets import _TESTS, TESTS_CHECK, _check_result
+    from orchestration.lib.dbt_build import NodeOutcome
+
+    table = next(key for key, tests in _TESTS.items() if key.path[0] == "marts" and len(tests) >= 3)
+    first, second, *rest = sorted(_TESTS[table])
+
+    def outcome(unique_id, status, failures=0):
+        return NodeOutcome(unique_id, status, "", 0.01, failures, None)
+
+    passing = [outcome(test, "pass") for test in _TESTS[table]]
+    [ok] = _check_result(table, passing)
+    assert ok.passed and ok.check_name == TESTS_CHECK and ok.metadata["tests"].value == len(passing)
+
+    [failed] = _check_result(
+        table, [outcome(first, "fail", 3), outcome(second, "warn", 1)] + [outcome(t, "pass") for t in rest]
+    )
+    assert not failed.passed and failed.severity.value == "ERROR"
+    assert _TESTS[table][first]["name"] in failed.description and failed.metadata["failed"].value == 1
+
+    [warned] = _check_result(table, [outcome(second, "warn", 1)])
+    assert not warned.passed and warned.severity.value == "WARN" and warned.metadata["tests"].value == 1
+    assert list(_check_result(table, [outcome(first, "skipped")])) == []

@@ -1,8 +1,13 @@
-"""dbt builds `staging` and `marts` from the extracted tables; its tests run as Dagster asset checks.
+"""dbt builds `staging` and `marts` from the extracted tables; its tests are Dagster asset checks, one
+per table they test.
 
-The assets and checks are dagster-dbt's, read from dbt's manifest; the build runs in a process forked
-from the run (`DbtResource`, lib/dbt_build.py), and each node's outcome becomes the materialisation of
-its asset or the result of its check, by the dbt unique id dagster-dbt records in each spec's metadata.
+The assets are dagster-dbt's, read from dbt's manifest; the build runs in a process forked from the run
+(`DbtResource`, lib/dbt_build.py), and each node's outcome becomes the materialisation of its asset (by
+the dbt unique id dagster-dbt records in each spec's metadata) or counts towards the check `dbt_tests`
+of the table the test belongs to. That check passes when every dbt test of its table passed; its result
+lists each test, its outcome and the rows it found. One check per table rather than per test: the run
+history records three events per check (planned, output, result), which for dbt's ~150 tests was the
+largest part of a run's fixed cost (BENCHMARKS.md).
 
 A build is skipped when the published file already holds what it would publish (lib/fingerprint.py):
 then no mart is materialised and publishing, downstream, is skipped too.
@@ -12,12 +17,13 @@ import hashlib
 import json
 import shutil
 import time
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtProject, build_dbt_asset_specs
 
 from ... import settings as settings_module
 from ...lib import dbt_build
@@ -65,19 +71,56 @@ BUILD_ARGS = ["--exclude-resource-type", "unit_test"]
 # dbt waits this long for another process to let go of the working file, as `warehouse.connect` does
 DBT_LOCK_WAIT_SECONDS = 120
 _LOCK_CONFLICT = "Could not set lock on file"
-# dagster-dbt's record, in each asset's and check's spec, of the dbt node it stands for
+# dagster-dbt's record, in each asset's spec, of the dbt node it stands for
 _UNIQUE_ID = "dagster_dbt/unique_id"
+# The check on each table that dbt tests
+TESTS_CHECK = "dbt_tests"
+# dbt's word for each outcome of a test that ran
+_TEST_RAN = ("pass", "warn", "fail", "error")
 
 
-@dbt_assets(
-    manifest=ensure_manifest(),
-    project=DBT_PROJECT,
-    dagster_dbt_translator=WarehouseTranslator(
-        settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
-    ),
+def _tests_by_table(manifest: Mapping[str, Any], specs: Iterable[dg.AssetSpec]) -> dict[dg.AssetKey, dict]:
+    """Each tested table's asset key -> {test unique id: test node}: a test belongs to the model or seed
+    it is declared on, or, for a SQL test of its own, the first model it reads."""
+    key_of = {spec.metadata[_UNIQUE_ID]: spec.key for spec in specs}
+    tables: dict[dg.AssetKey, dict] = defaultdict(dict)
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "test":
+            continue
+        parents = [node["attached_node"]] if node.get("attached_node") else node["depends_on"]["nodes"]
+        owner = next((key_of[parent] for parent in parents if parent in key_of), None)
+        if owner is not None:
+            tables[owner][node["unique_id"]] = node
+    return dict(tables)
+
+
+_MANIFEST = json.loads(ensure_manifest().read_text(encoding="utf-8"))
+_ASSET_SPECS = build_dbt_asset_specs(
+    manifest=_MANIFEST, dagster_dbt_translator=WarehouseTranslator(), project=DBT_PROJECT
+)
+_TESTS = _tests_by_table(_MANIFEST, _ASSET_SPECS)
+_TABLE_OF_TEST = {test: key for key, tests in _TESTS.items() for test in tests}
+_CHECK_SPECS = [
+    dg.AssetCheckSpec(
+        TESTS_CHECK,
+        asset=key,
+        # an error-severity test that fails keeps the tables after this one from being published
+        blocking=any(str(test["config"].get("severity", "")).lower() == "error" for test in tests.values()),
+        description="dbt's tests of this table: "
+        + ", ".join(sorted(test["name"] for test in tests.values()))[:1500],
+    )
+    for key, tests in sorted(_TESTS.items(), key=lambda item: item[0].to_user_string())
+]
+
+
+@dg.multi_asset(
+    name="warehouse_dbt_models",
+    specs=_ASSET_SPECS,
+    check_specs=_CHECK_SPECS,
+    can_subset=True,
 )
 def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtResource, warehouse: WarehouseResource):
-    """Seeds, staging views and mart tables; each dbt test is a check on its model."""
+    """Seeds, staging views and mart tables; dbt's tests of each table are its check `dbt_tests`."""
     settings = settings_module.load()
     report = reporter(context)
     with warehouse.connect(on_wait=report) as con:
@@ -125,29 +168,46 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtResource, wa
 
 def _build(context: dg.AssetExecutionContext, dbt: DbtResource, duckdb_path: Path, report, conflict: list):
     """Run `dbt build` on this warehouse file and yield each model's materialisation (with the row count
-    its post-hook logged) and each test's check result as dbt finishes it. When dbt could not open the
-    file because another process held it, and so built nothing, `conflict` gets dbt's words."""
+    its post-hook logged) as dbt finishes it, and each table's check once its last test has run. When
+    dbt could not open the file because another process held it, and so built nothing, `conflict` gets
+    dbt's words."""
     assets = {spec.metadata.get(_UNIQUE_ID): spec.key for spec in context.assets_def.specs}
-    checks = {spec.metadata.get(_UNIQUE_ID): spec for spec in context.assets_def.check_specs}
+    waiting = {
+        key: set(_TESTS[key]) for key in _TESTS if _check_key(key) in context.selected_asset_check_keys
+    }
+    ran: dict[dg.AssetKey, list[dbt_build.NodeOutcome]] = defaultdict(list)
     built = failed = warned = 0
     build = dbt_build.Build(success=False, error="dbt's build did not finish")
     for outcome in dbt.build([*BUILD_ARGS, *_selection(context)], target_path_for(duckdb_path), duckdb_path):
         if isinstance(outcome, dbt_build.Build):
             build = outcome
             break
-        event = _event(context, assets, checks, outcome)
-        if isinstance(event, dg.MaterializeResult):
+        key = assets.get(outcome.unique_id)
+        if key is not None and outcome.status == "success" and key in context.selected_asset_keys:
             built += 1
-        elif event is None or event.passed:
-            pass
-        elif event.severity == dg.AssetCheckSeverity.WARN:
+            metadata: dict[str, Any] = {"unique_id": outcome.unique_id, "execution_seconds": outcome.seconds}
+            if outcome.rows is not None:
+                metadata["dagster/row_count"] = outcome.rows
+            yield dg.MaterializeResult(asset_key=key, metadata=metadata)
+        table = _TABLE_OF_TEST.get(outcome.unique_id)
+        if table is None:
+            continue
+        name = _TESTS[table][outcome.unique_id]["name"]
+        if outcome.status == "warn":
             warned += 1
-            report(f"dbt: warning: {event.check_name} on {event.asset_key.to_user_string()}")
-        else:
+            report(f"dbt: warning: {name} on {table.to_user_string()}")
+        elif outcome.status in ("fail", "error"):
             failed += 1
-            report(f"dbt: test failed: {event.check_name} on {event.asset_key.to_user_string()}")
-        if event is not None:
-            yield event
+            report(f"dbt: test failed: {name} on {table.to_user_string()}")
+        if table in waiting:
+            ran[table].append(outcome)
+            waiting[table].discard(outcome.unique_id)
+            if not waiting[table]:
+                del waiting[table]
+                yield from _check_result(table, ran.pop(table))
+    # tables some of whose tests did not run (a subset picked in the UI, a build that stopped)
+    for table, outcomes in ran.items():
+        yield from _check_result(table, outcomes)
     said = [build.error or ""] + [node.message for node in build.nodes]
     if not build.success and not any(node.status == "success" for node in build.nodes):
         conflict += [line[:300] for line in said if _LOCK_CONFLICT in line][:1]
@@ -164,57 +224,68 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtResource, duckdb_path: Pat
         )
 
 
-def _event(
-    context: dg.AssetExecutionContext, assets: dict, checks: dict, node: dbt_build.NodeOutcome
-) -> dg.MaterializeResult | dg.AssetCheckResult | None:
-    """The materialisation of the asset, or the result of the check, that a dbt node's outcome stands
-    for (by the dbt unique id in each spec); None for nodes the run did not select or that did not run."""
-    if node.unique_id in assets and node.status == "success":
-        key = assets[node.unique_id]
-        if key not in context.selected_asset_keys:
-            return None
-        metadata: dict[str, Any] = {"unique_id": node.unique_id, "execution_seconds": node.seconds}
-        if node.rows is not None:
-            metadata["dagster/row_count"] = node.rows
-        return dg.MaterializeResult(asset_key=key, metadata=metadata)
-    if node.unique_id in checks and node.status in ("pass", "warn", "fail", "error"):
-        spec = checks[node.unique_id]
-        if spec.key not in context.selected_asset_check_keys:
-            return None
-        return dg.AssetCheckResult(
-            asset_key=spec.asset_key,
-            check_name=spec.name,
-            passed=node.status == "pass",
-            severity=dg.AssetCheckSeverity.WARN if node.status == "warn" else dg.AssetCheckSeverity.ERROR,
-            description=node.message or None,
-            metadata={
-                "status": node.status,
-                "failures": node.failures or 0,
-                "unique_id": node.unique_id,
-                "execution_seconds": node.seconds,
-            },
-        )
-    return None
+def _check_key(table: dg.AssetKey) -> dg.AssetCheckKey:
+    return dg.AssetCheckKey(table, TESTS_CHECK)
+
+
+def _check_result(
+    table: dg.AssetKey, outcomes: list[dbt_build.NodeOutcome], **more: Any
+) -> Iterator[dg.AssetCheckResult]:
+    """The check on `table` from the outcomes of its dbt tests (none when none of them ran): it passes
+    when every one passed; a failed or erroring test makes it fail with ERROR severity, a test that only
+    warned with WARN severity. `more`: further metadata."""
+    tests = _TESTS[table]
+    outcomes = sorted(
+        (o for o in outcomes if o.status in _TEST_RAN), key=lambda o: tests[o.unique_id]["name"]
+    )
+    if not outcomes:
+        return
+    failed = [o for o in outcomes if o.status in ("fail", "error")]
+    warned = [o for o in outcomes if o.status == "warn"]
+
+    def said(o: dbt_build.NodeOutcome) -> str:
+        return f"{tests[o.unique_id]['name']} ({o.status}: {o.message or f'{o.failures or 0} rows'})"
+
+    rules = "\n".join(
+        ["| test | outcome | rows found |", "| --- | --- | --- |"]
+        + [f"| {tests[o.unique_id]['name']} | {o.status} | {o.failures or 0} |" for o in outcomes]
+    )
+    yield dg.AssetCheckResult(
+        asset_key=table,
+        check_name=TESTS_CHECK,
+        passed=not failed and not warned,
+        severity=dg.AssetCheckSeverity.WARN if warned and not failed else dg.AssetCheckSeverity.ERROR,
+        description=("; ".join(said(o) for o in failed + warned) or f"all {len(outcomes)} dbt tests passed")[
+            :2000
+        ],
+        metadata={
+            "tests": len(outcomes),
+            "failed": len(failed),
+            "warned": len(warned),
+            "tests_run": dg.MetadataValue.md(rules),
+            **more,
+        },
+    )
 
 
 def _selection(context: dg.AssetExecutionContext) -> list[str]:
     """dbt's --select for what the run selected: everything, or the nodes of a subset picked in the UI
-    (their tests come with them, as dbt selects tests by default)."""
+    (their tests come with them, as dbt selects tests by default; a check picked alone brings its
+    table's tests)."""
     if not context.is_subset:
         return []
-    manifest = json.loads(DBT_PROJECT.manifest_path.read_text(encoding="utf-8"))
     wanted = {
         spec.metadata.get(_UNIQUE_ID)
         for spec in context.assets_def.specs
         if spec.key in context.selected_asset_keys
     }
     wanted |= {
-        node
-        for spec in context.assets_def.check_specs
-        if spec.key in context.selected_asset_check_keys
-        for node in [spec.metadata.get(_UNIQUE_ID)]
+        test
+        for table, tests in _TESTS.items()
+        if _check_key(table) in context.selected_asset_check_keys
+        for test in tests
     }
-    nodes = manifest["nodes"]
+    nodes = _MANIFEST["nodes"]
     return ["--select", *sorted("fqn:" + ".".join(nodes[node]["fqn"]) for node in wanted if node in nodes)]
 
 
@@ -235,25 +306,27 @@ def target_path_for(duckdb_path: Path) -> Path:
 
 
 def _earlier_results(context: dg.AssetExecutionContext, duckdb_path: Path):
-    """A build skipped because nothing changed reports each dbt test's result from the last build of this
+    """A build skipped because nothing changed reports each table's check from the last build of this
     warehouse (its run_results.json), marked as reused, as the Great Expectations checks do: the UI then
     shows what the published marts were checked against rather than checks that never ran."""
     results_file = target_path_for(duckdb_path) / "run_results.json"
     if not results_file.is_file():
         return
     results = json.loads(results_file.read_text(encoding="utf-8"))
-    outcome = {result["unique_id"]: result["status"] for result in results.get("results", [])}
     built_at = results.get("metadata", {}).get("generated_at", "")
-    for spec in context.assets_def.check_specs:
-        if spec.key not in context.selected_asset_check_keys:
-            continue
-        status = outcome.get(spec.metadata.get("dagster_dbt/unique_id", ""))
-        if status is None:
-            continue
-        yield dg.AssetCheckResult(
-            asset_key=spec.asset_key,
-            check_name=spec.name,
-            passed=status == "pass",
-            severity=dg.AssetCheckSeverity.WARN if status == "warn" else dg.AssetCheckSeverity.ERROR,
-            metadata={"status": status, "reused_earlier_result": True, "checked_at": built_at},
-        )
+    earlier: dict[dg.AssetKey, list[dbt_build.NodeOutcome]] = defaultdict(list)
+    for result in results.get("results", []):
+        table = _TABLE_OF_TEST.get(result["unique_id"])
+        if table is not None and _check_key(table) in context.selected_asset_check_keys:
+            earlier[table].append(
+                dbt_build.NodeOutcome(
+                    unique_id=result["unique_id"],
+                    status=result["status"],
+                    message=" ".join(str(result.get("message") or "").split()),
+                    seconds=result.get("execution_time") or 0.0,
+                    failures=result.get("failures"),
+                    rows=None,
+                )
+            )
+    for table, outcomes in earlier.items():
+        yield from _check_result(table, outcomes, reused_earlier_result=True, checked_at=built_at)
