@@ -43,6 +43,8 @@ _STOP_SECONDS = 1.0
 PARSED_FOR = "warehouse.duckdb"
 # dbt's record of a parse, in a target folder
 _PARSE_RECORD = "partial_parse.msgpack"
+# Where a target folder keeps the manifest of its last successful build
+_LAST_BUILD = "last-build"
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,22 @@ def parse(project_dir: Path) -> None:
         check=True,
         stdout=subprocess.DEVNULL,
     )
+
+
+def keep_as_last_build(target_path: Path) -> None:
+    """Keep the manifest of the build just finished in `target_path` as its last successful build's,
+    for dbt's `--state` (what changed since)."""
+    kept = target_path / _LAST_BUILD
+    kept.mkdir(exist_ok=True)
+    partial = kept / "manifest.json.copying"
+    shutil.copyfile(target_path / "manifest.json", partial)
+    os.replace(partial, kept / "manifest.json")
+
+
+def last_build(target_path: Path) -> Path | None:
+    """The folder holding the manifest of the last successful build kept in `target_path`, if any."""
+    kept = target_path / _LAST_BUILD
+    return kept if (kept / "manifest.json").is_file() else None
 
 
 def dbt_executable() -> str:

@@ -45,11 +45,20 @@ def runs(tmp_path_factory):
         ("noop", lambda: None),
         ("add_one", lambda: shutil.copy(SEEDS[4], raw / SEEDS[4].name)),
         ("remove_one", lambda: (raw / SEEDS[0].name).unlink()),
+        ("seed_table_lost", lambda: _lose_a_seed_table(work / "warehouse.duckdb", raw / SEEDS[1].name)),
     ]:
         change()
         build = build_warehouse(raw, work)
         outcome[label] = (build, published_state(build))
     return outcome
+
+
+def _lose_a_seed_table(warehouse, report):
+    import duckdb
+
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("DROP TABLE reference.grade_scale")
+    report.unlink()
 
 
 def test_every_run_succeeds(runs):
@@ -104,3 +113,35 @@ def test_a_removed_report_leaves_the_marts_and_the_ledger_says_so(runs):
     assert gone not in removed["reports"] and len(removed["reports"]) == 4
     assert removed["ledger"][gone][0] == "removed"
     assert removed["ledger"][gone][1] == added["ledger"][gone][1]
+
+
+def test_shipped_reference_tables_are_loaded_and_tested_again_only_when_needed(runs):
+    """The seeds (the shipped reference tables) and the tests of seeds alone run in a warehouse's first
+    build and again only when a seed changed or its table is missing; in between, their checks report
+    the earlier result, marked as reused, and every mart is still built and tested."""
+
+    def reference(build):
+        built = {
+            e.asset_key.path[1]
+            for e in build.result.get_asset_materialization_events()
+            if e.asset_key.path[0] == "reference"
+        }
+        checks = {
+            e.asset_key.path[1]: e.metadata.get("reused_earlier_result") is not None
+            for e in build.result.get_asset_check_evaluations()
+            if e.asset_key.path[0] == "reference"
+        }
+        marts = {
+            e.asset_key.path[1]
+            for e in build.result.get_asset_materialization_events()
+            if e.asset_key.path[0] == "marts"
+        }
+        return built, checks, marts
+
+    full_built, full_checks, full_marts = reference(runs["full"][0])
+    assert "grade_scale" in full_built and full_checks and not any(full_checks.values())
+    added_built, added_checks, added_marts = reference(runs["add_one"][0])
+    assert added_built == set() and added_marts == full_marts
+    assert added_checks.keys() == full_checks.keys() and all(added_checks.values())
+    lost_built, lost_checks, _ = reference(runs["seed_table_lost"][0])
+    assert lost_built == full_built and not any(lost_checks.values())

@@ -13,6 +13,8 @@ A build is skipped when the published file already holds what it would publish (
 then no mart is materialised and publishing, downstream, is skipped too.
 """
 
+import dataclasses
+import datetime as dt
 import hashlib
 import json
 import shutil
@@ -141,7 +143,7 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtResource, wa
                 },
             )
         )
-        yield from _earlier_results(context, warehouse.path)
+        yield from _earlier_results(context, _record_test_outcomes(target_path_for(warehouse.path), []))
         return
     # dbt waits for the warehouse like every other step, and holds it for the whole build
     with warehouse.writer_lock(on_wait=report):
@@ -151,11 +153,15 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtResource, wa
             # A reader holding the working file (DuckDB's own lock, which the writer lock does not cover)
             # makes dbt fail before it builds anything: wait until the file is free, as every other step
             # does, and start dbt again if a reader took it in between.
-            with warehouse.connect(on_wait=report):
-                pass
+            with warehouse.connect(on_wait=report) as con:
+                selection = (
+                    _selection(context)
+                    if context.is_subset
+                    else _leaving_out_unchanged_seeds(con, target_path_for(warehouse.path))
+                )
             conflict: list[str] = []
             try:
-                yield from _build(context, dbt, warehouse.path, report, conflict)
+                yield from _build(context, dbt, warehouse.path, selection, report, conflict)
                 return
             except Exception as error:
                 if not conflict:
@@ -166,11 +172,20 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtResource, wa
             time.sleep(1)
 
 
-def _build(context: dg.AssetExecutionContext, dbt: DbtResource, duckdb_path: Path, report, conflict: list):
-    """Run `dbt build` on this warehouse file and yield each model's materialisation (with the row count
-    its post-hook logged) as dbt finishes it, and each table's check once its last test has run. When
-    dbt could not open the file because another process held it, and so built nothing, `conflict` gets
-    dbt's words."""
+def _build(
+    context: dg.AssetExecutionContext,
+    dbt: DbtResource,
+    duckdb_path: Path,
+    selection: list[str],
+    report,
+    conflict: list,
+):
+    """Run `dbt build <selection>` on this warehouse file and yield each model's materialisation (with
+    the row count its post-hook logged) as dbt finishes it, and each table's check once its last test has
+    run; tables whose tests this build left out report their last result, marked as reused. When dbt
+    could not open the file because another process held it, and so built nothing, `conflict` gets dbt's
+    words."""
+    target = target_path_for(duckdb_path)
     assets = {spec.metadata.get(_UNIQUE_ID): spec.key for spec in context.assets_def.specs}
     waiting = {
         key: set(_TESTS[key]) for key in _TESTS if _check_key(key) in context.selected_asset_check_keys
@@ -178,10 +193,13 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtResource, duckdb_path: Pat
     ran: dict[dg.AssetKey, list[dbt_build.NodeOutcome]] = defaultdict(list)
     built = failed = warned = 0
     build = dbt_build.Build(success=False, error="dbt's build did not finish")
-    for outcome in dbt.build([*BUILD_ARGS, *_selection(context)], target_path_for(duckdb_path), duckdb_path):
+    tested: list[dbt_build.NodeOutcome] = []
+    for outcome in dbt.build([*BUILD_ARGS, *selection], target, duckdb_path):
         if isinstance(outcome, dbt_build.Build):
             build = outcome
             break
+        if outcome.unique_id in _TABLE_OF_TEST:
+            tested.append(outcome)
         key = assets.get(outcome.unique_id)
         if key is not None and outcome.status == "success" and key in context.selected_asset_keys:
             built += 1
@@ -208,6 +226,11 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtResource, duckdb_path: Pat
     # tables some of whose tests did not run (a subset picked in the UI, a build that stopped)
     for table, outcomes in ran.items():
         yield from _check_result(table, outcomes)
+    earlier = _record_test_outcomes(target, tested)
+    if build.success and not context.is_subset:
+        dbt_build.keep_as_last_build(target)
+        # tables none of whose tests ran: unchanged seeds, left out of this build
+        yield from _earlier_results(context, earlier, only=set(waiting) - set(ran))
     said = [build.error or ""] + [node.message for node in build.nodes]
     if not build.success and not any(node.status == "success" for node in build.nodes):
         conflict += [line[:300] for line in said if _LOCK_CONFLICT in line][:1]
@@ -305,28 +328,66 @@ def target_path_for(duckdb_path: Path) -> Path:
     return target
 
 
-def _earlier_results(context: dg.AssetExecutionContext, duckdb_path: Path):
-    """A build skipped because nothing changed reports each table's check from the last build of this
-    warehouse (its run_results.json), marked as reused, as the Great Expectations checks do: the UI then
-    shows what the published marts were checked against rather than checks that never ran."""
-    results_file = target_path_for(duckdb_path) / "run_results.json"
-    if not results_file.is_file():
-        return
-    results = json.loads(results_file.read_text(encoding="utf-8"))
-    built_at = results.get("metadata", {}).get("generated_at", "")
+def _record_test_outcomes(target: Path, outcomes: list[dbt_build.NodeOutcome]) -> dict[str, dict]:
+    """Keep each dbt test's latest outcome in the target folder (`test-outcomes.json`): a build that
+    leaves some tests out (unchanged seeds) and a build skipped because nothing changed report the
+    checks of those tables from here. Returns what is kept, tests no longer in the project dropped."""
+    record = target / "test-outcomes.json"
+    kept = json.loads(record.read_text(encoding="utf-8")) if record.is_file() else {}
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    for outcome in outcomes:
+        if outcome.status in _TEST_RAN:
+            kept[outcome.unique_id] = {**dataclasses.asdict(outcome), "checked_at": now}
+    kept = {test: outcome for test, outcome in kept.items() if test in _TABLE_OF_TEST}
+    partial = record.with_suffix(".writing")
+    partial.write_text(json.dumps(kept, indent=1), encoding="utf-8")
+    partial.replace(record)
+    return kept
+
+
+def _leaving_out_unchanged_seeds(con, target: Path) -> list[str]:
+    """dbt's selection for a whole build that leaves out the seeds unchanged since this warehouse's last
+    successful whole build, and the tests of those seeds alone: every model (with every test that reads
+    one), and the seeds and tests that dbt finds new or modified against that build's manifest
+    (`state:modified`). The shipped reference tables are then not reloaded and tested again on every
+    build. Nothing is left out (an empty selection) when there is no such build, or when a seed's
+    table is missing from the warehouse."""
+    state = dbt_build.last_build(target)
+    if state is None:
+        return []
+    present = set(con.execute("SELECT table_schema, table_name FROM information_schema.tables").fetchall())
+    seeds = {
+        (node["schema"], node["alias"])
+        for node in _MANIFEST["nodes"].values()
+        if node["resource_type"] == "seed"
+    }
+    if not seeds <= present:
+        return []
+    return [
+        "--select",
+        "resource_type:model",
+        "resource_type:seed,state:modified",
+        "resource_type:test,state:modified",
+        "--state",
+        str(state),
+    ]
+
+
+def _earlier_results(context: dg.AssetExecutionContext, kept: dict[str, dict], only: set | None = None):
+    """Each selected table's check from the kept outcomes of its tests (`_record_test_outcomes`), marked
+    as reused, as the Great Expectations checks do: a build skipped because nothing changed, or one that
+    left a table's tests out, then shows what the table was last checked against rather than a check
+    that did not run. `only`: these tables alone."""
     earlier: dict[dg.AssetKey, list[dbt_build.NodeOutcome]] = defaultdict(list)
-    for result in results.get("results", []):
-        table = _TABLE_OF_TEST.get(result["unique_id"])
-        if table is not None and _check_key(table) in context.selected_asset_check_keys:
-            earlier[table].append(
-                dbt_build.NodeOutcome(
-                    unique_id=result["unique_id"],
-                    status=result["status"],
-                    message=" ".join(str(result.get("message") or "").split()),
-                    seconds=result.get("execution_time") or 0.0,
-                    failures=result.get("failures"),
-                    rows=None,
-                )
-            )
+    checked_at: dict[dg.AssetKey, str] = {}
+    for test, outcome in kept.items():
+        table = _TABLE_OF_TEST[test]
+        if _check_key(table) not in context.selected_asset_check_keys or (
+            only is not None and table not in only
+        ):
+            continue
+        fields = {field.name: outcome.get(field.name) for field in dataclasses.fields(dbt_build.NodeOutcome)}
+        earlier[table].append(dbt_build.NodeOutcome(**fields))
+        checked_at[table] = max(checked_at.get(table, ""), outcome.get("checked_at") or "")
     for table, outcomes in earlier.items():
-        yield from _check_result(table, outcomes, reused_earlier_result=True, checked_at=built_at)
+        yield from _check_result(table, outcomes, reused_earlier_result=True, checked_at=checked_at[table])
