@@ -78,7 +78,7 @@ def build(
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
         target=_child,
-        args=(sender, project_dir, target_path, list(arguments), warehouse),
+        args=(sender, receiver, project_dir, target_path, list(arguments), warehouse),
         name="dbt build",
         daemon=True,
     )
@@ -168,26 +168,36 @@ def _start_from_project_parse(project_dir: Path, target_path: Path) -> None:
     os.replace(partial, kept)
 
 
-def _child(sender, project_dir: Path, target_path: Path, arguments: list[str], warehouse: Path) -> None:
+def _child(
+    sender, receiver, project_dir: Path, target_path: Path, arguments: list[str], warehouse: Path
+) -> None:
     # the run decides when dbt stops: Ctrl-C at the terminal reaches this process too, and is left to the
     # parent, which then sends SIGTERM; dbt takes that as it takes Ctrl-C (it cancels the query in flight
     # and stops), and the process ends as a finished one does, leaving nothing behind
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # only the parent reads: with this end closed here, a parent that died (kill -9) makes the next send
+    # fail rather than wait for a reader forever, still holding the warehouse
+    receiver.close()
     os.chdir(warehouse.parent)
     sending = threading.Lock()
+    parent_gone = threading.Event()
 
     def send(message) -> None:
-        with sending:
-            sender.send(message)
+        if parent_gone.is_set():
+            return
+        try:
+            with sending:
+                sender.send(message)
+        except OSError:
+            # nobody to build for: stop dbt as Ctrl-C would, and end
+            parent_gone.set()
+            os.kill(os.getpid(), signal.SIGTERM)
 
     try:
-        outcome = _run(project_dir, target_path, arguments, warehouse.name, send)
-        send(outcome)
+        send(_run(project_dir, target_path, arguments, warehouse.name, send))
     except KeyboardInterrupt:
         return
-    except OSError:
-        pass  # the parent stopped listening
     finally:
         sender.close()
 
