@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import dagster as dg
+from pydantic import PrivateAttr
 
 from .. import settings as settings_module
 from ..lib import dbt_build, warehouse
@@ -68,15 +69,25 @@ class ExtractionResource(dg.ConfigurableResource):
 
 class DbtResource(dg.ConfigurableResource):
     """dbt, run in a process forked from this one on the project in `project_dir` (lib/dbt_build.py
-    says why)."""
+    says why). Every build it started ends with the run at the latest: a run stopped while the step was
+    recording a result leaves the step's generator suspended rather than closed, and the dbt process
+    would otherwise go on holding the warehouse until this process ends."""
 
     project_dir: str = ""  # empty: the repository's dbt_project
+    _builds: list = PrivateAttr(default_factory=list)
 
     def build(
         self, arguments: list[str], target_path: Path, warehouse: Path
     ) -> Iterator[dbt_build.NodeOutcome | dbt_build.Build]:
         project = Path(self.project_dir) if self.project_dir else settings_module.DBT_PROJECT_DIR
-        return dbt_build.build(project, target_path, arguments, warehouse)
+        running = dbt_build.build(project, target_path, arguments, warehouse)
+        self._builds.append(running)
+        return running
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        for running in self._builds:
+            running.close()  # ends its dbt process, when it has not ended already
+        self._builds.clear()
 
 
 def resources_for(settings: settings_module.Settings) -> dict[str, object]:

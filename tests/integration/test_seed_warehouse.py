@@ -269,3 +269,22 @@ def test_dbt_reports_each_node_as_it_finishes_and_a_new_warehouse_starts_from_th
     assert any(node.unique_id.startswith("test.") and node.status == "pass" for node in nodes)
     log = (target / "dbt.log").read_text(encoding="utf-8")
     assert "Partial parsing enabled" in log and "Unable to do partial parsing" not in log
+
+
+def test_a_build_left_suspended_by_a_stopped_run_ends_with_the_run(text_build, tmp_path):
+    """defs/resources.DbtResource: a run stopped between two results leaves the dbt step suspended; the
+    resource's teardown at the end of the run ends the dbt process, which lets go of the warehouse."""
+    import duckdb
+
+    from orchestration.defs.resources import DbtResource
+    from orchestration.defs.transform.assets import BUILD_ARGS
+
+    working = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(text_build.duckdb_path, working)
+    dbt = DbtResource()
+    running = dbt.build(BUILD_ARGS, tmp_path / "target", working)
+    first = next(running)
+    assert first.unique_id  # dbt is under way, holding the file
+    dbt.teardown_after_execution(None)
+    with duckdb.connect(str(working)) as con:  # fails while a dbt process still holds the file
+        assert con.execute("SELECT count(*) FROM extracted.reports").fetchall()[0][0] == 5

@@ -79,6 +79,8 @@ _UNIQUE_ID = "dagster_dbt/unique_id"
 TESTS_CHECK = "dbt_tests"
 # dbt's word for each outcome of a test that ran
 _TEST_RAN = ("pass", "warn", "fail", "error")
+# Where a warehouse's dbt target folder keeps each test's latest outcome
+_TEST_OUTCOMES = "test-outcomes.json"
 
 
 def _tests_by_table(manifest: Mapping[str, Any], specs: Iterable[dg.AssetSpec]) -> dict[dg.AssetKey, dict]:
@@ -143,7 +145,7 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtResource, wa
                 },
             )
         )
-        yield from _earlier_results(context, _record_test_outcomes(target_path_for(warehouse.path), []))
+        yield from _earlier_results(context, _kept_test_outcomes(target_path_for(warehouse.path)))
         return
     # dbt waits for the warehouse like every other step, and holds it for the whole build
     with warehouse.writer_lock(on_wait=report):
@@ -328,20 +330,26 @@ def target_path_for(duckdb_path: Path) -> Path:
     return target
 
 
-def _record_test_outcomes(target: Path, outcomes: list[dbt_build.NodeOutcome]) -> dict[str, dict]:
-    """Keep each dbt test's latest outcome in the target folder (`test-outcomes.json`): a build that
-    leaves some tests out (unchanged seeds) and a build skipped because nothing changed report the
-    checks of those tables from here. Returns what is kept, tests no longer in the project dropped."""
-    record = target / "test-outcomes.json"
+def _kept_test_outcomes(target: Path) -> dict[str, dict]:
+    """Each dbt test's latest outcome kept in the target folder (`_record_test_outcomes`), tests no longer
+    in the project left out."""
+    record = target / _TEST_OUTCOMES
     kept = json.loads(record.read_text(encoding="utf-8")) if record.is_file() else {}
+    return {test: outcome for test, outcome in kept.items() if test in _TABLE_OF_TEST}
+
+
+def _record_test_outcomes(target: Path, outcomes: list[dbt_build.NodeOutcome]) -> dict[str, dict]:
+    """Keep each dbt test's latest outcome in the target folder: a build that leaves some tests out
+    (unchanged seeds) and a build skipped because nothing changed report the checks of those tables from
+    there. Returns what is kept."""
+    kept = _kept_test_outcomes(target)
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     for outcome in outcomes:
         if outcome.status in _TEST_RAN:
             kept[outcome.unique_id] = {**dataclasses.asdict(outcome), "checked_at": now}
-    kept = {test: outcome for test, outcome in kept.items() if test in _TABLE_OF_TEST}
-    partial = record.with_suffix(".writing")
+    partial = (target / _TEST_OUTCOMES).with_suffix(".writing")
     partial.write_text(json.dumps(kept, indent=1), encoding="utf-8")
-    partial.replace(record)
+    partial.replace(target / _TEST_OUTCOMES)
     return kept
 
 
@@ -374,7 +382,7 @@ def _leaving_out_unchanged_seeds(con, target: Path) -> list[str]:
 
 
 def _earlier_results(context: dg.AssetExecutionContext, kept: dict[str, dict], only: set | None = None):
-    """Each selected table's check from the kept outcomes of its tests (`_record_test_outcomes`), marked
+    """Each selected table's check from the kept outcomes of its tests (`_kept_test_outcomes`), marked
     as reused, as the Great Expectations checks do: a build skipped because nothing changed, or one that
     left a table's tests out, then shows what the table was last checked against rather than a check
     that did not run. `only`: these tables alone."""
