@@ -207,6 +207,17 @@ def _run(project_dir: Path, target_path: Path, arguments: list[str], warehouse_n
 
     rows: dict[str, int] = {}
 
+    def outcome_of(unique_id: str, resource_type: str, status: str, result, failures) -> NodeOutcome:
+        """One node's outcome, from dbt's event as the node ends or its result at the end of the build."""
+        return NodeOutcome(
+            unique_id=unique_id,
+            status=status,
+            message=" ".join(str(result.message or "").split()),
+            seconds=round(result.execution_time or 0.0, 3),
+            failures=failures if resource_type == "test" else None,
+            rows=rows.get(unique_id),
+        )
+
     def listen(event) -> None:
         name = event.info.name
         if name == "JinjaLogInfo":
@@ -216,16 +227,7 @@ def _run(project_dir: Path, target_path: Path, arguments: list[str], warehouse_n
                 rows[node] = int(counted.group(1))
         elif name == "NodeFinished":
             info, result = event.data.node_info, event.data.run_result
-            send(
-                NodeOutcome(
-                    unique_id=info.unique_id,
-                    status=result.status,
-                    message=" ".join(str(result.message or "").split()),
-                    seconds=round(result.execution_time or 0.0, 3),
-                    failures=result.num_failures if info.resource_type == "test" else None,
-                    rows=rows.get(info.unique_id),
-                )
-            )
+            send(outcome_of(info.unique_id, info.resource_type, result.status, result, result.num_failures))
 
     outcome = dbtRunner(callbacks=[listen]).invoke(
         [
@@ -245,13 +247,12 @@ def _run(project_dir: Path, target_path: Path, arguments: list[str], warehouse_n
         ]
     )
     nodes = [
-        NodeOutcome(
-            unique_id=result.node.unique_id,
-            status=str(getattr(result.status, "value", result.status)),
-            message=" ".join(str(result.message or "").split()),
-            seconds=round(result.execution_time or 0.0, 3),
-            failures=result.failures if result.node.resource_type == "test" else None,
-            rows=rows.get(result.node.unique_id),
+        outcome_of(
+            result.node.unique_id,
+            result.node.resource_type,
+            str(getattr(result.status, "value", result.status)),
+            result,
+            result.failures,
         )
         for result in getattr(outcome.result, "results", None) or []
     ]

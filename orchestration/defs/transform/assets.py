@@ -200,8 +200,6 @@ def _build(
         if isinstance(outcome, dbt_build.Build):
             build = outcome
             break
-        if outcome.unique_id in _TABLE_OF_TEST:
-            tested.append(outcome)
         key = assets.get(outcome.unique_id)
         if key is not None and outcome.status == "success" and key in context.selected_asset_keys:
             built += 1
@@ -212,6 +210,7 @@ def _build(
         table = _TABLE_OF_TEST.get(outcome.unique_id)
         if table is None:
             continue
+        tested.append(outcome)
         name = _TESTS[table][outcome.unique_id]["name"]
         if outcome.status == "warn":
             warned += 1
