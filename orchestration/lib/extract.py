@@ -33,7 +33,8 @@ from .files import digest_and_head, open_inside
 
 # A content is extracted again when the version of the extractor for its kind changes, and only then:
 # upgrading pdfminer.six (or changing how its output is cleaned, the suffix) re-reads every PDF and no
-# text file. Bump the suffix when pdf_text.py, extract_worker.py or read_text change what they return.
+# text file. Bump the suffix when pdf_text.py, pdf_layout.py, extract_worker.py or read_text change what
+# they return.
 EXTRACTOR_VERSIONS = {
     "pdf": f"pdfminer-{pdfminer.__version__}.4",
     "text": "utf8.1",

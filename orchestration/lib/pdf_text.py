@@ -47,8 +47,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from pdfminer.high_level import extract_pages
 from pdfminer.layout import LAParams, LTChar, LTFigure, LTPage, LTTextBox, LTTextLineHorizontal
+
+from .pdf_layout import layouts
 
 # Fraction of the page height treated as header / footer zone.
 EDGE_FRACTION = 0.10
@@ -128,7 +129,7 @@ def extract_pdf_pages(path: pathlib.Path | BinaryIO) -> list[str]:
     """Return cleaned text for each page of the PDF at `path` (or open binary file), page 1 first
     (format: module docstring)."""
     pages: list[tuple[tuple[float, float, float, float], list[_Piece]]] = []
-    for layout in extract_pages(path, laparams=_LAPARAMS):
+    for layout in layouts(path, _LAPARAMS):
         pages.append((layout.bbox, list(_pieces(layout))))
     if not pages:
         raise ValueError("no pages found in the PDF")
