@@ -12,6 +12,7 @@ published.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import shutil
@@ -160,4 +161,8 @@ def _refresh_stale_report(settings) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    # Exiting, the interpreter first sweeps every object Dagster, dbt and Great Expectations made for
+    # cycles (0.3 s of each run); tearing down the modules right after frees them all the same.
+    gc.disable()
+    sys.exit(status)

@@ -145,6 +145,11 @@ def keep_as_last_build(target_path: Path) -> None:
     os.replace(partial, kept / "manifest.json")
 
 
+def forget_last_build(target_path: Path) -> None:
+    """Forget the last successful build kept in `target_path`: the next build is whole."""
+    shutil.rmtree(target_path / _LAST_BUILD, ignore_errors=True)
+
+
 def last_build(target_path: Path) -> Path | None:
     """The folder holding the manifest of the last successful build kept in `target_path`, if any."""
     kept = target_path / _LAST_BUILD

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from orchestration.defs.transform.assets import TESTS_CHECK
+from orchestration.defs.transform.assets import TESTS_CHECK, target_path_for
 from tests.support import REPO, build_warehouse
 
 pytestmark = pytest.mark.integration
@@ -49,8 +49,17 @@ def runs(tmp_path_factory):
     ]:
         change()
         build = build_warehouse(raw, work)
-        outcome[label] = (build, published_state(build))
+        outcome[label] = (build, published_state(build) | {"dbt_json": _dbt_json(work / "warehouse.duckdb")})
     return outcome
+
+
+def _dbt_json(warehouse):
+    """When dbt last wrote its run results, and when the manifest of the last whole build was kept."""
+    target = target_path_for(warehouse)
+    return tuple(
+        path.stat().st_mtime_ns if path.exists() else None
+        for path in (target / "run_results.json", target / "last-build" / "manifest.json")
+    )
 
 
 def _lose_a_seed_table(warehouse, report):
@@ -145,3 +154,9 @@ def test_shipped_reference_tables_are_loaded_and_tested_again_only_when_needed(r
     assert added_checks.keys() == full_checks.keys() and all(added_checks.values())
     lost_built, lost_checks, _ = reference(runs["seed_table_lost"][0])
     assert lost_built == full_built and not any(lost_checks.values())
+    # dbt writes its manifest and run results, and the manifest is kept for the next build's state, in
+    # whole builds only: the first, and the one that reloaded the lost seed table
+    written = {label: state["dbt_json"] for label, (_, state) in runs.items()}
+    assert None not in written["full"]
+    assert written["full"] == written["noop"] == written["add_one"] == written["remove_one"]
+    assert all(lost > full for lost, full in zip(written["seed_table_lost"], written["full"], strict=True))

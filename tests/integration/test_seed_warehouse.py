@@ -251,7 +251,7 @@ def test_a_row_breaking_a_marts_constraint_fails_the_build_and_dbt_lets_go_of_th
 
 
 def test_dbt_reports_each_node_as_it_finishes_and_a_new_warehouse_starts_from_the_projects_parse(
-    text_build, tmp_path
+    text_build, tmp_path, monkeypatch
 ):
     """lib/dbt_build.py: every node's outcome comes on its own before the build's end; a target folder
     with no parse of its own starts from the project's (`make manifest`), for a file of the usual name,
@@ -262,6 +262,7 @@ def test_dbt_reports_each_node_as_it_finishes_and_a_new_warehouse_starts_from_th
     working = tmp_path / dbt_build.PARSED_FOR
     shutil.copyfile(text_build.duckdb_path, working)
     target = tmp_path / "target"
+    monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")  # dbt says how it parsed at its debug level
     *nodes, build = dbt_build.build(DBT_PROJECT.project_dir, target, BUILD_ARGS, working)
     assert isinstance(build, dbt_build.Build) and build.success, build.error
     assert all(isinstance(node, dbt_build.NodeOutcome) for node in nodes)

@@ -131,3 +131,21 @@ def test_dbt_tests_of_a_table_are_one_check_that_names_each_failing_test():
     [warned] = _check_result(table, [outcome(second, "warn", 1)])
     assert not warned.passed and warned.severity.value == "WARN" and warned.metadata["tests"].value == 1
     assert list(_check_result(table, [outcome(first, "skipped")])) == []
+
+
+def test_what_a_build_leaving_seeds_out_runs_only_when_changed_is_the_seeds_and_their_own_tests():
+    from orchestration.defs.transform import assets
+
+    nodes = assets._MANIFEST["nodes"]
+    seeds = {uid for uid, node in nodes.items() if node["resource_type"] == "seed"}
+    assert seeds and seeds <= assets._SEEDS_ALONE
+    tests = assets._SEEDS_ALONE - seeds
+    assert tests and all(nodes[uid]["resource_type"] == "test" for uid in tests)
+    assert all(set(nodes[uid]["depends_on"]["nodes"]) <= seeds for uid in tests)
+    # a test reading a model (a relationship to a seed included) runs with the models, in every build
+    reading_models = [
+        uid
+        for uid, node in nodes.items()
+        if node["resource_type"] == "test" and not set(node["depends_on"]["nodes"]) <= seeds
+    ]
+    assert reading_models and not set(reading_models) & assets._SEEDS_ALONE

@@ -104,6 +104,21 @@ _ASSET_SPECS = build_dbt_asset_specs(
 )
 _TESTS = _tests_by_table(_MANIFEST, _ASSET_SPECS)
 _TABLE_OF_TEST = {test: key for key, tests in _TESTS.items() for test in tests}
+# seeds, and tests that read seeds alone: what a build leaving unchanged seeds out runs only when dbt
+# finds it changed
+_SEEDS_ALONE = {
+    uid
+    for uid, node in _MANIFEST["nodes"].items()
+    if node["resource_type"] == "seed"
+    or (
+        node["resource_type"] == "test"
+        and all(
+            _MANIFEST["nodes"].get(parent, {}).get("resource_type") == "seed"
+            for parent in node["depends_on"]["nodes"]
+        )
+    )
+}
+_STATE = "--state"
 _CHECK_SPECS = [
     dg.AssetCheckSpec(
         TESTS_CHECK,
@@ -229,7 +244,12 @@ def _build(
         yield from _check_result(table, outcomes)
     earlier = _record_test_outcomes(target, tested)
     if build.success and not context.is_subset:
-        dbt_build.keep_as_last_build(target)
+        if _STATE not in selection:
+            dbt_build.keep_as_last_build(target)
+        elif any(node.unique_id in _SEEDS_ALONE for node in build.nodes):
+            # dbt found a seed, or a test of seeds alone, changed since the last whole build; this build
+            # wrote no manifest, so the next one is whole and keeps its own
+            dbt_build.forget_last_build(target)
         # tables none of whose tests ran: unchanged seeds, left out of this build
         yield from _earlier_results(context, earlier, only=set(waiting) - set(ran))
     said = [build.error or ""] + [node.message for node in build.nodes]
@@ -375,8 +395,11 @@ def _leaving_out_unchanged_seeds(con, target: Path) -> list[str]:
         "resource_type:model",
         "resource_type:seed,state:modified",
         "resource_type:test,state:modified",
-        "--state",
+        _STATE,
         str(state),
+        # dbt's manifest and run results are kept for the next build's state only after a whole build
+        # (writing them is a twentieth of a build that adds one report)
+        "--no-write-json",
     ]
 
 
