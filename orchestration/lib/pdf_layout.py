@@ -44,12 +44,12 @@ class Char(LTChar):
 
     def __init__(self, matrix, font, fontsize, scaling, rise, text, textwidth, textdisp, ncs, graphicstate):
         a, b, c, d, e, f = matrix
+        self.text = text
         if b != 0 or c != 0 or font.is_vertical():
             super().__init__(
                 matrix, font, fontsize, scaling, rise, text, textwidth, textdisp, ncs, graphicstate
             )
             return
-        self._text = text
         self.matrix = matrix
         self.fontname = font.fontname
         self.ncs = ncs
@@ -68,6 +68,9 @@ class Char(LTChar):
         self.width = x1 - x0
         self.height = self.size = y1 - y0
         self.bbox = (x0, y0, x1, y1)
+
+    def get_text(self) -> str:
+        return self.text
 
 
 class _Page(LTPage):

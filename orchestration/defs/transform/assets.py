@@ -398,7 +398,7 @@ def _leaving_out_unchanged_seeds(con, target: Path) -> list[str]:
         _STATE,
         str(state),
         # dbt's manifest and run results are kept for the next build's state only after a whole build
-        # (writing them is a twentieth of a build that adds one report)
+        # (writing them is a twentieth of dbt's build of one more report)
         "--no-write-json",
     ]
 
