@@ -118,7 +118,6 @@ _SEEDS_ALONE = {
         )
     )
 }
-_STATE = "--state"
 _CHECK_SPECS = [
     dg.AssetCheckSpec(
         TESTS_CHECK,
@@ -244,7 +243,7 @@ def _build(
         yield from _check_result(table, outcomes)
     earlier = _record_test_outcomes(target, tested)
     if build.success and not context.is_subset:
-        if _STATE not in selection:
+        if not selection:  # a whole build (_leaving_out_unchanged_seeds found nothing to leave out)
             dbt_build.keep_as_last_build(target)
         elif any(node.unique_id in _SEEDS_ALONE for node in build.nodes):
             # dbt found a seed, or a test of seeds alone, changed since the last whole build; this build
@@ -395,7 +394,7 @@ def _leaving_out_unchanged_seeds(con, target: Path) -> list[str]:
         "resource_type:model",
         "resource_type:seed,state:modified",
         "resource_type:test,state:modified",
-        _STATE,
+        "--state",
         str(state),
         # dbt's manifest and run results are kept for the next build's state only after a whole build
         # (writing them is a twentieth of dbt's build of one more report)
