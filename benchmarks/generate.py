@@ -293,7 +293,7 @@ class Generator:
         self.max_pages = max_pages
         self.rng = random.Random(seed)
         self.seed = seed
-        from orchestration.lib.authorities import AuthorityResolver
+        from orchestration.lib.parse.authorities import AuthorityResolver
 
         self.resolver = AuthorityResolver(AUTHORITIES_CSV)
         self.authorities = load_authorities()

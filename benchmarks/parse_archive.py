@@ -23,8 +23,8 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from orchestration.lib.authorities import resolver_for  # noqa: E402
-from orchestration.lib.parsers import parse_document  # noqa: E402
+from orchestration.lib.parse.authorities import resolver_for  # noqa: E402
+from orchestration.lib.parse.parsers import parse_document  # noqa: E402
 from orchestration.settings import REFERENCE_AUTHORITIES_CSV  # noqa: E402
 from tests.support import ARCHIVE_GRADE_AREAS  # noqa: E402
 

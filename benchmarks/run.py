@@ -233,7 +233,7 @@ def _step_seconds(home: str, exclude: set[str]) -> dict:
 
 def accuracy(env: dict[str, str], truth: dict) -> dict:
     from benchmarks.accuracy import compare
-    from orchestration.lib.publish import open_published
+    from orchestration.lib.publish.publication import open_published
 
     con = open_published(Path(env["PUBLISHED_DUCKDB_PATH"]))
     try:

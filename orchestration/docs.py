@@ -15,8 +15,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from orchestration.lib.core import warehouse
+
 from . import settings as settings_module
-from .lib import warehouse
 
 DEFAULT_OUTPUT = settings_module.REPO_ROOT / "docs" / "site"
 

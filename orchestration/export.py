@@ -13,8 +13,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from orchestration.lib.outputs.workbook import workbook_path_for, write_workbook
+
 from . import settings as settings_module
-from .lib.workbook import workbook_path_for, write_workbook
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,11 +1,12 @@
 """`python -m orchestration.manifest` (`make manifest`): parse the dbt project again, writing the manifest
 Dagster reads the dbt graph from and the parse every new warehouse's first build starts from
-(lib/dbt_build.py)."""
+(lib/transform/dbt_build.py)."""
 
 import sys
 
+from orchestration.lib.transform import dbt_build
+
 from . import settings
-from .lib import dbt_build
 
 
 def main() -> int:

@@ -13,8 +13,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from orchestration.lib.ingest.crawl import SiteUnreachable, crawl
+
 from . import settings as settings_module
-from .lib.crawl import SiteUnreachable, crawl
 
 
 def main(argv: list[str] | None = None) -> int:

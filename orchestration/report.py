@@ -13,8 +13,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from orchestration.lib.outputs.report.page import build_report
+
 from . import settings as settings_module
-from .lib.report import build_report
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -92,8 +92,8 @@ def _standing_before_run(settings) -> str | None:
     there is one: then no run is started, and Dagster is not even loaded. RETRY=1 always runs."""
     if settings.retry_failed:
         return None
-    from .lib.extract import Limits
-    from .lib.fingerprint import standing_before_run
+    from .lib.extract.pool import Limits
+    from .lib.publish.fingerprint import standing_before_run
 
     publication = standing_before_run(
         settings.duckdb_path,
@@ -148,7 +148,7 @@ def _unchanged(result) -> bool:
 def _refresh_stale_report(settings) -> None:
     """Nothing to publish, but the publication standing has no report yet (it predates the report, or
     drawing it failed last time): draw it now from the published file."""
-    from .lib.report import build_report, report_is_current
+    from .lib.outputs.report.page import build_report, report_is_current
 
     if report_is_current(settings.report_dir, settings.published_duckdb_path):
         return

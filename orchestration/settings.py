@@ -48,7 +48,7 @@ class Settings:
         return self.published_duckdb_path.parent / "parquet"
 
     def pull_options(self):
-        from .lib.pull import PullOptions
+        from .lib.ingest.http import PullOptions
 
         return PullOptions(
             delay_seconds=self.pull_delay_seconds,

@@ -11,12 +11,13 @@ import re
 
 import duckdb
 
-from .lib.files import printable_name
-from .lib.publish import open_published
-from .lib.reconciliation import reconciliation_summary
-from .lib.report import report_is_current
-from .lib.sql import identifier
-from .lib.warehouse import writer_lock
+from orchestration.lib.core.sql import identifier
+from orchestration.lib.core.warehouse import writer_lock
+from orchestration.lib.ingest.files import printable_name
+from orchestration.lib.outputs.reconciliation import reconciliation_summary
+from orchestration.lib.outputs.report.page import report_is_current
+from orchestration.lib.publish.publication import open_published
+
 from .settings import Settings
 
 MAX_LISTED = 40

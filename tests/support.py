@@ -58,7 +58,7 @@ class Build:
         return [e for e in self.result.get_asset_check_evaluations() if not e.passed]
 
     def published(self) -> duckdb.DuckDBPyConnection:
-        from orchestration.lib.publish import open_published
+        from orchestration.lib.publish.publication import open_published
 
         return open_published(self.published_path)
 
@@ -252,8 +252,8 @@ def extract_with(
     con: duckdb.DuckDBPyConnection, raw: Path, *, timeout_seconds=60, memory_mb=1024, workers=None
 ):
     """The extract step without Dagster: a pool of extraction processes over raw, closed afterwards."""
-    from orchestration.lib import extracting
-    from orchestration.lib.extract import ExtractionPool, Limits
+    from orchestration.lib.extract import store as extracting
+    from orchestration.lib.extract.pool import ExtractionPool, Limits
 
     pool = ExtractionPool(Path(raw).resolve(), Limits(timeout_seconds, memory_mb), workers)
     try:

@@ -14,9 +14,11 @@ from pathlib import Path
 import dagster as dg
 from pydantic import PrivateAttr
 
+from orchestration.lib.core import warehouse
+from orchestration.lib.extract.pool import ExtractionPool, Limits
+from orchestration.lib.transform import dbt_build
+
 from .. import settings as settings_module
-from ..lib import dbt_build, warehouse
-from ..lib.extract import ExtractionPool, Limits
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -36,7 +38,7 @@ class WarehouseResource(dg.ConfigurableResource):
         )
 
     def recover_damaged(self, on_wait: Callable[[str], None] = lambda message: None) -> str | None:
-        """Check every block of the working file; a damaged one is set aside and rebuilt (lib/warehouse.py).
+        """Check every block of the working file; a damaged one is set aside and rebuilt (core/warehouse.py).
         Returns what was done, in one line, or None when the file was fine."""
         return warehouse.recover_damaged(
             self.path, settings_module.load().published_duckdb_path, on_wait=on_wait
@@ -68,7 +70,7 @@ class ExtractionResource(dg.ConfigurableResource):
 
 
 class DbtResource(dg.ConfigurableResource):
-    """dbt, run in a process forked from this one on the project in `project_dir` (lib/dbt_build.py
+    """dbt, run in a process forked from this one on the project in `project_dir` (lib/transform/dbt_build.py
     says why). Every build it started ends with the run at the latest: a run stopped while the step was
     recording a result leaves the step's generator suspended rather than closed, and the dbt process
     would otherwise go on holding the warehouse until this process ends."""

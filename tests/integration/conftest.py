@@ -10,7 +10,7 @@ import pytest
 
 from tests.support import REPO, Build, build_warehouse
 
-# The oldest release the published file promises to open in (see orchestration/lib/publish.py).
+# The oldest release the published file promises to open in (see orchestration/lib/publish/publication.py).
 OLD_DUCKDB_VERSION = "1.1.3"
 OLD_DUCKDB_DIR = REPO / ".cache" / f"duckdb-{OLD_DUCKDB_VERSION}"
 

@@ -23,7 +23,7 @@ import duckdb
 import pytest
 
 from orchestration.defs.publish.assets import MART_TABLES
-from orchestration.lib.publish import open_published, table_checksums
+from orchestration.lib.publish.publication import open_published, table_checksums
 from tests.fixtures.bad_files import SURREY, write_bad_files
 from tests.support import REPO, build_warehouse, compare_with_gold, load_gold
 

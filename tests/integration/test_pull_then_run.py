@@ -8,10 +8,10 @@ import dagster as dg
 from orchestration import settings as settings_module
 from orchestration.defs.pull.assets import ofsted_reports
 from orchestration.defs.resources import WarehouseResource
-from orchestration.lib import warehouse
-from orchestration.lib.crawl import catalogue_rows, crawl
-from orchestration.lib.files import discover
-from orchestration.lib.pull import PullOptions
+from orchestration.lib.core import warehouse
+from orchestration.lib.ingest.crawl import catalogue_rows, crawl
+from orchestration.lib.ingest.files import discover
+from orchestration.lib.ingest.http import PullOptions
 from tests.fixtures.ofsted_site import Provider, Publication, serving
 
 REFERENCE = (

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.lib.publish import open_published, table_checksums
+from orchestration.lib.publish.publication import open_published, table_checksums
 from tests.fixtures import bad_files
 from tests.integration.test_faults import CommandLineRun, _session_of
 from tests.support import REPO, build_warehouse

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 import dagster as dg
 import pytest
 
-from orchestration.lib.report import GRADE_FILL
+from orchestration.lib.outputs.report.page import GRADE_FILL
 from tests.fixtures.browser import colours_in, dump_dom, find_chromium, screenshot
 
 pytestmark = pytest.mark.integration

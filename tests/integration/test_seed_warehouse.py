@@ -181,7 +181,7 @@ def test_dbt_unit_tests_pass_on_the_built_warehouse(text_build, tmp_path):
     import subprocess
 
     from orchestration.defs.transform.assets import BUILD_ARGS, DBT_PROJECT, target_path_for
-    from orchestration.lib.dbt_build import dbt_executable
+    from orchestration.lib.transform.dbt_build import dbt_executable
 
     assert "unit_test" in BUILD_ARGS
     manifest = json.loads(DBT_PROJECT.manifest_path.read_text(encoding="utf-8"))
@@ -219,12 +219,13 @@ def test_dbt_unit_tests_pass_on_the_built_warehouse(text_build, tmp_path):
 
 def test_a_row_breaking_a_marts_constraint_fails_the_build_and_dbt_lets_go_of_the_file(text_build, tmp_path):
     """The marts' not-null, unique and check rules are enforced constraints: a row that breaks one fails
-    dbt's build of that mart, naming the constraint. dbt runs in a child process (lib/dbt_build.py) and
+    dbt's build of that mart, naming the constraint. dbt runs in a child process (lib/transform/dbt_build.py)
+    and
     releases the warehouse file when it ends, so the steps after it can attach it."""
     import duckdb
 
     from orchestration.defs.transform.assets import BUILD_ARGS, DBT_PROJECT
-    from orchestration.lib import dbt_build
+    from orchestration.lib.transform import dbt_build
 
     working = tmp_path / "warehouse.duckdb"
     shutil.copyfile(text_build.duckdb_path, working)
@@ -253,11 +254,11 @@ def test_a_row_breaking_a_marts_constraint_fails_the_build_and_dbt_lets_go_of_th
 def test_dbt_reports_each_node_as_it_finishes_and_a_new_warehouse_starts_from_the_projects_parse(
     text_build, tmp_path, monkeypatch
 ):
-    """lib/dbt_build.py: every node's outcome comes on its own before the build's end; a target folder
+    """transform/dbt_build.py: every node's outcome comes on its own before the build's end; a target folder
     with no parse of its own starts from the project's (`make manifest`), for a file of the usual name,
     and dbt reads only what changed rather than the whole project."""
     from orchestration.defs.transform.assets import BUILD_ARGS, DBT_PROJECT
-    from orchestration.lib import dbt_build
+    from orchestration.lib.transform import dbt_build
 
     working = tmp_path / dbt_build.PARSED_FOR
     shutil.copyfile(text_build.duckdb_path, working)

@@ -146,7 +146,7 @@ def test_the_asset_graph_reads_by_layer_with_owners_kinds_and_descriptions(webse
 
 def test_each_extracted_table_has_its_blocking_check(webserver):
     nodes = {"/".join(n["assetKey"]["path"]): n for n in graphql(webserver, ASSETS_QUERY)["assetNodes"]}
-    from orchestration.lib.schema import EXTRACTED_TABLES
+    from orchestration.lib.core.schema import EXTRACTED_TABLES
 
     for table in EXTRACTED_TABLES:
         checks = nodes[f"extracted/{table}"]["assetChecksOrError"]["checks"]

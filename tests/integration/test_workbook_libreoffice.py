@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from orchestration.lib.workbook import workbook_path_for, write_workbook
+from orchestration.lib.outputs.workbook import workbook_path_for, write_workbook
 
 pytestmark = pytest.mark.integration
 

@@ -1,6 +1,6 @@
 import pytest
 
-from orchestration.lib.authorities import resolver_for
+from orchestration.lib.parse.authorities import resolver_for
 from orchestration.settings import REFERENCE_AUTHORITIES_CSV
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib.crawl import (
+from orchestration.lib.ingest.crawl import (
     SiteUnreachable,
     catalogue_rows,
     classify,
@@ -20,7 +20,7 @@ from orchestration.lib.crawl import (
     parse_listing,
     parse_provider,
 )
-from orchestration.lib.pull import PullOptions
+from orchestration.lib.ingest.http import PullOptions
 from tests.fixtures.ofsted_site import RETRY_AFTER_SECONDS, Provider, Publication, serving
 
 DELAY = 0.05

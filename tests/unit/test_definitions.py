@@ -2,7 +2,7 @@
 check."""
 
 from orchestration.definitions import defs
-from orchestration.lib.schema import EXTRACTED_TABLES
+from orchestration.lib.core.schema import EXTRACTED_TABLES
 
 
 def test_graph_has_every_layer_and_blocking_checks():
@@ -110,7 +110,7 @@ def test_dbt_tests_of_a_table_are_one_check_that_names_each_failing_test():
     """defs/transform/assets.py: every test of a table counts towards its check `dbt_tests`; a failing
     test fails it with ERROR severity and is named, one that only warned makes it a warning."""
     from orchestration.defs.transform.assets import _TESTS, TESTS_CHECK, _check_result
-    from orchestration.lib.dbt_build import NodeOutcome
+    from orchestration.lib.transform.dbt_build import NodeOutcome
 
     table = next(key for key, tests in _TESTS.items() if key.path[0] == "marts" and len(tests) >= 3)
     first, second, *rest = sorted(_TESTS[table])

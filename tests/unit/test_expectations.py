@@ -16,8 +16,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.lib import checks, schema, vocabulary
-from orchestration.lib import expectations as ex
+from orchestration.lib.core import schema, vocabulary
+from orchestration.lib.quality import expectations as ex
+from orchestration.lib.quality import validation as checks
 
 TABLES = schema.EXTRACTED_TABLES
 SHA = "0123456789abcdef" * 4

@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from orchestration import settings as settings_module
-from orchestration.lib.extract import Limits, extract_many
-from orchestration.lib.files import discover
+from orchestration.lib.extract.pool import Limits, extract_many
+from orchestration.lib.ingest.files import discover
 from tests.fixtures.pdf_render import render_text_report_to_pdf
 from tests.support import REPO
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib import extract_worker
-from orchestration.lib.extract import Limits, _worker_failure, extract_many, worth_retrying
-from orchestration.lib.files import discover
+from orchestration.lib.extract import worker as extract_worker
+from orchestration.lib.extract.pool import Limits, _worker_failure, extract_many, worth_retrying
+from orchestration.lib.ingest.files import discover
 from tests.fixtures import bad_files
 from tests.fixtures.pdf_render import render_text_report_to_pdf
 from tests.support import REPO, extract_with
@@ -31,11 +31,11 @@ def _count_worker_starts(monkeypatch) -> list:
     real_popen = subprocess.Popen
 
     def counting(command, **kwargs):
-        if "orchestration.lib.extract_worker" in command:
+        if "orchestration.lib.extract.worker" in command:
             started.append(command)
         return real_popen(command, **kwargs)
 
-    monkeypatch.setattr("orchestration.lib.extract.subprocess.Popen", counting)
+    monkeypatch.setattr("orchestration.lib.extract.pool.subprocess.Popen", counting)
     return started
 
 
@@ -87,7 +87,7 @@ def _worker_processes() -> list[int]:
             command = (entry / "cmdline").read_bytes()
         except (OSError, IndexError, ValueError):
             continue
-        if parent == os.getpid() and b"orchestration.lib.extract_worker" in command:
+        if parent == os.getpid() and b"orchestration.lib.extract.worker" in command:
             found.append(int(entry.name))
     return found
 
@@ -203,7 +203,9 @@ def test_an_interrupt_ends_the_documents_being_read_and_their_processes_at_once(
 
 
 def test_retry_reads_every_quarantined_document_again_and_nothing_else(tmp_path):
-    from orchestration.lib import extracting, ledger, warehouse
+    from orchestration.lib.core import warehouse
+    from orchestration.lib.extract import store as extracting
+    from orchestration.lib.ingest import ledger
 
     raw = tmp_path / "raw"
     raw.mkdir()

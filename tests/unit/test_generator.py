@@ -5,8 +5,8 @@ from collections import Counter
 import pytest
 
 from benchmarks.generate import FAMILIES, corpus_digest, generate
-from orchestration.lib.parsers import parse_document
-from orchestration.lib.pdf_text import extract_pdf_pages
+from orchestration.lib.extract.pdf_text import extract_pdf_pages
+from orchestration.lib.parse.parsers import parse_document
 
 
 def test_the_same_seed_gives_the_same_bytes_and_truth_and_another_seed_does_not(tmp_path):

@@ -11,8 +11,14 @@ import time
 
 import pytest
 
-from orchestration.lib import checks, extract, extracting, fingerprint, ledger, parsing, schema, warehouse
-from orchestration.lib import rows as report_rows
+from orchestration.lib.core import schema, warehouse
+from orchestration.lib.extract import pool as extract
+from orchestration.lib.extract import store as extracting
+from orchestration.lib.ingest import ledger
+from orchestration.lib.parse import documents as parsing
+from orchestration.lib.parse import rows as report_rows
+from orchestration.lib.publish import fingerprint
+from orchestration.lib.quality import validation as checks
 from orchestration.settings import REFERENCE_AUTHORITIES_CSV
 from tests.support import REPO, extract_with
 
@@ -236,7 +242,7 @@ def test_an_unchanged_table_keeps_its_check_result_and_a_changed_one_is_validate
 def test_a_second_writer_waits_for_the_first(tmp_path):
     db = tmp_path / "w.duckdb"
     script = (
-        "import sys; from pathlib import Path; from orchestration.lib.warehouse import writer_lock\n"
+        "import sys; from pathlib import Path; from orchestration.lib.core.warehouse import writer_lock\n"
         "try:\n"
         f"    with writer_lock(Path({str(db)!r}), wait_seconds=0.5): pass\n"
         "except TimeoutError: sys.exit(7)\n"

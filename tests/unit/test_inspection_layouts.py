@@ -7,9 +7,9 @@ import datetime as dt
 
 import pytest
 
-from orchestration.lib.dates import find_date_expression, mend_slipped_years, parse_windows
-from orchestration.lib.parsers import parse_document
-from orchestration.lib.parsers.common import clean_person
+from orchestration.lib.parse.dates import find_date_expression, mend_slipped_years, parse_windows
+from orchestration.lib.parse.parsers import parse_document
+from orchestration.lib.parse.parsers.common import clean_person
 
 
 def parse(text: str, *pages: str):

@@ -9,9 +9,10 @@ import subprocess
 
 import pytest
 
-from orchestration.lib import ledger as file_ledger
-from orchestration.lib import parsing, warehouse
-from orchestration.lib.files import discover
+from orchestration.lib.core import warehouse
+from orchestration.lib.ingest import ledger as file_ledger
+from orchestration.lib.ingest.files import discover
+from orchestration.lib.parse import documents as parsing
 from orchestration.settings import REFERENCE_AUTHORITIES_CSV
 from tests.fixtures import bad_files
 from tests.support import REPO, extract_with
@@ -219,7 +220,7 @@ def test_a_child_process_that_cannot_start_costs_one_file_until_the_next_run(raw
     def no_process(*args, **kwargs):
         raise OSError(12, "Cannot allocate memory")
 
-    monkeypatch.setattr("orchestration.lib.extract.subprocess.Popen", no_process)
+    monkeypatch.setattr("orchestration.lib.extract.pool.subprocess.Popen", no_process)
     db = tmp_path / "w.duckdb"
     first = run_once(raw, db)
     assert first["surrey.txt"][0] == "loaded"
@@ -244,7 +245,7 @@ def test_a_child_process_that_cannot_start_costs_one_file_until_the_next_run(raw
 def test_a_child_killed_by_a_signal_gets_a_reason_naming_the_cause(
     tmp_path, monkeypatch, returncode, kind, words
 ):
-    from orchestration.lib import extract
+    from orchestration.lib.extract import pool as extract
 
     real_popen = subprocess.Popen
 
@@ -252,7 +253,7 @@ def test_a_child_killed_by_a_signal_gets_a_reason_naming_the_cause(
         # the worker process, replaced by one that dies of the signal before it answers
         return real_popen([command[0], "-c", f"import os; os.kill(os.getpid(), {-returncode})"], **kwargs)
 
-    monkeypatch.setattr("orchestration.lib.extract.subprocess.Popen", dies_by_signal)
+    monkeypatch.setattr("orchestration.lib.extract.pool.subprocess.Popen", dies_by_signal)
     pdf = bad_files.not_a_report_pdf(tmp_path / "recipe.pdf")
     with open(pdf, "rb") as handle:
         result = extract.extract_pdf(handle.fileno(), "sha", extract.Limits(30, 512))

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib.dates import find_date_expression, parse_windows
-from orchestration.lib.parsers import NotAReport, parse_document
-from orchestration.lib.parsers.common import split_run_together
+from orchestration.lib.parse.dates import find_date_expression, parse_windows
+from orchestration.lib.parse.parsers import NotAReport, parse_document
+from orchestration.lib.parse.parsers.common import split_run_together
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

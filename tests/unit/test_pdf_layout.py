@@ -1,4 +1,4 @@
-"""lib/pdf_layout.py against pdfminer itself: every character, and so every layout, exactly as pdfminer's
+"""extract/pdf_layout.py against pdfminer itself: every character, and so every layout, exactly as pdfminer's
 `extract_pages` makes it, whatever the text matrix."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pdfminer.layout import LAParams, LTChar, LTContainer
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from orchestration.lib.pdf_layout import Char, layouts
+from orchestration.lib.extract.pdf_layout import Char, layouts
 from tests.fixtures.pdf_render import render_text_report_to_pdf
 
 LAPARAMS = LAParams(all_texts=True, boxes_flow=None)

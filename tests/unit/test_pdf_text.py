@@ -15,7 +15,7 @@ import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from orchestration.lib.pdf_text import _clean, _normalise_bullet, extract_pdf_pages
+from orchestration.lib.extract.pdf_text import _clean, _normalise_bullet, extract_pdf_pages
 from tests.fixtures.pdf_render import derive_header, parse_report_text, render_text_report_to_pdf
 
 SEEDS_DIR = Path("/work/shared/seeds")
@@ -245,7 +245,7 @@ def test_the_order_pdfminer_lists_boxes_in_changes_nothing(extracted, seed, layo
     (pdfminer's default) every page comes out the same, because text is assembled by position."""
     from pdfminer.layout import LAParams
 
-    from orchestration.lib import pdf_text
+    from orchestration.lib.extract import pdf_text
 
     assert pdf_text._LAPARAMS.boxes_flow is None
     pdf = render_text_report_to_pdf(seed.read_text(encoding="utf-8"), tmp_path / "again.pdf", layout=layout)

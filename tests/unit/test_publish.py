@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.lib.publish import publish, recover_interrupted_publish, table_checksums
+from orchestration.lib.publish.publication import publish, recover_interrupted_publish, table_checksums
 from tests.support import REPO
 
 # Where the killed child stops: inside the copy, or just before the n-th rename of a publish
@@ -26,7 +26,7 @@ _KILLED_PUBLISH = textwrap.dedent(
     """
     import os, signal, sys
     from pathlib import Path
-    from orchestration.lib import publish as module
+    from orchestration.lib.publish import publication as module
 
     working, published, point = sys.argv[1:4]
     die = lambda: os.kill(os.getpid(), signal.SIGKILL)
@@ -143,7 +143,7 @@ def test_checksums_ignore_row_order_and_see_any_change(tmp_path):
 
 
 def test_the_standing_publication_is_read_from_the_new_file_even_while_this_process_holds_the_old(tmp_path):
-    from orchestration.lib.fingerprint import latest_publication
+    from orchestration.lib.publish.fingerprint import latest_publication
 
     def working(version: str) -> Path:
         path = make_working(tmp_path / f"{version}.duckdb", version)
@@ -168,13 +168,13 @@ def test_the_standing_publication_is_read_from_the_new_file_even_while_this_proc
 
 
 def _digests(published: Path):
-    from orchestration.lib.publish import FileDigest, parquet_digests
+    from orchestration.lib.publish.publication import FileDigest, parquet_digests
 
     return FileDigest.of(published), parquet_digests(published.parent / "parquet")
 
 
 def test_a_published_file_and_its_parquet_copies_check_out_as_published(published):
-    from orchestration.lib.publish import check_published
+    from orchestration.lib.publish.publication import check_published
 
     file, parquet = _digests(published)
     assert set(parquet) == {"dim_reports.parquet", "fct_visits.parquet"}
@@ -184,7 +184,7 @@ def test_a_published_file_and_its_parquet_copies_check_out_as_published(publishe
 def test_bytes_overwritten_in_the_middle_of_the_published_file_are_found_even_with_its_time_put_back(
     published,
 ):
-    from orchestration.lib.publish import check_published
+    from orchestration.lib.publish.publication import check_published
 
     file, parquet = _digests(published)
     status = published.stat()
@@ -205,7 +205,7 @@ def test_bytes_overwritten_in_the_middle_of_the_published_file_are_found_even_wi
 
 @pytest.mark.parametrize("damage", ["deleted", "truncated", "added"])
 def test_a_deleted_truncated_or_extra_parquet_copy_is_found(published, damage):
-    from orchestration.lib.publish import check_published
+    from orchestration.lib.publish.publication import check_published
 
     file, parquet = _digests(published)
     copy = published.parent / "parquet" / "dim_reports.parquet"
@@ -220,7 +220,7 @@ def test_a_deleted_truncated_or_extra_parquet_copy_is_found(published, damage):
 
 
 def test_a_publish_that_fails_for_want_of_space_removes_its_staging_files(published, tmp_path, monkeypatch):
-    from orchestration.lib import publish as module
+    from orchestration.lib.publish import publication as module
 
     before = published.read_bytes()
 
@@ -240,7 +240,7 @@ def test_a_publish_that_fails_for_want_of_space_removes_its_staging_files(publis
 
 
 def test_the_publication_row_of_the_published_copy_names_its_parquet_copies(tmp_path):
-    from orchestration.lib.publish import parquet_digests, parquet_digests_from_json
+    from orchestration.lib.publish.publication import parquet_digests, parquet_digests_from_json
 
     working = make_working(tmp_path / "w.duckdb", "v")
     con = duckdb.connect(str(working))

@@ -1,4 +1,4 @@
-"""The polite client and the download of one file (lib/pull.py), and `make pull`'s entry point, against
+"""The polite client and the download of one file (lib/ingest/http.py), and `make pull`'s entry point, against
 the loopback stand-in for Ofsted's site."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import socket
 import pytest
 
 from orchestration import pull as pull_command
-from orchestration.lib.pull import (
+from orchestration.lib.ingest.http import (
     FetchError,
     PoliteClient,
     PullOptions,

@@ -4,7 +4,7 @@ here."""
 import duckdb
 import pytest
 
-from orchestration.lib.reconciliation import reconciliation_summary
+from orchestration.lib.outputs.reconciliation import reconciliation_summary
 
 TABLE = """
 CREATE SCHEMA marts;

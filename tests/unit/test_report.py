@@ -12,7 +12,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.lib.report import (
+from orchestration.lib.outputs.report.page import (
     attach_published,
     build_report,
     read_report_data,

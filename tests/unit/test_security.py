@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.lib.publish import open_published
+from orchestration.lib.publish.publication import open_published
 from tests.support import REPO
 
 
@@ -64,75 +64,75 @@ def test_a_reader_cannot_write(reader):
 # travel as `?` parameters; a new pasted piece fails this test until it is added here with its reason.
 SQL_PIECES = {
     # names from schema.TABLES, the project's own fixed list of tables, columns and types
-    ("orchestration/lib/warehouse.py", "_add_missing_columns", "table"),
-    ("orchestration/lib/warehouse.py", "_add_missing_columns", "column"),
-    ("orchestration/lib/warehouse.py", "_add_missing_columns", "dtype"),
-    ("orchestration/lib/warehouse.py", "insert_rows", "table"),
-    ("orchestration/lib/warehouse.py", "insert_rows", "columns"),
-    ("orchestration/lib/warehouse.py", "insert_rows", "casts"),
-    ("orchestration/lib/warehouse.py", "replace_rows", "table"),
-    ("orchestration/lib/warehouse.py", "read_table", "table"),
-    ("orchestration/lib/parsing.py", "parse", "table"),  # from schema.EXTRACTED_TABLES
-    ("orchestration/lib/parsing.py", "_write_parsed", "table"),  # extracted.* and pipeline.* tables
-    ("orchestration/lib/parsing.py", "_write_parsed", "stale_reports"),  # a fixed subquery
-    ("orchestration/lib/extracting.py", "_record_extractions", "table"),  # raw.pages, raw.documents
+    ("orchestration/lib/core/warehouse.py", "_add_missing_columns", "table"),
+    ("orchestration/lib/core/warehouse.py", "_add_missing_columns", "column"),
+    ("orchestration/lib/core/warehouse.py", "_add_missing_columns", "dtype"),
+    ("orchestration/lib/core/warehouse.py", "insert_rows", "table"),
+    ("orchestration/lib/core/warehouse.py", "insert_rows", "columns"),
+    ("orchestration/lib/core/warehouse.py", "insert_rows", "casts"),
+    ("orchestration/lib/core/warehouse.py", "replace_rows", "table"),
+    ("orchestration/lib/core/warehouse.py", "read_table", "table"),
+    ("orchestration/lib/parse/documents.py", "parse", "table"),  # from schema.EXTRACTED_TABLES
+    ("orchestration/lib/parse/documents.py", "_write_parsed", "table"),  # extracted.* and pipeline.* tables
+    ("orchestration/lib/parse/documents.py", "_write_parsed", "stale_reports"),  # a fixed subquery
+    ("orchestration/lib/extract/store.py", "_record_extractions", "table"),  # raw.pages, raw.documents
     # schema.create_statements(): CREATE statements built from schema.TABLES
-    ("orchestration/lib/warehouse.py", "connect", "statement"),
+    ("orchestration/lib/core/warehouse.py", "connect", "statement"),
     # names from schema.TABLES and their columns, quoted with sql.identifier
-    ("orchestration/lib/fingerprint.py", "table_digest", "selected"),
-    ("orchestration/lib/fingerprint.py", "table_digest", "qualified"),
+    ("orchestration/lib/core/digests.py", "table_digest", "selected"),
+    ("orchestration/lib/core/digests.py", "table_digest", "qualified"),
     # a table of EXTRACTED_TABLES, quoted with sql.identifier
-    ("orchestration/lib/checks.py", "validate", "identifier(table)"),
+    ("orchestration/lib/quality/validation.py", "validate", "identifier(table)"),
     # names from DuckDB's catalog of the project's own tables, quoted with sql.identifier
-    ("orchestration/lib/publish.py", "_write_staging", "identifier(schema)"),
-    ("orchestration/lib/publish.py", "_write_staging", "source"),
-    ("orchestration/lib/publish.py", "_write_staging", "STORAGE_VERSION"),
-    ("orchestration/lib/publish.py", "_copy_table", "source"),
-    ("orchestration/lib/publish.py", "_copy_table", "target"),
-    ("orchestration/lib/publish.py", "_copy_table", "identifier(column)"),
-    ("orchestration/lib/publish.py", "table_checksums", "qualified"),
+    ("orchestration/lib/publish/publication.py", "_write_staging", "identifier(schema)"),
+    ("orchestration/lib/publish/publication.py", "_write_staging", "source"),
+    ("orchestration/lib/publish/publication.py", "_write_staging", "STORAGE_VERSION"),
+    ("orchestration/lib/publish/publication.py", "_copy_table", "source"),
+    ("orchestration/lib/publish/publication.py", "_copy_table", "target"),
+    ("orchestration/lib/publish/publication.py", "_copy_table", "identifier(column)"),
+    ("orchestration/lib/publish/publication.py", "table_checksums", "qualified"),
     ("orchestration/summary.py", "_published_state", "identifier(t)"),
     # the mart's fixed name and a fixed expression per agreement value, written in the module
-    ("orchestration/lib/reconciliation.py", "reconciliation_summary", "TABLE"),
-    ("orchestration/lib/reconciliation.py", "reconciliation_summary", "total('agrees')"),
-    ("orchestration/lib/reconciliation.py", "reconciliation_summary", "total('differs')"),
-    ("orchestration/lib/reconciliation.py", "reconciliation_summary", "total('missing')"),
+    ("orchestration/lib/outputs/reconciliation.py", "reconciliation_summary", "TABLE"),
+    ("orchestration/lib/outputs/reconciliation.py", "reconciliation_summary", "total('agrees')"),
+    ("orchestration/lib/outputs/reconciliation.py", "reconciliation_summary", "total('differs')"),
+    ("orchestration/lib/outputs/reconciliation.py", "reconciliation_summary", "total('missing')"),
     # the report's own table and column names, each checked against the file's catalogue first (a column
     # the file lacks becomes NULL), and its own fixed ORDER BY / WHERE clauses
-    ("orchestration/lib/report.py", "_select", "select"),
-    ("orchestration/lib/report.py", "_select", "table"),
-    ("orchestration/lib/report.py", "_select", "rest"),
+    ("orchestration/lib/outputs/report/page.py", "_select", "select"),
+    ("orchestration/lib/outputs/report/page.py", "_select", "table"),
+    ("orchestration/lib/outputs/report/page.py", "_select", "rest"),
     (
-        "orchestration/lib/report.py",
+        "orchestration/lib/outputs/report/page.py",
         "read_report_data",
         "_or(con, 'marts.fct_inspections', 'report_id', 'inspection_id')",
     ),
     (
-        "orchestration/lib/report.py",
+        "orchestration/lib/outputs/report/page.py",
         "read_report_data",
         "_or(con, 'marts.fct_visits', 'report_id', 'visit_id')",
     ),
     (
-        "orchestration/lib/report.py",
+        "orchestration/lib/outputs/report/page.py",
         "read_report_data",
         "_or(con, 'marts.fct_visits', 'visit_theme', 'NULL')",
     ),
     # each sheet's fixed query, written in the module
-    ("orchestration/lib/workbook.py", "write_workbook", "sheet.query"),
+    ("orchestration/lib/outputs/workbook.py", "write_workbook", "sheet.query"),
     # the rebuild of a damaged working file: CREATE statements from schema.create_statements(), the audit
     # tables of schema.TABLES and their columns quoted with sql.identifier; every table of the file's own
     # catalogue, quoted with sql.identifier, read once to check its blocks
-    ("orchestration/lib/warehouse.py", "_carry_over_audit", "statement"),
-    ("orchestration/lib/warehouse.py", "_carry_over_audit", "table"),
-    ("orchestration/lib/warehouse.py", "_carry_over_audit", "columns"),
-    ("orchestration/lib/warehouse.py", "damage", "qualified"),
+    ("orchestration/lib/core/warehouse.py", "_carry_over_audit", "statement"),
+    ("orchestration/lib/core/warehouse.py", "_carry_over_audit", "table"),
+    ("orchestration/lib/core/warehouse.py", "_carry_over_audit", "columns"),
+    ("orchestration/lib/core/warehouse.py", "damage", "qualified"),
     # raw.pages, raw.documents, pipeline.parsed_contents, pipeline.held_back: fixed names in the function
-    ("orchestration/lib/extracting.py", "forget_failures", "table"),
+    ("orchestration/lib/extract/store.py", "forget_failures", "table"),
     # one of three fixed pragma statements
     ("orchestration/defs/run_history.py", "_on_connect", "_SYNCHRONOUS.get(mode, _SYNCHRONOUS['OFF'])"),
     # COMMENT ON takes no parameter: the project's own dbt descriptions, quoted with sql.literal
-    ("orchestration/lib/publish.py", "_copy_table", "literal(comment)"),
-    ("orchestration/lib/publish.py", "_copy_table", "literal(column_comment)"),
+    ("orchestration/lib/publish/publication.py", "_copy_table", "literal(comment)"),
+    ("orchestration/lib/publish/publication.py", "_copy_table", "literal(column_comment)"),
 }
 _SQL_METHODS = {"execute", "executemany", "sql", "query"}
 

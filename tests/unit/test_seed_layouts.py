@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib.authorities import resolver_for
-from orchestration.lib.parsers import parse_document
-from orchestration.lib.pdf_text import extract_pdf_pages
+from orchestration.lib.extract.pdf_text import extract_pdf_pages
+from orchestration.lib.parse.authorities import resolver_for
+from orchestration.lib.parse.parsers import parse_document
 from orchestration.settings import REFERENCE_AUTHORITIES_CSV
 from tests.fixtures.pdf_render import render_text_report_to_pdf
 from tests.support import REPO, load_gold, norm

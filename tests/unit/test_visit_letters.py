@@ -2,8 +2,8 @@
 
 import datetime as dt
 
-from orchestration.lib.parsers import parse_document
-from orchestration.lib.parsers.visit_letter import letter_type
+from orchestration.lib.parse.parsers import parse_document
+from orchestration.lib.parse.parsers.visit_letter import letter_type
 
 LETTERHEAD = """Ofsted
 Piccadilly Gate\tT 0300 123 1231
@@ -264,7 +264,7 @@ def test_focus_stated_inline_and_visit_number_of_a_focused_visit():
 
 def test_a_value_corrected_later_in_the_letter_keeps_one_citation():
     """A letter dated before its own visit is re-dated; its evidence names the correction, once."""
-    from orchestration.lib.parsers.model import ParsedReport
+    from orchestration.lib.parse.parsers.model import ParsedReport
 
     report = ParsedReport(report_type="focused_visit")
     report.cite("letter_date", "2019-01-21", 1, "21 January 2019")

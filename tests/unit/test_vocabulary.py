@@ -1,6 +1,6 @@
 """Each value list is kept once, in a dbt seed, and everything else that names its values agrees with it.
 
-The Great Expectations suites and the dbt tests read the seeds (see orchestration/lib/vocabulary.py); these
+The Great Expectations suites and the dbt tests read the seeds (see lib/core/vocabulary.py); these
 tests fail when a list is written out again in a suite or a model's YAML, and when a place that still
 spells values out for its own purpose (parsers' wording tables, dbt vars, a macro, another seed, the run
 report's labels) names a value the lists lack.
@@ -17,14 +17,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from orchestration.lib import expectations as ex
-from orchestration.lib import report, vocabulary
-from orchestration.lib.parsers import _TITLES, common, grades, ilacs, inspection_2012_13, sif
-from orchestration.lib.parsers.model import Recommendation
+from orchestration.lib.core import vocabulary
+from orchestration.lib.outputs.report import page as report
+from orchestration.lib.parse.parsers import _TITLES, common, grades, ilacs, inspection_2012_13, sif
+from orchestration.lib.parse.parsers.model import Recommendation
+from orchestration.lib.quality import expectations as ex
 
 REPO = Path(__file__).resolve().parents[2]
 DBT = REPO / "dbt_project"
-PARSERS = REPO / "orchestration" / "lib" / "parsers"
+PARSERS = REPO / "orchestration" / "lib" / "parse" / "parsers"
 
 
 def values(name: str) -> set[str]:

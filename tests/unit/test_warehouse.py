@@ -8,7 +8,7 @@ import sys
 import duckdb
 import pytest
 
-from orchestration.lib import warehouse
+from orchestration.lib.core import warehouse
 
 HOLD = "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(3)"
 

@@ -12,7 +12,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from orchestration.lib.workbook import cell_value, report_link, workbook_path_for, write_workbook
+from orchestration.lib.outputs.workbook import cell_value, report_link, workbook_path_for, write_workbook
 from tests.support import REPO
 
 SHEETS = ["Latest inspections", "Inspections", "Recommendations", "Visits", "About"]

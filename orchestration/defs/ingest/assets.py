@@ -6,13 +6,16 @@ are in defs/quality/.
 
 import dagster as dg
 
+from orchestration.lib.core.schema import EXTRACTED_TABLES
+from orchestration.lib.core.warehouse import replace_rows
+from orchestration.lib.extract import store as extracting
+from orchestration.lib.ingest import ledger
+from orchestration.lib.ingest.crawl import catalogue_rows
+from orchestration.lib.ingest.files import printable_name
+from orchestration.lib.parse import documents as parsing
+from orchestration.lib.publish.publication import recover_interrupted_publish
+
 from ... import settings as settings_module
-from ...lib import extracting, ledger, parsing
-from ...lib.crawl import catalogue_rows
-from ...lib.files import printable_name
-from ...lib.publish import recover_interrupted_publish
-from ...lib.schema import EXTRACTED_TABLES
-from ...lib.warehouse import replace_rows
 from .. import markdown
 from ..progress import reporter
 from ..resources import ExtractionResource, WarehouseResource

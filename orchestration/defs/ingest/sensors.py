@@ -18,9 +18,10 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from orchestration.lib.ingest.files import listing
+from orchestration.lib.publish.publication import open_published
+
 from ... import settings as settings_module
-from ...lib.files import listing
-from ...lib.publish import open_published
 from ..jobs import WAREHOUSE_JOB
 from ..pull.assets import PULL_JOB
 

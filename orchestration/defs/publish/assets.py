@@ -4,9 +4,13 @@ from pathlib import Path
 
 import dagster as dg
 
-from ... import settings as settings_module
-from ...lib.fingerprint import latest_publication, publication_problem, warehouse_fingerprint
-from ...lib.publish import (
+from orchestration.lib.core.warehouse import insert_rows, utc_now
+from orchestration.lib.publish.fingerprint import (
+    latest_publication,
+    publication_problem,
+    warehouse_fingerprint,
+)
+from orchestration.lib.publish.publication import (
     FileDigest,
     PublishResult,
     parquet_digests,
@@ -14,7 +18,8 @@ from ...lib.publish import (
     publish,
     table_checksums,
 )
-from ...lib.warehouse import insert_rows, utc_now
+
+from ... import settings as settings_module
 from .. import markdown
 from ..progress import reporter
 from ..resources import WarehouseResource

@@ -7,8 +7,9 @@ already in place when this step runs. The step then logs the error, records it a
 
 import dagster as dg
 
+from orchestration.lib.outputs.report.page import build_report
+
 from ... import settings as settings_module
-from ...lib.report import build_report
 from ..progress import reporter
 from .assets import PUBLISHED_KEY
 from .standing import record_failure

@@ -9,8 +9,9 @@ writes it again.
 
 import dagster as dg
 
+from orchestration.lib.outputs.workbook import workbook_path_for, write_workbook
+
 from ... import settings as settings_module
-from ...lib.workbook import workbook_path_for, write_workbook
 from ..progress import reporter
 from .assets import PUBLISHED_KEY
 from .standing import record_failure

@@ -3,9 +3,10 @@ catalogue of every publication link seen there (`audit.source_catalogue`)."""
 
 import dagster as dg
 
+from orchestration.lib.core.warehouse import replace_rows
+from orchestration.lib.ingest.crawl import SiteUnreachable, catalogue_rows, crawl
+
 from ... import settings as settings_module
-from ...lib.crawl import SiteUnreachable, catalogue_rows, crawl
-from ...lib.warehouse import replace_rows
 from .. import markdown
 from ..progress import reporter
 from ..resources import WarehouseResource

@@ -1,7 +1,8 @@
 """The Great Expectations suites (expectations/*.json) as blocking checks of the extracted tables.
 
 One check step validates every table (an unchanged table keeps its earlier result) and then applies the
-verdict at the grain of a document (lib/gate.py): a document whose own rows fail is held back, with the
+verdict at the grain of a document (lib/quality/hold_back.py):
+a document whose own rows fail is held back, with the
 checks and values that failed it, and the check reports it as a warning; a failure about a table as a whole,
 or one that would hold back more than MAX_HELD_BACK_SHARE of the documents, fails the check with ERROR
 severity, which stops dbt and the publication.
@@ -9,13 +10,14 @@ severity, which stops dbt and the publication.
 
 import dagster as dg
 
+from orchestration.lib.core.digests import code_digest
+from orchestration.lib.core.schema import EXTRACTED_TABLES
+from orchestration.lib.core.warehouse import utc_now
+from orchestration.lib.ingest.files import printable_name
+from orchestration.lib.quality import hold_back as gate
+from orchestration.lib.quality.validation import CheckOutcome, check_table
+
 from ... import settings as settings_module
-from ...lib import gate
-from ...lib.checks import CheckOutcome, check_table
-from ...lib.files import printable_name
-from ...lib.fingerprint import code_digest
-from ...lib.schema import EXTRACTED_TABLES
-from ...lib.warehouse import utc_now
 from .. import markdown
 from ..progress import reporter
 from ..resources import WarehouseResource

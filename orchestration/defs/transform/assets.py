@@ -2,14 +2,15 @@
 per table they test.
 
 The assets are dagster-dbt's, read from dbt's manifest; the build runs in a process forked from the run
-(`DbtResource`, lib/dbt_build.py), and each node's outcome becomes the materialisation of its asset (by
+(`DbtResource`, lib/transform/dbt_build.py)
+, and each node's outcome becomes the materialisation of its asset (by
 the dbt unique id dagster-dbt records in each spec's metadata) or counts towards the check `dbt_tests`
 of the table the test belongs to. That check passes when every dbt test of its table passed; its result
 lists each test, its outcome and the rows it found. One check per table rather than per test: the run
 history records three events per check (planned, output, result), which for dbt's ~150 tests was the
 largest part of a run's fixed cost (BENCHMARKS.md).
 
-A build is skipped when the published file already holds what it would publish (lib/fingerprint.py):
+A build is skipped when the published file already holds what it would publish (lib/publish/fingerprint.py):
 then no mart is materialised and publishing, downstream, is skipped too.
 """
 
@@ -27,9 +28,10 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtProject, build_dbt_asset_specs
 
+from orchestration.lib.publish.fingerprint import standing_publication
+from orchestration.lib.transform import dbt_build
+
 from ... import settings as settings_module
-from ...lib import dbt_build
-from ...lib.fingerprint import standing_publication
 from ..progress import reporter
 from ..resources import DbtResource, WarehouseResource
 

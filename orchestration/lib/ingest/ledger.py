@@ -1,0 +1,157 @@
+"""The file ledger (audit.file_ledger): one row per file ever seen under RAW_DIR, with what became of it.
+
+`scan` records every present file's hash, size and kind; `record_outcomes` records what each became once
+parsed and checked (loaded, quarantined, duplicate, held back), with the reason in words a person can act on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from orchestration.lib.core.warehouse import registered, transaction, utc_now
+from orchestration.lib.ingest.files import InputFile, discover
+
+
+@dataclass
+class ScanSummary:
+    seen: int = 0
+    new: int = 0
+    changed: int = 0
+    removed: int = 0
+    unreadable: int = 0
+
+
+def scan(
+    con: duckdb.DuckDBPyConnection, raw_dir: Path, *, max_file_mb: int, now: dt.datetime | None = None
+) -> ScanSummary:
+    now = now or utc_now()
+    files = discover(raw_dir, max_file_mb=max_file_mb)
+    with transaction(con):
+        return _record_scan(con, files, now)
+
+
+def _record_scan(con, files, now: dt.datetime) -> ScanSummary:
+    """The ledger after a scan, in a few set-wise statements (one per file would cost a second per
+    thousand files): new files get their row; a known file takes its hash, size and kind, and loses its
+    outcome and extraction time when its bytes changed; an unreadable file is quarantined with the
+    reason; a file that is gone is marked removed, its row kept."""
+    scanned = pd.DataFrame(
+        {
+            "source_file": [item.source_file for item in files],
+            "source_sha256": [item.sha256 for item in files],
+            "size_bytes": [item.size_bytes for item in files],
+            "media_kind": [item.media_kind for item in files],
+            "problem": [item.problem for item in files],
+        },
+        dtype=object,
+    )
+    with registered(con, "scanned_files", scanned):
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE scan_now AS
+               SELECT s.source_file::VARCHAR AS source_file, s.source_sha256::VARCHAR AS source_sha256,
+                      s.size_bytes::BIGINT AS size_bytes, s.media_kind::VARCHAR AS media_kind,
+                      s.problem::VARCHAR AS problem, l.source_file IS NULL AS is_new,
+                      l.source_file IS NOT NULL
+                          AND l.source_sha256 IS DISTINCT FROM s.source_sha256::VARCHAR AS changed
+               FROM scanned_files s LEFT JOIN audit.file_ledger l ON l.source_file = s.source_file::VARCHAR"""
+        )
+    new, changed, unreadable = con.execute(
+        """SELECT count(*) FILTER (is_new), count(*) FILTER (changed), count(*) FILTER (problem IS NOT NULL)
+           FROM scan_now"""
+    ).fetchall()[0]
+    con.execute(
+        """UPDATE audit.file_ledger SET source_sha256 = n.source_sha256, size_bytes = n.size_bytes,
+               media_kind = n.media_kind, last_seen_at = ?, is_present = TRUE,
+               status = CASE WHEN n.problem IS NOT NULL THEN 'quarantined' WHEN n.changed THEN NULL
+                             ELSE status END,
+               status_reason = CASE WHEN n.problem IS NOT NULL THEN n.problem WHEN n.changed THEN NULL
+                                    ELSE status_reason END,
+               report_id = CASE WHEN n.problem IS NOT NULL THEN NULL ELSE report_id END,
+               extracted_at = CASE WHEN n.changed THEN NULL ELSE extracted_at END
+           FROM scan_now n WHERE n.source_file = file_ledger.source_file AND NOT n.is_new""",
+        [now],
+    )
+    con.execute(
+        """INSERT INTO audit.file_ledger (source_file, source_sha256, size_bytes, media_kind, status,
+                                          status_reason, first_seen_at, last_seen_at, is_present)
+           SELECT source_file, source_sha256, size_bytes, media_kind,
+                  CASE WHEN problem IS NOT NULL THEN 'quarantined' END, problem, ?, ?, TRUE
+           FROM scan_now WHERE is_new ORDER BY source_file""",
+        [now, now],
+    )
+    removed = con.execute(
+        """UPDATE audit.file_ledger SET is_present = FALSE, status = 'removed', report_id = NULL,
+               status_reason = 'no longer in RAW_DIR (last seen ' || strftime(last_seen_at, '%Y-%m-%d %H:%M')
+                               || ' UTC); its reports left the marts'
+           WHERE is_present AND source_file NOT IN (SELECT source_file FROM scan_now) RETURNING 1"""
+    ).fetchall()
+    con.execute("DROP TABLE scan_now")
+    return ScanSummary(seen=len(files), new=new, changed=changed, removed=len(removed), unreadable=unreadable)
+
+
+def records_exactly(con: duckdb.DuckDBPyConnection, files: list[InputFile]) -> bool:
+    """True when a scan of `files` would change nothing in the ledger but the time each was last seen:
+    every file is recorded as present with the same content, size and kind (an unreadable one with the
+    same reason), every file recorded as present is among them, and every one has its outcome."""
+    recorded = {
+        name: rest
+        for name, *rest in con.execute(
+            """SELECT source_file, source_sha256, size_bytes, media_kind, status, status_reason
+               FROM audit.file_ledger WHERE is_present"""
+        ).fetchall()
+    }
+    if recorded.keys() != {item.source_file for item in files}:
+        return False
+    for item in files:
+        sha256, size, kind, status, reason = recorded[item.source_file]
+        if status is None:
+            return False  # scanned by a run that stopped before it was settled
+        if item.problem is not None:
+            if (status, reason) != ("quarantined", item.problem):
+                return False
+        elif (sha256, size, kind) != (item.sha256, item.size_bytes, item.media_kind):
+            return False
+    return True
+
+
+def mark_seen(con: duckdb.DuckDBPyConnection, now: dt.datetime | None = None) -> None:
+    """Every present file was seen again now (a scan that found nothing else to record)."""
+    con.execute("UPDATE audit.file_ledger SET last_seen_at = ? WHERE is_present", [now or utc_now()])
+
+
+def duplicate_of(canonical: str, canonical_status: str) -> tuple[str, str, None]:
+    if canonical_status == "loaded":
+        return ("duplicate", f"same content as {canonical}, which is loaded", None)
+    return ("duplicate", f"same content as {canonical}, which is {canonical_status} (see its reason)", None)
+
+
+def record_outcomes(con, outcome: dict[str, tuple[str, str | None, str | None]]) -> None:
+    """Each present file's status, reason and report id, written only where they changed."""
+    if not outcome:
+        return
+    names = list(outcome)
+    frame = pd.DataFrame(
+        {
+            "source_file": names,
+            "status": [outcome[n][0] for n in names],
+            "status_reason": [outcome[n][1] for n in names],
+            "report_id": [outcome[n][2] for n in names],
+        },
+        dtype=object,
+    )
+    with registered(con, "parse_outcomes", frame):
+        con.execute(
+            """UPDATE audit.file_ledger
+               SET status = o.status::VARCHAR, status_reason = o.status_reason::VARCHAR,
+                   report_id = o.report_id::VARCHAR
+               FROM parse_outcomes o
+               WHERE file_ledger.source_file = o.source_file
+                 AND (file_ledger.status IS DISTINCT FROM o.status::VARCHAR
+                      OR file_ledger.status_reason IS DISTINCT FROM o.status_reason::VARCHAR
+                      OR file_ledger.report_id IS DISTINCT FROM o.report_id::VARCHAR)"""
+        )

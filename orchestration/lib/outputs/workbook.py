@@ -1,0 +1,384 @@
+"""The Excel workbook beside the published file (`ofsted.xlsx` beside `ofsted.duckdb`), for readers who
+work in a spreadsheet rather than SQL.
+
+Sheets: "Latest inspections" (marts.fct_latest_inspections), "Inspections" (one row per inspection, a
+column per judgement area), "Recommendations" (with their themes), "Visits" (with theme and focus areas)
+and "About" (what each sheet holds, when the publication was made, how many reports, the documents held
+back). Each data sheet has a frozen, filterable header row, dates as Excel dates and a `report` column
+linking to the document: its address on Ofsted's site when the warehouse downloaded it, else the file
+under RAW_DIR, at the page the row's values came from when the document is a PDF.
+
+Everything is read from the published file, never the writer's, and the workbook is written under a
+temporary dot-name beside the target and renamed over it, so a reader opening it sees the old workbook or
+the new one, whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from orchestration.lib.publish.publication import attach_published, writer_running
+
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+LINK_COLUMN = "report"
+# Columns a query returns only to build the link; they are not written as columns of their own.
+LINK_SOURCE_URL, LINK_SOURCE_FILE, LINK_PAGE = "link_source_url", "link_source_file", "link_page"
+_LINK_FIELDS = (LINK_SOURCE_URL, LINK_SOURCE_FILE, LINK_PAGE)
+
+# Judgement areas in the order the sheets show them: the headline first, then ILACS, SIF, and the
+# 2012-13 frameworks. An area the warehouse gains later is appended after these.
+JUDGEMENT_AREAS = (
+    "overall_effectiveness",
+    "impact_of_leaders",
+    "help_and_protection",
+    "children_in_care",
+    "care_leavers",
+    "children_in_care_and_care_leavers",
+    "adoption",
+    "leadership_management_governance",
+    "lscb",
+    "quality_of_practice",
+    "leadership_and_governance",
+    "capacity_to_improve",
+    "outcomes_for_looked_after_children",
+    "quality_of_provision",
+    "leadership_and_management",
+)
+
+# Excel refuses control characters other than tab, newline and carriage return (pdfminer leaves form
+# feeds in extracted text), and holds at most 32,767 characters in a cell.
+_ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_MAX_CELL_CHARACTERS = 32_767
+_MIN_WIDTH, _MAX_WIDTH = 8, 60
+
+# A report's date: an inspection's last day, a visit's last day or letter, else its publication date.
+_REPORT_DATE = "coalesce(i.inspection_end_date, v.visit_end_date, v.letter_date, d.publication_date)"
+
+
+@dataclass(frozen=True)
+class Sheet:
+    title: str
+    description: str
+    query: str
+
+
+@dataclass
+class WorkbookResult:
+    path: Path
+    published_at: dt.datetime | None
+    report_count: int
+    held_back: list[tuple[str, str | None]]
+    sheets: dict[str, int] = field(default_factory=dict)  # sheet title: data rows (About: its lines)
+
+
+def workbook_path_for(published_path: Path) -> Path:
+    """The workbook is named after the published file and sits beside it: ofsted.duckdb, ofsted.xlsx."""
+    return published_path.with_suffix(".xlsx")
+
+
+def write_workbook(published_path: Path, workbook_path: Path, raw_dir: Path | None) -> WorkbookResult:
+    """Write the workbook of the published warehouse at `published_path` to `workbook_path`. Links go to
+    a report's source_url when known, else to its file under `raw_dir` (no link when that is None or the
+    file is not there)."""
+    con = attach_published(published_path)
+    try:
+        published_at = _published_at(con)
+        report_count = con.execute("SELECT count(*) FROM marts.dim_reports").fetchall()[0][0]
+        held_back = con.execute(
+            """SELECT source_file, status_reason FROM audit.file_ledger
+               WHERE status = 'held_back' ORDER BY source_file"""
+        ).fetchall()
+        workbook = Workbook()
+        workbook.remove(workbook.active)  # every sheet is added by name, in order
+        sheets = _sheets(con)
+        result = WorkbookResult(workbook_path, published_at, report_count, held_back)
+        for sheet in sheets:
+            cursor = con.execute(sheet.query)
+            columns = [description[0] for description in cursor.description]
+            result.sheets[sheet.title] = _write_table(
+                workbook.create_sheet(sheet.title), columns, cursor.fetchall(), raw_dir
+            )
+    finally:
+        con.close()
+    result.sheets["About"] = _write_about(workbook.create_sheet("About"), published_path, result, sheets)
+    _save_in_place(workbook, workbook_path)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+
+def _published_at(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
+    rows = con.execute("SELECT max(published_at) FROM audit.publications").fetchall()
+    return rows[0][0] if rows else None
+
+
+def _judgement_areas(con: duckdb.DuckDBPyConnection) -> list[str]:
+    found = {
+        row[0] for row in con.execute("SELECT DISTINCT judgement_area FROM marts.fct_judgements").fetchall()
+    }
+    return [*JUDGEMENT_AREAS, *sorted(found - set(JUDGEMENT_AREAS) - {None})]
+
+
+def _sheets(con: duckdb.DuckDBPyConnection) -> list[Sheet]:
+    areas = _judgement_areas(con)
+    grades = ",\n".join(
+        f"max(j.grade) FILTER (WHERE j.judgement_area = '{area}') AS {area}" for area in areas
+    )
+    # the page a headline came from: the overall effectiveness, else the first judgement of the report
+    headline_page = """coalesce(min(j.page_number) FILTER (WHERE j.judgement_area = 'overall_effectiveness'),
+                                min(j.page_number))"""
+    return [
+        Sheet(
+            "Latest inspections",
+            "One row per current authority: its latest graded inspection under any framework (the April "
+            "2026 ILACS framework, which has no overall effectiveness, included; never an LSCB review), the "
+            "inspection of the authority it replaced where it has none of its own "
+            "(inspected_as_local_authority_id), every judgement as a column, the latest visit since, and how "
+            "many of its statistical neighbours were last judged outstanding, good, requires improvement, "
+            "inadequate or not graded (marts.fct_latest_inspections).",
+            f"""WITH pages AS (
+                    SELECT inspection_id, {headline_page} AS page_number
+                    FROM marts.fct_judgements AS j GROUP BY inspection_id
+                )
+                SELECT l.*, a.statistical_neighbours,
+                       d.source_url AS {LINK_SOURCE_URL}, d.source_file AS {LINK_SOURCE_FILE},
+                       p.page_number AS {LINK_PAGE}
+                FROM marts.fct_latest_inspections AS l
+                LEFT JOIN marts.dim_local_authorities AS a USING (local_authority_id)
+                LEFT JOIN marts.dim_reports AS d ON d.report_id = l.inspection_id
+                LEFT JOIN pages AS p ON p.inspection_id = l.inspection_id
+                ORDER BY l.local_authority_name, l.local_authority_id""",
+        ),
+        Sheet(
+            "Inspections",
+            "One row per graded inspection report of any framework (LSCB reviews included), with a column "
+            "per judgement area: only the areas of the inspection's framework are filled "
+            "(marts.fct_inspections with marts.fct_judgements).",
+            f"""WITH wide AS (
+                    SELECT j.inspection_id, {grades}, {headline_page} AS page_number
+                    FROM marts.fct_judgements AS j GROUP BY j.inspection_id
+                )
+                SELECT i.inspection_id, a.local_authority_name, i.local_authority_id, i.report_type,
+                       i.inspection_kind, i.inspection_start_date, i.inspection_end_date, i.publication_date,
+                       i.lead_inspector, {", ".join(f"w.{area}" for area in areas)}, i.source_file,
+                       d.source_url AS {LINK_SOURCE_URL}, d.source_file AS {LINK_SOURCE_FILE},
+                       w.page_number AS {LINK_PAGE}
+                FROM marts.fct_inspections AS i
+                LEFT JOIN marts.dim_local_authorities AS a USING (local_authority_id)
+                LEFT JOIN marts.dim_reports AS d ON d.report_id = i.report_id
+                LEFT JOIN wide AS w ON w.inspection_id = i.inspection_id
+                ORDER BY a.local_authority_name, coalesce(i.inspection_end_date, i.publication_date),
+                         i.inspection_id""",
+        ),
+        Sheet(
+            "Recommendations",
+            "One row per recommendation, area for improvement or area for priority action of any report, "
+            "with its themes ('; '-separated) and the date of its report (marts.fct_recommendations).",
+            f"""SELECT r.recommendation_id, a.local_authority_name, r.local_authority_id, r.report_id,
+                       r.report_type, {_REPORT_DATE} AS report_date, r.recommendation_number, r.timescale,
+                       r.addressed_to, r.is_priority, r.themes, r.recommendation_text,
+                       d.source_url AS {LINK_SOURCE_URL}, d.source_file AS {LINK_SOURCE_FILE},
+                       r.page_number AS {LINK_PAGE}
+                FROM marts.fct_recommendations AS r
+                LEFT JOIN marts.dim_local_authorities AS a USING (local_authority_id)
+                LEFT JOIN marts.dim_reports AS d ON d.report_id = r.report_id
+                LEFT JOIN marts.fct_inspections AS i ON i.report_id = r.report_id
+                LEFT JOIN marts.fct_visits AS v ON v.report_id = r.report_id
+                ORDER BY a.local_authority_name, report_date, r.report_id, r.recommendation_number""",
+        ),
+        Sheet(
+            "Visits",
+            "One row per monitoring or focused visit letter, with a focused visit's theme and the areas the "
+            "letter says the visit covered, numbered in the letter's order (marts.fct_visits with "
+            "marts.fct_visit_focus_areas).",
+            f"""WITH areas AS (
+                    SELECT visit_id,
+                           string_agg(area_number || '. ' || area_text, '; ' ORDER BY area_number)
+                               AS focus_areas,
+                           min(page_number) AS page_number
+                    FROM marts.fct_visit_focus_areas GROUP BY visit_id
+                )
+                SELECT v.visit_id, a.local_authority_name, v.local_authority_id, v.visit_type, v.visit_number,
+                       v.letter_date, v.visit_start_date, v.visit_end_date, v.lead_inspector, v.inspectors,
+                       v.visit_theme, f.focus_areas, v.progress_summary, v.preceding_inspection_id,
+                       v.source_file,
+                       d.source_url AS {LINK_SOURCE_URL}, d.source_file AS {LINK_SOURCE_FILE},
+                       f.page_number AS {LINK_PAGE}
+                FROM marts.fct_visits AS v
+                LEFT JOIN marts.dim_local_authorities AS a USING (local_authority_id)
+                LEFT JOIN marts.dim_reports AS d ON d.report_id = v.report_id
+                LEFT JOIN areas AS f ON f.visit_id = v.visit_id
+                ORDER BY a.local_authority_name, coalesce(v.visit_start_date, v.letter_date), v.visit_id""",
+        ),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------- writing
+
+
+def report_link(
+    source_url: str | None, source_file: str | None, page: int | None, raw_dir: Path | None
+) -> str | None:
+    """Where a report opens: the address it was downloaded from, else its file under RAW_DIR when that
+    is there; at the page (`#page=N`, which browsers' PDF viewers honour) when the document is a PDF."""
+    if source_url:
+        base = source_url
+    elif raw_dir is not None and source_file and (raw_dir / source_file).is_file():
+        base = (raw_dir / source_file).resolve().as_uri()
+    else:
+        return None
+    is_pdf = (source_file or source_url or "").lower().endswith(".pdf")
+    return f"{base}#page={page}" if page and is_pdf else base
+
+
+def cell_value(value: object) -> object:
+    """A value as a spreadsheet holds it: lists as '; '-joined text, text without the characters Excel
+    refuses, everything else (numbers, booleans, dates) as it is."""
+    if isinstance(value, (list, tuple)):
+        value = "; ".join("" if item is None else str(item) for item in value)
+    if isinstance(value, str):
+        value = _ILLEGAL_CHARACTERS.sub(" ", value)[:_MAX_CELL_CHARACTERS]
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)  # Excel has no time zones
+    return value
+
+
+def _write_table(ws: Worksheet, columns: list[str], rows: list[tuple], raw_dir: Path | None) -> int:
+    shown = [index for index, name in enumerate(columns) if name not in _LINK_FIELDS]
+    linked = all(name in columns for name in _LINK_FIELDS)
+    headers = [columns[index] for index in shown] + ([LINK_COLUMN] if linked else [])
+    ws.append(headers)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    link_indexes = [columns.index(name) for name in _LINK_FIELDS] if linked else []
+    for row_number, row in enumerate(rows, start=2):
+        for column_number, index in enumerate(shown, start=1):
+            _set(ws, row_number, column_number, row[index])
+        if linked:
+            source_url, source_file, page = (row[index] for index in link_indexes)
+            href = report_link(source_url, source_file, page, raw_dir)
+            if href:
+                cell = ws.cell(row=row_number, column=len(headers))
+                cell.value = f"page {page}" if page and "#page=" in href else "open"
+                cell.hyperlink = href
+                cell.style = "Hyperlink"
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
+    _fit_widths(ws, headers, rows, shown)
+    return len(rows)
+
+
+def _set(ws: Worksheet, row: int, column: int, raw: object) -> None:
+    value = cell_value(raw)
+    if value is None:
+        return
+    cell = ws.cell(row=row, column=column)
+    cell.value = value
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"  # text, never a formula
+    elif isinstance(value, dt.datetime):
+        cell.number_format = DATETIME_FORMAT
+    elif isinstance(value, dt.date):
+        cell.number_format = DATE_FORMAT
+
+
+def _fit_widths(ws: Worksheet, headers: list[str], rows: list[tuple], shown: list[int]) -> None:
+    """Wide enough for the header and most values, never wider than _MAX_WIDTH (long text is cut off at
+    the cell's edge and read in the formula bar or with wrapping)."""
+    for column_number, header in enumerate(headers, start=1):
+        if column_number <= len(shown):
+            lengths = sorted(_display_length(row[shown[column_number - 1]]) for row in rows[:2000])
+            typical = lengths[int(len(lengths) * 0.9)] if lengths else 0
+        else:
+            typical = len("page 99")
+        width = min(max(len(header) + 2, typical + 2, _MIN_WIDTH), _MAX_WIDTH)
+        ws.column_dimensions[get_column_letter(column_number)].width = width
+
+
+def _display_length(value: object) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, dt.datetime):
+        return len(DATETIME_FORMAT)
+    if isinstance(value, dt.date):
+        return len(DATE_FORMAT)
+    return len(str(cell_value(value)))
+
+
+def _write_about(ws: Worksheet, published_path: Path, result: WorkbookResult, sheets: list[Sheet]) -> int:
+    bold = Font(bold=True)
+    lines: list[tuple[object, ...]] = [
+        ("Ofsted inspections of English councils' children's services",),
+        (),
+        ("Built from", published_path.name),
+        ("Published at (UTC)", result.published_at or "not recorded"),
+        ("Reports", result.report_count),
+        ("Held-back documents", len(result.held_back)),
+        (),
+        ("Sheet", "Rows", "What it holds"),
+        *((sheet.title, result.sheets[sheet.title], sheet.description) for sheet in sheets),
+        (
+            "Links",
+            "report column",
+            "Every data sheet's last column links to the document: its address on Ofsted's site where the "
+            "warehouse downloaded it, else the file in the input folder, at the page the row's values came "
+            "from when it is a PDF.",
+        ),
+        (
+            "Columns",
+            "names",
+            "Column names are those of the published tables (schema marts), each described in "
+            "docs/analyst-guide.md. Dates are Excel dates; lists are '; '-separated text.",
+        ),
+        (),
+        ("Held-back document", "Status", "Why it is held back"),
+        *((source_file, "held_back", reason) for source_file, reason in result.held_back),
+    ]
+    if not result.held_back:
+        lines.append(("(none: every document that was read passed its checks)",))
+    headings = {"Sheet", "Held-back document"}
+    for row_number, line in enumerate(lines, start=1):
+        for column_number, value in enumerate(line, start=1):
+            _set(ws, row_number, column_number, value)
+            cell = ws.cell(row=row_number, column=column_number)
+            if row_number == 1 or line[0] in headings:
+                cell.font = bold
+            if column_number == len(line):
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "A2"
+    for letter, width in (("A", 60), ("B", 20), ("C", 100)):
+        ws.column_dimensions[letter].width = width
+    return len(lines)
+
+
+def _save_in_place(workbook: Workbook, workbook_path: Path) -> None:
+    """Save under `.<name>.<pid>.tmp` beside the target, then rename over it."""
+    workbook_path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(workbook_path)
+    temporary = workbook_path.with_name(f".{workbook_path.name}.{os.getpid()}.tmp")
+    try:
+        workbook.save(temporary)
+        os.replace(temporary, workbook_path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _remove_leftovers(workbook_path: Path) -> None:
+    """Temporary workbooks of writers that were killed before renaming theirs into place."""
+    pattern = re.compile(rf"\.{re.escape(workbook_path.name)}\.(\d+)\.tmp")
+    for entry in workbook_path.parent.iterdir():
+        match = pattern.fullmatch(entry.name)
+        if match and not writer_running(int(match[1])):
+            entry.unlink(missing_ok=True)
