@@ -123,7 +123,7 @@ def recovery(tmp_path_factory) -> Recovery:
         deadline = time.monotonic() + 120
         busy = []
         while not busy and time.monotonic() < deadline:
-            busy = [pid for pid in _processes_of(run, b"extract_worker") if _cpu_seconds(pid) > 1.5]
+            busy = [pid for pid in _processes_of(run, b"orchestration.lib.extract.worker") if _cpu_seconds(pid) > 1.5]
             time.sleep(0.05)
         assert busy, run.output()
         os.kill(busy[0], signal.SIGTERM)
@@ -163,7 +163,7 @@ def recovery(tmp_path_factory) -> Recovery:
         run.process.send_signal(signal.SIGTERM)
         code, output = run.finish()
         sequence.steps["sigterm"] = Step(code, output, seconds=time.monotonic() - stopped)
-        sequence.steps["sigterm"].checksums = {"workers left": str(_processes_of(run, b"extract_worker"))}
+        sequence.steps["sigterm"].checksums = {"workers left": str(_processes_of(run, b"orchestration.lib.extract.worker"))}
         runs.append(run := CommandLineRun(env))
         finish("after sigterm", run)
     finally:
