@@ -44,8 +44,10 @@ BCP = "ofsted/2532287_bournemouth, christchurch & poole"
 EXPECTED_FILES = {
     "101": f"{BARNSLEY}/children's services inspection - 27 october 2023.pdf",
     "102": f"{BARNSLEY}/children's services focused visit - 01 march 2023.pdf",
+    "103": f"{BARNSLEY}/area send full inspection - 05 may 2022.pdf",
     "105": f"{BATH}/children's services inspection - 10 january 2020.pdf",
     "106": f"{BATH}/local safeguarding children board review - 03 june 2016.pdf",
+    "107": f"{BCP}/joint targeted area inspection - 12 july 2022.pdf",
     "108": f"{BCP}/children's services focused visit - 18 december 2019.pdf",
     "109": "ofsted/80500_northamptonshire/children's services inspection - 15 march 2019.pdf",
     "110": "ofsted/80600_newtown/children's services monitoring visit - 04 april 2024.pdf",
@@ -62,6 +64,7 @@ def site_layout() -> list[Provider]:
                 Publication("102", "Children's services focused visit,  pdf - 01 March 2023"),
                 Publication("103", "Area SEND full inspection, pdf - 05 May 2022"),
                 Publication("104", "Children's services monitoring visit, pdf - 02 February 2021", "dead"),
+                Publication("111", "Annual performance assessment, pdf - 01 December 2008"),
             ],
         ),
         Provider(
@@ -136,7 +139,9 @@ def test_first_crawl_downloads_every_report_once_and_records_the_rest(tmp_path, 
     for file_id in EXPECTED_FILES:
         assert file_id in {r.path.rsplit("/", 1)[-1] for r in requests}
     fetched = [r.path.rsplit("/", 1)[-1] for r in requests if r.path.startswith("/v1/file/")]
-    assert sorted(fetched) == sorted(["101", "102", "104", "105", "105", "106", "106", "108", "109", "110"])
+    assert sorted(fetched) == sorted(
+        ["101", "102", "103", "104", "105", "105", "106", "106", "107", "108", "109", "110"]
+    )
 
     # the 503 was retried only after the Retry-After it carried
     busy = [r for r in requests if r.path == "/v1/file/105"]
@@ -162,12 +167,16 @@ def test_first_crawl_downloads_every_report_once_and_records_the_rest(tmp_path, 
     rows = by_file_id(raw)
     assert {fid: rows[fid]["status"] for fid in rows} == {
         **{fid: "downloaded" for fid in EXPECTED_FILES},
-        "103": "skipped",
         "104": "dead",
-        "107": "skipped",
+        "111": "not_read",
     }
     assert "Report not found" in rows["104"]["status_reason"] and rows["104"]["source_file"] is None
-    assert "SEND" in rows["103"]["status_reason"] and "joint" in rows["107"]["status_reason"]
+    assert "annual performance assessment" in rows["111"]["status_reason"]
+    assert rows["111"]["document_kind"] == "annual_performance_assessment"
+    assert rows["107"]["document_kind"] == "joint_targeted_area_inspection"
+    assert rows["103"]["document_kind"] == "area_send_inspection"
+    assert rows["101"]["listed_authority_name"] == "Barnsley"
+    assert rows["101"]["final_url"] == f"{site.url}/v1/file/101"
     assert rows["101"]["source_file"] == EXPECTED_FILES["101"]
     assert rows["101"]["local_authority_id"] == "E08000016"
     assert rows["109"]["local_authority_id"] == "E10000021"
@@ -179,7 +188,7 @@ def test_first_crawl_downloads_every_report_once_and_records_the_rest(tmp_path, 
 
     assert rows["108"]["source_sha256"] == hashlib.sha256(bodies["108"]).hexdigest()
     missing = [row for row in catalogue_rows(raw) if row["ofsted_urn"] == "99999"]
-    assert len(missing) == 1 and missing[0]["status"] == "skipped" and "404" in missing[0]["status_reason"]
+    assert len(missing) == 1 and missing[0]["status"] == "dead" and "404" in missing[0]["status_reason"]
     assert missing[0]["local_authority_id"] == "E10000099"
 
 
@@ -309,13 +318,19 @@ def test_a_site_that_cannot_be_reached_stops_the_crawl(tmp_path):
         ("Child protection inspection", "child_protection_inspection", True),
         ("Safeguarding and looked after children inspection", "safeguarding_and_looked_after_children", True),
         ("Single inspection", "sif_inspection", True),
-        ("Area SEND full inspection", "area_send", False),
-        ("Area SEND revisit", "area_send", False),
-        ("Joint targeted area inspection", "joint_area", False),
-        ("Annual performance assessment", "unknown", False),
+        ("Area SEND full inspection", "area_send_inspection", True),
+        ("area send full inspection", "area_send_inspection", True),
+        ("Area SEND inspection", "area_send_inspection", True),
+        ("Local area SEND inspection", "area_send_inspection", True),
+        ("Area SEND revisit", "area_send_inspection", True),
+        ("Joint targeted area inspection", "joint_targeted_area_inspection", True),
+        ("Joint area child protection inspection", "joint_targeted_area_inspection", True),
+        ("Joint area review", "joint_area_review", False),
+        ("Annual performance assessment", "annual_performance_assessment", False),
+        ("Something new entirely", "unknown", False),
     ],
 )
-def test_each_kind_is_downloaded_or_skipped_by_one_table(kind, name, downloaded):
+def test_each_kind_is_downloaded_or_recorded_as_not_read_by_one_table(kind, name, downloaded):
     assert classify(kind)[0] == name
     assert (classify(kind)[1] is None) is downloaded
 

@@ -96,7 +96,7 @@ def test_a_file_over_the_size_limit_is_refused(tmp_path):
     with serving(one_authority(Publication("1", "Children's services inspection, pdf - 1 May 2020"))) as site:
         with PoliteClient(PullOptions(delay_seconds=0, max_bytes=100)) as client:
             outcome = download_pdf(client, site.file_url("1"), part)
-    assert outcome.status == "failed" and "MAX_FILE_MB" in outcome.reason
+    assert outcome.status == "refused" and "MAX_FILE_MB" in outcome.reason
     assert not part.exists()
 
 
@@ -115,7 +115,9 @@ def test_make_pull_runs_the_crawl_and_summarises(tmp_path, monkeypatch, capsys):
         monkeypatch.setenv("OFSTED_REPORTS_URL", site.url)
         assert pull_command.main(["--reference", str(reference)]) == 0
     out = capsys.readouterr().out
-    assert "1 downloaded" in out and "1 dead" in out and "DEAD " in out
+    assert "1 downloaded" in out and "1 dead" in out
+    assert "  downloaded: 1 new; 0 already in RAW_DIR" in out
+    assert "dead (the report is not there; asked again after four weeks): 1\n    1 HTML page ('Report not found')" in out
     assert (
         tmp_path
         / "raw"
