@@ -496,14 +496,21 @@ def _receive(
             "refused", _too_large(expected, limit), response.status_code, "over MAX_FILE_MB", final
         )
     written = offset
+    # the first bytes of a fresh download are held until they show whether the answer is a PDF
+    head: bytes | None = None if offset else b""
     with open(part, "ab" if offset else "wb") as out:
         try:
             # read1: whatever has arrived, so the bytes before a dropped connection are kept for resuming
-            while chunk := response.raw.read1(CHUNK_BYTES, decode_content=True):
-                if written == 0 and PDF_MAGIC not in chunk[:MAGIC_WINDOW]:
-                    out.close()
-                    part.unlink(missing_ok=True)
-                    return _not_a_pdf(client, response, chunk)
+            while (chunk := response.raw.read1(CHUNK_BYTES, decode_content=True)) or head:
+                if head is not None:
+                    head += chunk
+                    if chunk and PDF_MAGIC not in head and len(head) < MAGIC_WINDOW:
+                        continue
+                    chunk, head = head, None
+                    if PDF_MAGIC not in chunk[:MAGIC_WINDOW]:
+                        out.close()
+                        part.unlink(missing_ok=True)
+                        return _not_a_pdf(client, response, chunk)
                 written += len(chunk)
                 if written > limit:
                     out.close()
