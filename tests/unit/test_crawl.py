@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import json
 import socket
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from orchestration.lib.core import warehouse
+from orchestration.lib.ingest.catalogue import authority_warning, pull_lock, write_catalogue
 from orchestration.lib.ingest.crawl import (
+    PullBusy,
     SiteUnreachable,
     catalogue_rows,
     classify,
@@ -383,3 +387,222 @@ def test_listing_pages_give_their_providers_and_the_next_page():
 def test_file_ids_come_from_the_file_address():
     assert file_id_of("https://files.ofsted.gov.uk/v1/file/50212345") == "50212345"
     assert file_id_of("https://example.org/report.pdf").startswith("url-")
+
+
+# --- faults of the site and of RAW_DIR, crawl by crawl ---------------------------------------------------
+
+
+def test_names_of_many_non_ascii_characters_are_cut_to_fit_kept_unique_and_crawling_goes_on(tmp_path):
+    raw = tmp_path / "raw"
+    long_name = "Conseil départemental de l'Étoile " + "é" * 140
+    kind = "Children's services inspection " + "ü" * 140
+    layout = [
+        Provider(
+            "80426",
+            long_name,
+            publications=[
+                Publication("401", f"{kind} first, pdf - 01 May 2020"),
+                Publication("402", f"{kind} second, pdf - 01 May 2020"),
+            ],
+        ),
+        Provider(
+            "80427",
+            "Bath",
+            publications=[Publication("403", "Children's services inspection, pdf - 1 May 2021")],
+        ),
+    ]
+    with serving(layout) as site:
+        summary = crawl(raw, site.url, None, OPTIONS)
+    saved = files_under(raw)
+    assert summary.counts["downloaded"] == 3 and len(saved) == 3
+    for name in saved:
+        assert all(len(part.encode()) <= 255 for part in name.split("/"))
+    rows = by_file_id(raw)
+    assert rows["401"]["source_file"] != rows["402"]["source_file"]
+    assert rows["401"]["source_file"].startswith("ofsted/80426_conseil départemental")
+    assert rows["403"]["status"] == "downloaded"  # the authority after it was crawled
+
+
+def test_a_link_text_ending_as_pdf_leaves_no_stray_as_in_the_name(tmp_path):
+    page = (
+        '<h1>Barnsley</h1><a class="publication-link" href="/v1/file/7"><span class="nonvisual">'
+        "Children's services inspection as pdf - 27 October 2023</span></a>"
+    )
+    parsed = parse_provider(page, "https://reports.ofsted.gov.uk/provider/44/80426")
+    assert parsed["links"][0]["kind"] == "Children's services inspection" and parsed["unreadable"] == []
+
+
+def test_a_file_the_user_deleted_is_downloaded_again(tmp_path):
+    raw = tmp_path / "raw"
+    layout = [
+        Provider(
+            "80426",
+            "Barnsley",
+            publications=[Publication("501", "Children's services inspection, pdf - 27 October 2023")],
+        )
+    ]
+    with serving(layout) as site:
+        crawl(raw, site.url, None, OPTIONS)
+        (target,) = files_under(raw)
+        (raw / target).unlink()
+        summary = crawl(raw, site.url, None, OPTIONS)
+        asked = site.file_requests("501")
+    assert len(asked) == 2 and (raw / target).is_file()
+    assert summary.counts["downloaded_again"] == 1 and by_file_id(raw)["501"]["status"] == "downloaded"
+    assert any("again, no longer in RAW_DIR" in line for line in summary.lines())
+
+
+def test_a_passing_outage_is_tried_again_by_the_next_pull_and_a_pdf_labelled_html_is_kept(tmp_path):
+    raw = tmp_path / "raw"
+    layout = [
+        Provider(
+            "80426",
+            "Barnsley",
+            publications=[
+                Publication("601", "Children's services inspection, pdf - 27 October 2023", "unavailable"),
+                Publication("602", "Children's services focused visit, pdf - 01 March 2023", "html_pdf"),
+            ],
+        )
+    ]
+    with serving(layout) as site:
+        first = crawl(raw, site.url, None, OPTIONS)
+        after_first = by_file_id(raw)
+        crawl(raw, site.url, None, OPTIONS)
+    assert (
+        after_first["601"]["status"] == "failed"
+        and "temporarily unavailable" in after_first["601"]["status_reason"]
+    )
+    assert after_first["602"]["status"] == "downloaded"
+    assert (
+        first.causes[
+            (
+                "failed",
+                "HTML page ('Service temporarily unavailable')",
+            )
+        ]
+        == 1
+    )
+    assert by_file_id(raw)["601"]["status"] == "downloaded"
+
+
+def test_a_dead_link_is_asked_again_after_four_weeks(tmp_path):
+    raw = tmp_path / "raw"
+    layout = [
+        Provider(
+            "80426",
+            "Barnsley",
+            publications=[
+                Publication("701", "Children's services inspection, pdf - 27 October 2023", "dead")
+            ],
+        )
+    ]
+    with serving(layout) as site:
+        crawl(raw, site.url, None, OPTIONS)
+        crawl(raw, site.url, None, OPTIONS)
+        assert len(site.file_requests("701")) == 1  # not asked again within four weeks
+        catalogue = raw / ".pull" / "catalogue.json"
+        rows = json.loads(catalogue.read_text())
+        for row in rows.values():
+            row["checked_at"] = "2020-01-01T00:00:00"
+        catalogue.write_text(json.dumps(rows))
+        crawl(raw, site.url, None, OPTIONS)
+        assert len(site.file_requests("701")) == 2
+
+
+def test_a_trickling_provider_page_is_abandoned_and_the_crawl_goes_on(tmp_path):
+    raw = tmp_path / "raw"
+    layout = [
+        Provider("80426", "Barnsley", trickle=True),
+        Provider(
+            "80427",
+            "Bath",
+            publications=[Publication("801", "Children's services inspection, pdf - 1 May 2021")],
+        ),
+    ]
+    options = PullOptions(delay_seconds=DELAY, timeout_seconds=0.5, attempts=3, backoff_seconds=0.05)
+    with serving(layout) as site:
+        summary = crawl(raw, site.url, None, options)
+    assert by_file_id(raw)["801"]["status"] == "downloaded"
+    assert any("/provider/44/80426" in w and "abandoned" in w for w in summary.warnings)
+    assert any("PAGE NOT READ: abandoned" in line for line in summary.lines())
+
+
+def test_a_gzip_bomb_listing_page_is_refused_and_the_crawl_goes_on(tmp_path, reference):
+    raw = tmp_path / "raw"
+    with serving(site_layout()) as site:
+        site.bomb_listing_page = 2
+        summary = crawl(raw, site.url, reference, replace(OPTIONS, page_max_bytes=1024 * 1024))
+        visited = {r.path for r in site.requests}
+    assert any("once decompressed" in w for w in summary.warnings)
+    assert {"/provider/44/80426", "/provider/44/80427", "/provider/44/80500"} <= visited
+
+
+def test_a_link_to_another_host_is_refused_and_recorded(tmp_path):
+    raw = tmp_path / "raw"
+    layout = [
+        Provider(
+            "80426",
+            "Barnsley",
+            publications=[
+                Publication("901", "Children's services inspection, pdf - 1 May 2021", "elsewhere")
+            ],
+        )
+    ]
+    with serving(layout) as site:
+        summary = crawl(raw, site.url, None, OPTIONS)
+        asked = site.file_requests("901")
+    row = by_file_id(raw)["901"]
+    assert asked == [] and row["status"] == "refused" and "outside Ofsted's site" in row["status_reason"]
+    assert summary.causes[("refused", "link off Ofsted's site")] == 1
+
+
+def test_a_crawl_while_another_pull_holds_raw_dir_does_nothing(tmp_path):
+    raw = tmp_path / "raw"
+    with serving(site_layout()) as site:
+        with pull_lock(raw):
+            with pytest.raises(PullBusy, match="another pull is already working"):
+                crawl(raw, site.url, None, OPTIONS)
+        assert site.requests == []
+
+
+def test_the_summary_counts_each_outcome_by_reason_in_a_few_lines(tmp_path, reference):
+    raw = tmp_path / "raw"
+    with serving(site_layout()) as site:
+        summary = crawl(raw, site.url, reference, OPTIONS)
+    lines = summary.lines()
+    assert sum("HTTP 404" in line for line in lines) == 1
+    assert "  authorities' pages not found (HTTP 404): 1 (URN 99999)" in lines
+    assert "  not read by the warehouse (recorded, not downloaded): 1" in lines
+    assert "    1 not read: annual_performance_assessment" in lines
+    assert "    1 HTML page ('Report not found')" in lines
+    assert len(lines) < 12
+
+
+def test_a_document_naming_another_authority_than_its_listing_is_recorded_and_returned(tmp_path, reference):
+    raw = tmp_path / "raw"
+    with serving(site_layout()) as site:
+        crawl(raw, site.url, reference, OPTIONS)
+    rows = by_file_id(raw)
+    with warehouse.connect(tmp_path / "w.duckdb") as con:
+        con.execute(
+            "INSERT INTO extracted.reports (report_id, source_file, source_sha256, local_authority_id) "
+            "VALUES ('r1', ?, ?, 'E06000022'), ('r2', ?, ?, 'E08000016')",
+            [
+                rows["101"]["source_file"],
+                rows["101"]["source_sha256"],
+                rows["102"]["source_file"],
+                rows["102"]["source_sha256"],
+            ],
+        )
+        disagreeing = write_catalogue(con, raw)
+        stored = dict(
+            con.execute(
+                "SELECT file_id, status_reason FROM audit.source_catalogue WHERE file_id IN ('101', '102')"
+            ).fetchall()
+        )
+    assert [(r["local_authority_id"], r["document_authority_id"]) for r in disagreeing] == [
+        ("E08000016", "E06000022")
+    ]
+    assert "names authority E06000022" in stored["101"] and "Barnsley" in stored["101"]
+    assert stored["102"] is None
+    assert "listed on the page of E08000016 (Barnsley)" in authority_warning(disagreeing[0])

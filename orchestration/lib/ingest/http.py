@@ -580,11 +580,12 @@ def _not_a_pdf(client: PoliteClient, response: requests.Response, head: bytes) -
 
 
 def _page_words(head: bytes) -> str:
-    """The title and first heading of an HTML page, as plain words."""
+    """The title of an HTML page (else its first heading), as plain words."""
     soup = BeautifulSoup(head.decode("utf-8", "replace"), "html.parser")
-    parts = [tag.get_text(" ") for tag in (soup.title, soup.find("h1")) if tag is not None]
-    text = " / ".join(dict.fromkeys(re.sub(r"\s+", " ", p).strip() for p in parts if p.strip()))
-    return text
+    for tag in (soup.title, soup.find("h1")):
+        if tag is not None and (words := re.sub(r"\s+", " ", tag.get_text(" ")).strip()):
+            return words
+    return ""
 
 
 def _check_whole(part: Path) -> FileOutcome:
