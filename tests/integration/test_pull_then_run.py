@@ -9,7 +9,8 @@ from orchestration import settings as settings_module
 from orchestration.defs.pull.assets import ofsted_reports
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib.core import warehouse
-from orchestration.lib.ingest.crawl import catalogue_rows, crawl
+from orchestration.lib.ingest.catalogue import pull_lock, write_catalogue
+from orchestration.lib.ingest.crawl import crawl
 from orchestration.lib.ingest.files import discover
 from orchestration.lib.ingest.http import PullOptions
 from tests.fixtures.ofsted_site import Provider, Publication, serving
@@ -29,7 +30,7 @@ def layout() -> list[Provider]:
             publications=[
                 Publication("1", "Children's services inspection, pdf - 27 October 2023"),
                 Publication("2", "Children's services focused visit, pdf - 01 March 2023", "dead"),
-                Publication("3", "Area SEND full inspection, pdf - 05 May 2022"),
+                Publication("3", "Annual performance assessment, pdf - 05 May 2022"),
             ],
         ),
         Provider("80500", "Northamptonshire", listed=False),
@@ -43,9 +44,8 @@ def test_the_catalogue_round_trips_into_the_warehouse_and_the_scan_sees_only_rep
     with serving(layout()) as site:
         crawl(raw, site.url, reference, PullOptions(delay_seconds=0.01))
 
-    rows = catalogue_rows(raw)
     with warehouse.connect(tmp_path / "w.duckdb") as con:
-        warehouse.replace_rows(con, "audit.source_catalogue", rows)
+        assert write_catalogue(con, raw) == []
         stored = con.execute(
             "SELECT file_id, status, local_authority_id, publication_date, source_file, source_sha256 "
             "FROM audit.source_catalogue ORDER BY file_id"
@@ -53,7 +53,7 @@ def test_the_catalogue_round_trips_into_the_warehouse_and_the_scan_sees_only_rep
     assert [(r[0], r[1], r[2], str(r[3])) for r in stored] == [
         ("1", "downloaded", "E08000016", "2023-10-27"),
         ("2", "dead", "E08000016", "2023-03-01"),
-        ("3", "skipped", "E08000016", "2022-05-05"),
+        ("3", "not_read", "E08000016", "2022-05-05"),
     ]
     # the scan reads the downloaded report by the name the catalogue gives, and none of the bookkeeping
     scanned = {found.source_file: found for found in discover(raw, max_file_mb=100)}
@@ -78,10 +78,29 @@ def test_the_asset_crawls_and_writes_the_catalogue(tmp_path, monkeypatch):
     assert result.success
     metadata = result.asset_materializations_for_node("raw__ofsted")[0].metadata
     assert (
-        metadata["downloaded"].value == 1 and metadata["dead"].value == 1 and metadata["skipped"].value == 1
+        metadata["downloaded"].value == 1 and metadata["dead"].value == 1 and metadata["not_read"].value == 1
     )
     with warehouse.connect(tmp_path / "w.duckdb") as con:
         assert con.execute("SELECT count(*) FROM audit.source_catalogue").fetchall()[0][0] == 3
+
+
+def test_the_asset_fails_with_one_line_while_another_pull_holds_raw_dir(tmp_path, monkeypatch):
+    monkeypatch.setattr(settings_module, "REFERENCE_AUTHORITIES_CSV", tmp_path / "none.csv")
+    monkeypatch.setenv("RAW_DIR", str(tmp_path / "raw"))
+    monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "w.duckdb"))
+    with serving(layout()) as site:
+        monkeypatch.setenv("OFSTED_REPORTS_URL", site.url)
+        with pull_lock(tmp_path / "raw"):
+            result = dg.materialize(
+                [ofsted_reports],
+                instance=dg.DagsterInstance.ephemeral(),
+                resources={"warehouse": WarehouseResource()},
+                raise_on_error=False,
+            )
+        assert site.requests == []
+    assert not result.success
+    failure = result.failure_data_for_node("raw__ofsted")
+    assert "another pull is already working" in failure.user_failure_data.description
 
 
 class RenderedReport(Publication):

@@ -573,7 +573,7 @@ def test_the_summary_counts_each_outcome_by_reason_in_a_few_lines(tmp_path, refe
     assert sum("HTTP 404" in line for line in lines) == 1
     assert "  authorities' pages not found (HTTP 404): 1 (URN 99999)" in lines
     assert "  not read by the warehouse (recorded, not downloaded): 1" in lines
-    assert "    1 not read: annual_performance_assessment" in lines
+    assert "    1 annual performance assessment" in lines
     assert "    1 HTML page ('Report not found')" in lines
     assert len(lines) < 12
 

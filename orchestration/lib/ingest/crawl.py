@@ -417,9 +417,8 @@ class _Crawl:
         }
         self.catalogue[key] = row
         if not_read:
-            self._settle(
-                row, "not_read", not_read, f"not read: {document_kind}", source_file=None, source_sha256=None
-            )
+            cause = _plain(link["kind"]).lower() or document_kind
+            self._settle(row, "not_read", not_read, cause, source_file=None, source_sha256=None)
             return
         if not self.client.allowed(link["url"]):
             host = urllib.parse.urlsplit(link["url"]).netloc or link["url"]
