@@ -606,3 +606,14 @@ def test_a_document_naming_another_authority_than_its_listing_is_recorded_and_re
     assert "names authority E06000022" in stored["101"] and "Barnsley" in stored["101"]
     assert stored["102"] is None
     assert "listed on the page of E08000016 (Barnsley)" in authority_warning(disagreeing[0])
+
+
+def test_catalogues_of_earlier_pulls_read_with_the_new_statuses(tmp_path):
+    raw = tmp_path / "raw"
+    (raw / ".pull").mkdir(parents=True)
+    old = {
+        "80426 https://x/v1/file/1": {"status": "skipped", "file_id": "1", "ofsted_urn": "80426"},
+        "provider 99999": {"status": "skipped", "ofsted_urn": "99999"},
+    }
+    (raw / ".pull" / "catalogue.json").write_text(json.dumps(old))
+    assert sorted(row["status"] for row in catalogue_rows(raw)) == ["dead", "not_read"]
