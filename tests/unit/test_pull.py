@@ -14,12 +14,12 @@ import pytest
 
 from orchestration import pull as pull_command
 from orchestration.lib.ingest.catalogue import pull_lock
+from orchestration.lib.ingest.download import download_pdf
 from orchestration.lib.ingest.http import (
     FetchError,
     PoliteClient,
     PullOptions,
     Throttle,
-    download_pdf,
     retry_after,
     user_agent,
 )

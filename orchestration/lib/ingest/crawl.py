@@ -46,7 +46,8 @@ from orchestration.lib.ingest.catalogue import (
     state_dir,
     write_failure,
 )
-from orchestration.lib.ingest.http import PDF_MAGIC, FetchError, PoliteClient, PullOptions, download_pdf
+from orchestration.lib.ingest.download import download_pdf
+from orchestration.lib.ingest.http import PDF_MAGIC, FetchError, PoliteClient, PullOptions
 from orchestration.lib.ingest.summary import CrawlSummary
 
 __all__ = ["PullBusy", "PullWriteError", "SiteUnreachable", "catalogue_rows", "classify", "crawl"]
