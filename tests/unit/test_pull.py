@@ -7,6 +7,8 @@ import datetime as dt
 import importlib.metadata
 import os
 import socket
+import threading
+import time
 import tracemalloc
 from dataclasses import replace
 
@@ -164,6 +166,37 @@ def test_a_page_trickled_one_byte_at_a_time_is_abandoned_at_the_deadline():
     assert raised.value.outcome == "abandoned"
     assert "PULL_TIMEOUT_SECONDS" in raised.value.reason and "abandoned" in raised.value.reason
     assert len(asked) == 1  # a server that trickles is not asked again in the same pull
+
+
+def test_a_server_trickling_its_headers_is_cut_off_at_the_deadline():
+    """Each byte arrives well within the read timeout, so only a deadline on the whole request ends it."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        hung_up = threading.Event()
+
+        def trickle() -> None:
+            connection, _ = server.accept()
+            with connection:
+                connection.recv(4096)
+                try:
+                    for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 2000:
+                        connection.send(bytes([byte]))
+                        time.sleep(0.05)
+                except OSError:
+                    hung_up.set()
+
+        thread = threading.Thread(target=trickle, daemon=True)
+        thread.start()
+        options = replace(FAST, allowed_hosts=frozenset({f"127.0.0.1:{port}"}))
+        with PoliteClient(options) as client:
+            with pytest.raises(FetchError) as raised:
+                with client.get(f"http://127.0.0.1:{port}/search"):
+                    pass
+        thread.join(timeout=10)
+    assert raised.value.outcome == "abandoned" and "0 bytes received" in raised.value.reason
+    assert hung_up.is_set()  # the client hung up long before the 2,000 bytes were sent
 
 
 def test_a_file_trickled_one_byte_at_a_time_is_abandoned_and_its_bytes_kept(tmp_path):
