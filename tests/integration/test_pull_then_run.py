@@ -120,25 +120,37 @@ def test_the_next_run_publishes_the_pulled_report_with_its_catalogue_row_and_sou
     surrey = (REPO / "raw" / "000_9f7ce6b861c02e06.txt").read_text(encoding="utf-8")
     report = RenderedReport("71", "Children's services inspection, pdf - 01 November 2012")
     report.pdf = render_text_report_to_pdf(surrey, tmp_path / "surrey.pdf").read_bytes()
+    # a report of Sutton listed on Surrey's page: loaded as Sutton, and the disagreement recorded
+    sutton = (REPO / "raw" / "001_6185718e885c3be8.txt").read_text(encoding="utf-8")
+    misplaced = RenderedReport("72", "Children's services inspection, pdf - 01 June 2013")
+    misplaced.pdf = render_text_report_to_pdf(sutton, tmp_path / "sutton.pdf").read_bytes()
     reference = tmp_path / "authorities.csv"
     reference.write_text("gss_code,local_authority_name,status,ofsted_urn\nE10000030,Surrey,current,80567\n")
     raw = tmp_path / "raw"
-    with serving([Provider("80567", "Surrey", publications=[report])]) as site:
+    with serving([Provider("80567", "Surrey", publications=[report, misplaced])]) as site:
         crawl(raw, site.url, reference, PullOptions(delay_seconds=0.01))
 
     build = build_warehouse(raw, tmp_path / "work")
     assert build.result.success, [e.description for e in build.failed_checks()]
     con = build.published()
     try:
-        catalogue = con.execute("SELECT status, source_file, url FROM audit.source_catalogue").fetchall()
+        catalogue = con.execute(
+            "SELECT status, source_file, url, local_authority_id, document_authority_id, status_reason "
+            "FROM audit.source_catalogue ORDER BY file_id"
+        ).fetchall()
         reports = con.execute(
-            "SELECT source_file, local_authority_id, source_url FROM marts.dim_reports"
+            "SELECT source_file, local_authority_id, source_url FROM marts.dim_reports ORDER BY source_url"
         ).fetchall()
     finally:
         con.close()
-    assert len(catalogue) == 1 and catalogue[0][0] == "downloaded"
+    assert [row[0] for row in catalogue] == ["downloaded", "downloaded"]
     source_file = catalogue[0][1]
     assert source_file.startswith("ofsted/80567_surrey/") and source_file.endswith(".pdf")
     # the report is published from the file the crawl saved, and says where it was downloaded from
-    assert reports == [(source_file, "E10000030", catalogue[0][2])]
+    assert reports[0] == (source_file, "E10000030", catalogue[0][2])
     assert catalogue[0][2].endswith("/v1/file/71")
+    assert catalogue[0][3:] == ("E10000030", "E10000030", None)
+    # the document's own authority wins, and the catalogue says it differs from the listing
+    assert reports[1][1] == "E09000029"
+    assert catalogue[1][3:5] == ("E10000030", "E09000029")
+    assert "names authority E09000029" in catalogue[1][5] and "E10000030 (Surrey)" in catalogue[1][5]

@@ -9,7 +9,7 @@ import dagster as dg
 from orchestration.lib.core.schema import EXTRACTED_TABLES
 from orchestration.lib.extract import store as extracting
 from orchestration.lib.ingest import ledger
-from orchestration.lib.ingest.catalogue import authority_warning, write_catalogue
+from orchestration.lib.ingest.catalogue import authority_warning, record_document_authorities, write_catalogue
 from orchestration.lib.ingest.files import printable_name
 from orchestration.lib.parse import documents as parsing
 from orchestration.lib.publish.publication import recover_interrupted_publish
@@ -135,6 +135,8 @@ def parse_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     report = reporter(context)
     with warehouse.connect(on_wait=report) as con:
         summary = parsing.parse(con, settings_module.REFERENCE_AUTHORITIES_CSV)
+        for row in record_document_authorities(con):  # a document naming another authority than its listing
+            context.log.warning(authority_warning(row))
         quarantined = con.execute(
             """SELECT source_file, status_reason FROM audit.file_ledger
                WHERE status = 'quarantined' AND is_present ORDER BY source_file"""

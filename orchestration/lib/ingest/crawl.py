@@ -460,7 +460,7 @@ class _Crawl:
             self.summary.missing_again.append(row.get("source_file") or row["url"])
             return False
         if row.get("status") == "dead":
-            checked = row.get("checked_at") or row.get("last_seen_at") or row.get("first_seen_at")
+            checked = row.get("checked_at") or row["first_seen_at"]  # last_seen_at is now
             age = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.datetime.fromisoformat(checked)
             if age < dt.timedelta(days=DEAD_RECHECK_DAYS):
                 self.summary.count("dead", row.get("cause") or "dead")
