@@ -297,7 +297,10 @@ def test_only_hosts_of_ofsteds_site_are_allowed():
     with PoliteClient(PullOptions()) as client:
         assert client.allowed("https://files.ofsted.gov.uk/v1/file/50212345")
         assert client.allowed("https://reports.ofsted.gov.uk/provider/44/80426")
+        assert client.allowed("https://assets.ofsted.gov.uk/report.pdf")
         assert not client.allowed("https://example.org/report.pdf")
+        assert not client.allowed("https://ofsted.gov.uk.example.org/report.pdf")
+        assert not client.allowed("https://example.org/files.ofsted.gov.uk/report.pdf")
         assert not client.allowed("ftp://files.ofsted.gov.uk/x")
 
 

@@ -48,6 +48,7 @@ DEAD_STATUSES = {404, 410}
 # The hosts of Ofsted's reports site: the pages are on reports., the files on files.; the host of
 # OFSTED_REPORTS_URL is always allowed as well.
 OFSTED_HOSTS = frozenset({"reports.ofsted.gov.uk", "files.ofsted.gov.uk"})
+OFSTED_DOMAIN = "ofsted.gov.uk"  # any other host under it is Ofsted's too, over https
 
 
 @dataclass(frozen=True)
@@ -226,9 +227,10 @@ class PoliteClient:
         """Whether `url` is on Ofsted's site (or the site being crawled)."""
         parts = urllib.parse.urlsplit(url)
         hosts = {h.lower() for h in self.options.allowed_hosts}
-        return parts.scheme in ("http", "https") and (
-            parts.netloc.lower() in hosts or (parts.hostname or "").lower() in hosts
-        )
+        host = (parts.hostname or "").lower()
+        if parts.scheme == "https" and host.endswith("." + OFSTED_DOMAIN):
+            return True
+        return parts.scheme in ("http", "https") and (parts.netloc.lower() in hosts or host in hosts)
 
     @contextlib.contextmanager
     def get(self, url: str, headers: dict[str, str] | None = None) -> Iterator[requests.Response]:
