@@ -16,6 +16,7 @@ from orchestration.lib.core import warehouse
 from orchestration.lib.ingest.catalogue import authority_warning, pull_lock, write_catalogue
 from orchestration.lib.ingest.crawl import (
     PullBusy,
+    PullWriteError,
     SiteUnreachable,
     catalogue_rows,
     classify,
@@ -617,3 +618,22 @@ def test_catalogues_of_earlier_pulls_read_with_the_new_statuses(tmp_path):
     }
     (raw / ".pull" / "catalogue.json").write_text(json.dumps(old))
     assert sorted(row["status"] for row in catalogue_rows(raw)) == ["dead", "not_read"]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full to stand for a full disk")
+def test_a_full_disk_stops_the_crawl_with_a_message_not_a_failed_download(tmp_path):
+    raw = tmp_path / "raw"
+    parts = raw / ".pull" / "parts"
+    parts.mkdir(parents=True)
+    (parts / "951.part").symlink_to("/dev/full")  # every write to it fails: no space left on device
+    layout = [
+        Provider(
+            "80426",
+            "Barnsley",
+            publications=[Publication("951", "Children's services inspection, pdf - 1 May 2021")],
+        )
+    ]
+    with serving(layout) as site:
+        with pytest.raises(PullWriteError, match="the disk is full"):
+            crawl(raw, site.url, None, OPTIONS)
+        assert len(site.file_requests("951")) == 1  # not retried as if the site had cut it off

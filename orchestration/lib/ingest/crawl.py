@@ -46,7 +46,7 @@ from orchestration.lib.ingest.catalogue import (
     state_dir,
     write_failure,
 )
-from orchestration.lib.ingest.download import download_pdf
+from orchestration.lib.ingest.download import DiskError, download_pdf
 from orchestration.lib.ingest.http import PDF_MAGIC, FetchError, PoliteClient, PullOptions
 from orchestration.lib.ingest.summary import CrawlSummary
 
@@ -489,6 +489,8 @@ class _Crawl:
         part = state_dir(self.raw_dir) / PARTS_FOLDER / f"{_safe_name(link['file_id'], 100)}.part"
         try:
             outcome = download_pdf(self.client, link["url"], part)
+        except DiskError as failure:
+            raise write_failure(part, failure.error) from None
         except OSError as error:
             raise write_failure(part, error) from None
         row["checked_at"] = _now()

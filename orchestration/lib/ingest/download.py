@@ -42,6 +42,14 @@ class FileOutcome:
     final_url: str | None = None  # the address the file came from, after redirects
 
 
+class DiskError(Exception):
+    """The partial file could not be written (a full disk, a read-only RAW_DIR): not the site's fault."""
+
+    def __init__(self, error: OSError):
+        super().__init__(str(error))
+        self.error = error
+
+
 class _CutOff(Exception):
     """The answer stopped early; the bytes so far are kept and the next attempt resumes after them."""
 
@@ -154,7 +162,10 @@ def _receive(
                     return FileOutcome(
                         "refused", _too_large(written, limit), response.status_code, "over MAX_FILE_MB", final
                     )
-                out.write(chunk)
+                try:
+                    out.write(chunk)
+                except OSError as error:
+                    raise DiskError(error) from None
         except (urllib3.exceptions.HTTPError, requests.RequestException, OSError):
             if encoded:
                 out.close()
