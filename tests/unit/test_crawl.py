@@ -520,7 +520,7 @@ def test_a_trickling_provider_page_is_abandoned_and_the_crawl_goes_on(tmp_path):
             publications=[Publication("801", "Children's services inspection, pdf - 1 May 2021")],
         ),
     ]
-    options = PullOptions(delay_seconds=DELAY, timeout_seconds=0.5, attempts=3, backoff_seconds=0.05)
+    options = PullOptions(delay_seconds=DELAY, timeout_seconds=2.0, attempts=3, backoff_seconds=0.05)
     with serving(layout) as site:
         summary = crawl(raw, site.url, None, options)
     assert by_file_id(raw)["801"]["status"] == "downloaded"
