@@ -305,6 +305,10 @@ class PoliteClient:
                     raise self.abandoned(current, 0) from None
                 reason, status, asked = _network_reason(error), None, None
             else:
+                if self.expired:  # headers cut short by the deadline can still parse as an answer
+                    response.close()
+                    self._throttle.done()
+                    raise self.abandoned(current, 0)
                 if response.is_redirect:
                     current = self._redirect(response, current, visited)
                     continue
