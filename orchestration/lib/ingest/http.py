@@ -250,6 +250,7 @@ class PoliteClient:
         """The body of a page, decompressed, refused past `page_max_bytes`, within the deadline."""
         limit = self.options.page_max_bytes
         body = bytearray()
+        cut = False
         try:
             for chunk in response.iter_content(CHUNK_BYTES):
                 body += chunk
@@ -262,14 +263,14 @@ class PoliteClient:
                         cause="page too large once decompressed",
                     )
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError):
-            pass  # told apart below: the deadline, or a connection cut
+            cut = True  # told apart below: the deadline, or a connection cut
         if self.expired:
             raise self.abandoned(response.url, len(body))
         declared = response.headers.get("Content-Length")
         encoded = (response.headers.get("Content-Encoding") or "identity").lower() != "identity"
-        if declared and declared.isdigit() and not encoded and len(body) < int(declared):
+        if cut or (declared and declared.isdigit() and not encoded and len(body) < int(declared)):
             raise FetchError(
-                f"the connection closed after {len(body)} of {declared} bytes of {response.url}",
+                f"the connection closed after {len(body)} bytes of {response.url}",
                 cause="connection closed early",
             )
         return bytes(body)
