@@ -456,9 +456,7 @@ class _Crawl:
             if self._present(row):
                 self.summary.counts["already"] += 1
                 return True
-            self.summary.counts["downloaded_again"] += 1
-            self.summary.missing_again.append(row.get("source_file") or row["url"])
-            return False
+            return False  # deleted from RAW_DIR since: downloaded again
         if row.get("status") == "dead":
             checked = row.get("checked_at") or row["first_seen_at"]  # last_seen_at is now
             age = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.datetime.fromisoformat(checked)
@@ -496,6 +494,9 @@ class _Crawl:
         row["checked_at"] = _now()
         row["final_url"] = outcome.final_url
         if outcome.status == "complete":
+            if row.get("status") == "downloaded":  # the user deleted it from RAW_DIR
+                self.summary.counts["downloaded_again"] += 1
+                self.summary.missing_again.append(row.get("source_file") or row["url"])
             relative = self._move_into_place(part, relative, folder, link)
             row.update(
                 status="downloaded",
