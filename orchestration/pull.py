@@ -4,7 +4,8 @@
 One request at a time, PULL_DELAY_SECONDS apart, naming PULL_CONTACT in the User-Agent when set. What was
 seen and what became of it is kept in RAW_DIR/.pull/; the next `make run` publishes it as
 audit.source_catalogue and reads the new reports. Files that failed do not make the command fail (the next
-pull tries them again); it exits non-zero only when the site could not be reached at all.
+pull tries them again); it exits non-zero only when the site could not be reached at all, when another pull
+is working on the same RAW_DIR, or when RAW_DIR cannot be written, each with a one-line message.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from orchestration.lib.ingest.crawl import SiteUnreachable, crawl
+from orchestration.lib.ingest.crawl import PullBusy, PullWriteError, SiteUnreachable, crawl
 
 from . import settings as settings_module
 
@@ -43,14 +44,11 @@ def main(argv: list[str] | None = None) -> int:
             settings.pull_options(),
             progress=lambda message: print("  " + message, flush=True),
         )
-    except SiteUnreachable as error:
+    except (SiteUnreachable, PullBusy, PullWriteError) as error:
         print(f"pull: {error}", file=sys.stderr)
         return 1
-    print(f"pull: {summary.line()}")
-    for url, reason in summary.failures:
-        print(f"  {reason.split(':', 1)[0].upper()} {url}:{reason.split(':', 1)[1]}")
-    for warning in summary.warnings:
-        print(f"  WARNING: {warning}")
+    for line in summary.lines():
+        print(line)
     if summary.counts["failed"]:
         print(
             f"pull: completed, but {summary.counts['failed']} files failed; "

@@ -20,7 +20,11 @@ renamed as (
         status as catalogue_status,
         status_reason,
         source_file,
-        source_sha256
+        source_sha256,
+        document_kind,
+        listed_authority_name,
+        final_url,
+        document_authority_id
 
     from source
 

@@ -7,10 +7,9 @@ are in defs/quality/.
 import dagster as dg
 
 from orchestration.lib.core.schema import EXTRACTED_TABLES
-from orchestration.lib.core.warehouse import replace_rows
 from orchestration.lib.extract import store as extracting
 from orchestration.lib.ingest import ledger
-from orchestration.lib.ingest.crawl import catalogue_rows
+from orchestration.lib.ingest.catalogue import authority_warning, record_document_authorities, write_catalogue
 from orchestration.lib.ingest.files import printable_name
 from orchestration.lib.parse import documents as parsing
 from orchestration.lib.publish.publication import recover_interrupted_publish
@@ -58,13 +57,14 @@ def scan_raw_dir(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     if rebuilt:
         report(rebuilt)
     report(f"scan: reading {settings.raw_dir}")
-    catalogue = catalogue_rows(settings.raw_dir)
     with warehouse.connect(on_wait=report) as con:
         if settings.retry_failed:
             count = extracting.forget_failures(con)
             report(f"retry: {count} quarantined or held-back documents are read and checked again (RETRY=1)")
         summary = ledger.scan(con, settings.raw_dir, max_file_mb=settings.max_file_mb)
-        replace_rows(con, "audit.source_catalogue", catalogue)
+        for row in write_catalogue(con, settings.raw_dir):
+            context.log.warning(authority_warning(row))
+        catalogued = con.execute("SELECT count(*) FROM audit.source_catalogue").fetchall()[0][0]
     report(
         f"scan: {summary.seen} files ({summary.new} new, {summary.changed} changed, "
         f"{summary.removed} removed)"
@@ -81,7 +81,7 @@ def scan_raw_dir(context: dg.AssetExecutionContext, warehouse: WarehouseResource
             "working_warehouse_rebuilt": rebuilt or "no: it was whole",
         },
     )
-    yield dg.MaterializeResult(asset_key=CATALOGUE_KEY, metadata={"dagster/row_count": len(catalogue)})
+    yield dg.MaterializeResult(asset_key=CATALOGUE_KEY, metadata={"dagster/row_count": catalogued})
 
 
 @dg.asset(
@@ -135,6 +135,8 @@ def parse_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     report = reporter(context)
     with warehouse.connect(on_wait=report) as con:
         summary = parsing.parse(con, settings_module.REFERENCE_AUTHORITIES_CSV)
+        for row in record_document_authorities(con):  # a document naming another authority than its listing
+            context.log.warning(authority_warning(row))
         quarantined = con.execute(
             """SELECT source_file, status_reason FROM audit.file_ledger
                WHERE status = 'quarantined' AND is_present ORDER BY source_file"""

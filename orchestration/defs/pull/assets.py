@@ -3,8 +3,8 @@ catalogue of every publication link seen there (`audit.source_catalogue`)."""
 
 import dagster as dg
 
-from orchestration.lib.core.warehouse import replace_rows
-from orchestration.lib.ingest.crawl import SiteUnreachable, catalogue_rows, crawl
+from orchestration.lib.ingest.catalogue import authority_warning, write_catalogue
+from orchestration.lib.ingest.crawl import PullBusy, PullWriteError, SiteUnreachable, crawl
 
 from ... import settings as settings_module
 from .. import markdown
@@ -23,7 +23,8 @@ SHOWN_ROWS = 50  # the UI's tables stay readable; the whole list is in audit.sou
     description="Every report of every English council's children's services on Ofsted's reports site "
     "(OFSTED_REPORTS_URL), found through the listing of authorities and the reference list's URNs, and the "
     "new ones downloaded into RAW_DIR/ofsted/, one request every PULL_DELAY_SECONDS. Writes "
-    "audit.source_catalogue: one row per publication link seen, downloaded, dead, skipped or failed.",
+    "audit.source_catalogue: one row per publication link seen, downloaded, not_read, dead, refused or "
+    "failed.",
 )
 def ofsted_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     settings = settings_module.load()
@@ -38,29 +39,26 @@ def ofsted_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResour
             progress=report,
         )
     except SiteUnreachable as error:
-        raise dg.Failure(description=f"Ofsted's reports site could not be reached: {error}") from error
+        raise dg.Failure(description=f"Ofsted's reports site could not be reached: {error}") from None
+    except (PullBusy, PullWriteError) as error:
+        raise dg.Failure(description=f"pull: {error}") from None
     for warning in summary.warnings:
         context.log.warning(warning)
-    report(f"pull: {summary.line()}")
-    rows = catalogue_rows(settings.raw_dir)
+    for line in summary.lines():
+        report(line)
     with warehouse.connect(on_wait=report) as con:
-        replace_rows(con, "audit.source_catalogue", rows)
-    counts = summary.counts
+        disagreeing = write_catalogue(con, settings.raw_dir)
+        rows = con.execute("SELECT count(*) FROM audit.source_catalogue").fetchall()[0][0]
+    for row in disagreeing:
+        context.log.warning(authority_warning(row))
     return dg.MaterializeResult(
         metadata={
             "site": settings.ofsted_reports_url,
             "raw_dir": str(settings.raw_dir),
-            "authorities_visited": counts["providers"],
-            "providers_not_found": counts["providers_not_found"],
-            "publication_links": counts["links"],
-            "downloaded": counts["downloaded"],
-            "already_downloaded": counts["already"],
-            "dead": counts["dead"],
-            "skipped": counts["skipped"],
-            "failed": counts["failed"],
-            "requests": summary.requests_sent,
-            "pages_unchanged": counts["not_modified"],
-            "catalogue_rows": len(rows),
+            **summary.metadata(),
+            "catalogue_rows": rows,
+            "authority_disagreements": len(disagreeing),
+            "summary": dg.MetadataValue.md("```\n" + "\n".join(summary.lines()) + "\n```"),
             "warnings": dg.MetadataValue.md(
                 markdown.table(
                     ["warning"], [[w] for w in summary.warnings], "No warning: the site looks as expected."

@@ -52,10 +52,14 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("file_id", "VARCHAR"),
         ("first_seen_at", "TIMESTAMP"),
         ("last_seen_at", "TIMESTAMP"),
-        ("status", "VARCHAR"),  # downloaded | dead | skipped | failed
+        ("status", "VARCHAR"),  # downloaded | not_read | dead | refused | failed (lib/ingest/catalogue.py)
         ("status_reason", "VARCHAR"),
         ("source_file", "VARCHAR"),  # where it was saved, relative to RAW_DIR
         ("source_sha256", "VARCHAR"),
+        ("document_kind", "VARCHAR"),  # the kind the link text names, e.g. joint_targeted_area_inspection
+        ("listed_authority_name", "VARCHAR"),  # the heading of the provider page the link is on
+        ("final_url", "VARCHAR"),  # where the file came from, after redirects
+        ("document_authority_id", "VARCHAR"),  # the authority the parsed document names
     ],
     "raw.documents": [
         ("source_sha256", "VARCHAR"),
