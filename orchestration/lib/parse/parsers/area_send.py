@@ -260,7 +260,7 @@ def _read_priority(lines: list[Line], start: int, end: int, report: ParsedReport
     rows: list[dict] = []
     previous: Line | None = None
     after_blank = False
-    body_so_far = ""
+    body_so_far = last_action = ""
     for line in lines[start:end]:
         if line.is_blank:
             after_blank = True
@@ -276,7 +276,7 @@ def _read_priority(lines: list[Line], start: int, end: int, report: ParsedReport
         left, tab, right = text.partition("\t")
         new_row = not rows or (
             previous is not None
-            and re.search(r"[.)]$", previous.text.strip())
+            and re.search(r"[.)]$", last_action)
             and line.mark != "indent"
             and text[:1].isupper()
             and (after_blank or _BODY_DONE.search(body_so_far))
@@ -286,10 +286,15 @@ def _read_priority(lines: list[Line], start: int, end: int, report: ParsedReport
             body_so_far = ""
         rows[-1]["lines"].append(text.replace("\t", " "))
         if tab:
-            body_so_far = left.strip()
+            body_so_far, last_action = left.strip(), right.strip()
             rows[-1]["bodies"].append(left.strip())
-        elif line.mark != "indent":
-            body_so_far = text
+        elif line.mark == "indent":
+            last_action = text
+        elif len(text) < 35 and not re.search(r"[.:;]$", text):
+            body_so_far = text  # a line of the body's cell alone ("Trust")
+            rows[-1]["bodies"].append(text)
+        else:
+            body_so_far = last_action = text
             rows[-1]["bodies"].append(text)
         previous, after_blank = line, False
     for row in rows:
@@ -307,6 +312,15 @@ def _read_priority(lines: list[Line], start: int, end: int, report: ParsedReport
                 evidence=text[:1000],
             )
         )
+
+
+# The first words of a row of the improvement table: who is to act ("Area leaders need", "The local
+# area partnership should", "Leaders at NHS South West London ICB should").
+_OPENER = re.compile(
+    r"^(?:the\s+)?(?:[\w'&-]+\s+){0,3}?(?:leaders|partnership|partners|commissioners|local area|"
+    r"local authority|ICB|integrated care board)\b[^.]{0,60}?\b(?:should|must|needs?|to)\b",
+    re.I,
+)
 
 
 def _read_improvement(lines: list[Line], start: int, end: int, report: ParsedReport) -> None:
@@ -332,7 +346,7 @@ def _read_improvement(lines: list[Line], start: int, end: int, report: ParsedRep
             and previous is not None
             and (
                 not re.search(r"[.)]$", previous.text)
-                or len(previous.text) > 0.8 * width
+                or (len(previous.text) > 0.8 * width and not _OPENER.match(text))
                 or previous.mark == "bullet"
                 and not text[:1].isupper()
             )

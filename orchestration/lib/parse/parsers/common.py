@@ -591,13 +591,14 @@ class ListItem:
 
 
 def heading_lines(lines: list[Line], patterns: dict[str, str], start: int = 0) -> list[tuple[int, str]]:
-    """(index, key) of every heading: a line that is not a list item and that one of `patterns` matches
-    whole (a heading stands alone on its line; a sentence that starts with the same words does not)."""
+    """(index, key) of every heading: a line that one of `patterns` matches whole (a heading stands alone
+    on its line; a sentence that starts with the same words does not). A stray bullet glyph left at the
+    foot of a page attaches to the next line, so a line marked as an item can still be a heading."""
     compiled = {key: re.compile(rf"^(?:{pattern})\s*$", re.I) for key, pattern in patterns.items()}
     found = []
     for index in range(start, len(lines)):
         line = lines[index]
-        if line.is_blank or line.mark == "bullet":
+        if line.is_blank:
             continue
         for key, regex in compiled.items():
             if regex.match(line.text.strip()):
