@@ -173,7 +173,12 @@ GOOD_ROWS: dict[str, list[dict]] = {
             "letter_date": D(2024, 1, 30),
             "layout": "2022-",
         },
-        {"report_id": "j-2016", "theme": "abuse and neglect", "theme_group": "neglect", "layout": "2016-2020"},
+        {
+            "report_id": "j-2016",
+            "theme": "abuse and neglect",
+            "theme_group": "neglect",
+            "layout": "2016-2020",
+        },
     ],
     "area_send_inspections": [
         {
@@ -189,8 +194,18 @@ GOOD_ROWS: dict[str, list[dict]] = {
         {"report_id": "s-2023", "outcome": "positive", "next_full_inspection_within": "5 years"},
     ],
     "findings": [
-        {"report_id": "j-2023", "finding_number": 1, "finding_kind": "headline", "finding_text": "Leaders..."},
-        {"report_id": "j-2023", "finding_number": 2, "finding_kind": "strength", "finding_text": "A strong..."},
+        {
+            "report_id": "j-2023",
+            "finding_number": 1,
+            "finding_kind": "headline",
+            "finding_text": "Leaders...",
+        },
+        {
+            "report_id": "j-2023",
+            "finding_number": 2,
+            "finding_kind": "strength",
+            "finding_text": "A strong...",
+        },
     ],
     "evidence": [
         {

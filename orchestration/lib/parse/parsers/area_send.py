@@ -176,7 +176,6 @@ def _read_partners(lines, sections, report: ParsedReport, send: AreaSendInspecti
         text = collapse(" ".join(l.text for l in lines[about[0] : about[1]] if not l.is_blank))
         first = re.split(r"\s+(?:is|are)\s+(?:jointly\s+)?responsible\b", text)[0]
         parts = [collapse(p) for p in re.split(r",\s*|\s+and\s+(?=NHS\b|[A-Z])", first) if p.strip()]
-        council = next((p for p in parts if re.search(r"council|borough|city|county", p, re.I)), None)
         board = next((p for p in parts if re.search(r"integrated care board|\bICB\b", p, re.I)), None)
         if board:
             send.integrated_care_board = board
