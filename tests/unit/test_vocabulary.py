@@ -168,6 +168,9 @@ def test_suites_name_lists_and_never_spell_them_out():
         ("extracted_recommendations", "timescale"): "timescales",
         ("extracted_recommendations", "addressed_to"): "recommendation_addressees",
         ("extracted_visits", "visit_type"): "visit_types",
+        ("extracted_joint_inspections", "theme_group"): "jtai_theme_groups",
+        ("extracted_area_send_inspections", "outcome"): "area_send_outcomes",
+        ("extracted_findings", "finding_kind"): "finding_kinds",
     }
 
 
