@@ -11,7 +11,7 @@ import pytest
 from orchestration.lib.core import vocabulary
 from orchestration.lib.parse.national_framework import read_reference, split_reference
 from orchestration.lib.parse.parsers import detect_type, parse_document
-from orchestration.lib.parse.parsers.area_send import EARLIER_REASON
+from orchestration.lib.parse.parsers.area_send import EARLIER_REASON, MONITORING_REASON
 from orchestration.lib.parse.parsers.jtai import theme_group
 from orchestration.lib.parse.parsers.model import ParsedReport, Recommendation
 from orchestration.lib.parse.rows import report_rows
@@ -396,3 +396,14 @@ def test_recommendation_rows_carry_the_cross_reference_as_columns():
     assert rows[1]["national_framework_kind"] is None and rows[1]["recommendation_text"].endswith(
         "assessments."
     )
+
+
+def test_an_area_send_monitoring_inspection_is_typed_and_marked_not_read():
+    pages = [
+        "Area SEND monitoring inspection of Anyshire Local Area Partnership\n\nInspection dates: 1 to 3 May 2025"
+    ]
+    [report] = parse_document(pages, paged=True)
+    assert report.report_type == "area_send_inspection"
+    assert report.area_send.not_read_reason == MONITORING_REASON
+    assert report.area_send.outcome is None
+    assert report.local_authority_as_written == "Anyshire"

@@ -34,6 +34,10 @@ EARLIER_RE = re.compile(
     re.I,
 )
 EARLIER_REASON = "earlier local area SEND framework (2016-2022): not yet read"
+# The monitoring inspection that follows "widespread and/or systemic failings" reports progress, not one of
+# the three outcomes: recognised and held back until it is read.
+MONITORING_RE = re.compile(r"^area send monitoring (?:re)?inspection of\b", re.I)
+MONITORING_REASON = "area SEND monitoring inspection (2023 framework): not yet read"
 
 OUTCOMES = (
     ("systemic_failings", r"widespread\s+and/or\s+systemic\s+failings"),
@@ -59,7 +63,9 @@ HEADINGS = {
 
 
 def is_title(line: Line) -> bool:
-    return not line.is_blank and bool(TITLE_RE.match(line.text) or EARLIER_RE.match(line.text))
+    return not line.is_blank and any(
+        regex.match(line.text) for regex in (TITLE_RE, EARLIER_RE, MONITORING_RE)
+    )
 
 
 def parse(lines: list[Line], report: ParsedReport) -> None:
@@ -68,12 +74,15 @@ def parse(lines: list[Line], report: ParsedReport) -> None:
     top = [line for line in lines[:300] if not line.is_blank][:60]
     title_line = next((line for line in top if TITLE_RE.match(line.text)), None)
     if title_line is None:
-        earlier = next((line for line in top if EARLIER_RE.match(line.text)), None)
-        send.framework = "2016-2022"
-        send.not_read_reason = EARLIER_REASON
+        monitoring = next((line for line in top if MONITORING_RE.match(line.text)), None)
+        earlier = monitoring or next((line for line in top if EARLIER_RE.match(line.text)), None)
+        send.framework = "2023" if monitoring else "2016-2022"
+        send.not_read_reason = MONITORING_REASON if monitoring else EARLIER_REASON
         if earlier is not None:
             report.title = collapse(earlier.text)
-            found = re.search(r"\bin\s+(.+)$", earlier.text)
+            found = re.search(
+                r"\b(?:in|of)\s+(?:the\s+)?(.+?)(?:\s+local area partnership)?$", earlier.text, re.I
+            )
             if found:
                 report.local_authority_as_written = collapse(found.group(1))
         return
@@ -83,7 +92,7 @@ def parse(lines: list[Line], report: ParsedReport) -> None:
     )
     title = re.split(r"\s+(?:inspection dates?|dates? of previous)\b", title, flags=re.I)[0]
     report.title = title
-    partnership = re.search(r"inspection of\s+(.+?local area partnership)", title, re.I)
+    partnership = re.search(r"inspection of\s+(?:the\s+)?(.+?local area partnership)", title, re.I)
     if partnership:
         send.partnership_name = collapse(partnership.group(1))
         report.cite("partnership_name", send.partnership_name, title_line.page, title)

@@ -31,7 +31,7 @@ from orchestration.lib.parse.text import Line, collapse
 
 THEMES_SEED = SEEDS_DIR / "jtai_themes.csv"
 
-TITLE_RE = re.compile(r"^joint targeted area inspection (?:of|in)\b", re.I)
+TITLE_RE = re.compile(r"^joint targeted area inspection (?:\(JTAI\) )?(?:of|in)\b", re.I)
 
 HEADINGS = {
     "strengths": r"key strengths|strengths",
@@ -115,13 +115,13 @@ def _read_theme(title: str, opening: str, report: ParsedReport, joint: JointInsp
         theme, area = old.group(1), old.group(2)
     else:
         joint.layout = "2022-"
-        new = re.match(r"joint targeted area inspection (?:of|in) (.+)$", title, re.I)
+        new = re.match(r"joint targeted area inspection (?:\(JTAI\) )?(?:of|in) (?:the )?(.+)$", title, re.I)
         area = new.group(1) if new else None
-        sentence = re.search(
-            r"multi-agency (?:identification and )?response to (.+?)(?:\.\s|\.$|$)", opening, re.I
-        )
+        # "...of the multi-agency response to <theme> in <area>", or another wording of the response
+        # ("the multi-agency identification and response to initial need and risk"), kept whole
+        sentence = re.search(r"multi-agency (response to )?(.+?)(?:\.\s|\.$|$)", opening, re.I)
         if sentence:
-            theme = _theme_without_area(sentence.group(1), area)
+            theme = _theme_without_area(sentence.group(2), area)
     if area:
         report.local_authority_as_written = _area_cut(area)
         report.cite("local_authority", report.local_authority_as_written, None, title)
