@@ -399,9 +399,7 @@ def test_recommendation_rows_carry_the_cross_reference_as_columns():
 
 
 def test_an_area_send_monitoring_inspection_is_typed_and_marked_not_read():
-    pages = [
     pages = ["Area SEND monitoring inspection of Anyshire Local Area Partnership\n\nInspection dates: 1 May"]
-    ]
     [report] = parse_document(pages, paged=True)
     assert report.report_type == "area_send_inspection"
     assert report.area_send.not_read_reason == MONITORING_REASON
