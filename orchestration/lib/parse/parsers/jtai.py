@@ -40,7 +40,7 @@ HEADINGS = {
     "needs_to_improve": r"what needs to improve\??",
     "headline": r"headline findings",
     "main": r"main findings",
-    "case_study": r"case study\b.{0,80}",
+    "case_study": r"(?:case|practice) study\b.{0,80}",
     "end": r"next steps|yours sincerely",
 }
 AGENCIES = (
@@ -218,16 +218,27 @@ def _read_sections(lines: list[Line], after: int, report: ParsedReport) -> None:
     headings = heading_lines(lines, HEADINGS, after)
     headings.append((len(lines), "end"))
     seen: set[str] = set()
-    for (start, key), (end, _) in zip(headings, headings[1:]):
+    for position, ((start, key), (end, _)) in enumerate(zip(headings, headings[1:])):
         if key in ("end", "case_study") or key in seen:
             continue
         seen.add(key)
-        items = section_items(lines, start + 1, end)
+        if key in ("headline", "main"):
+            # findings in prose go on after a case study's box; a list ends at one
+            end = next(at for at, later in headings[position + 1 :] if later != "case_study")
+            items = section_items(lines, start + 1, end)
+            items = [item for item in items if not (item.heading is None and _STUDY.match(item.raw))]
+        else:
+            items = section_items(lines, start + 1, end)
         if key == "headline" or key == "main":
             kind = "headline" if key == "headline" else "main_finding"
             for item in items:
-                if not item.is_bullet and len(item.raw) > 60:
-                    report.findings.append(_finding(kind, item))
+                if item.is_bullet or len(item.raw) <= 60:
+                    continue
+                if item.heading and _STUDY.match(item.heading):
+                    if not _NUMBERED.match(item.raw):
+                        continue  # the case study's own story, not a finding
+                    item.heading = None  # the numbered findings go on after the box
+                report.findings.append(_finding(kind, item))
             continue
         if key == "strengths":
             for item in listed_items(items):
@@ -250,5 +261,10 @@ def _read_sections(lines: list[Line], after: int, report: ParsedReport) -> None:
                 report.findings.append(_finding("area_for_improvement", item))
 
 
+_STUDY = re.compile(r"^(?:case|practice) study\b", re.I)
+_NUMBERED = re.compile(r"^\d{1,3}\.\s+")
+
+
 def _finding(kind: str, item: ListItem) -> Finding:
-    return Finding(kind, item.text, item.heading, item.page, item.raw[:1000])
+    """A finding as written, without the paragraph number of a 2022- letter's main findings."""
+    return Finding(kind, _NUMBERED.sub("", item.text), item.heading, item.page, item.raw[:1000])
