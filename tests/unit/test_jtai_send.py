@@ -365,11 +365,13 @@ def test_an_earlier_send_framework_report_is_typed_and_marked_not_read():
             3,
         ),
         ("Early help (principle 3, national framework)", "principle", 3),
+        ("Early help (National Framework, Outcome 1)", "outcome", 1),
+        ("Early help. (Enabler 2: Leaders drive conditions for effective practice)", "enabler", 2),
     ],
 )
 def test_each_written_form_of_the_cross_reference(text, kind, number):
     rest, reference = split_reference(text)
-    assert rest == "Early help"
+    assert rest.rstrip(".") == "Early help"
     assert (reference.kind, reference.number) == (kind, number)
     assert reference.as_written == text[text.index("(") + 1 : text.rindex(")")]
     assert kind in vocabulary.value_list("national_framework_kinds")

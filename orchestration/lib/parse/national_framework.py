@@ -6,7 +6,7 @@ reference to the framework's outcomes, enablers or principles, worded in many wa
     "(outcome 1, national framework)"           "(outcome four, national framework)"
     "(national framework outcome four)"         "(enabler 2, national framework)"
     "(enabler: the workforce is equipped and effective, national framework)"
-    "(principle 3, national framework)"
+    "(principle 3, national framework)"            "(Enabler 2: Leaders drive conditions for ...)"
 
 `split_reference` takes it off the item's text and returns its kind, number and words as written. A
 reference that names an enabler (or outcome, principle) without a number takes the number of the name in
@@ -28,7 +28,13 @@ _KIND = r"(outcome|enabler|principle)s?"
 _NUMBER = r"(\d{1,2}|one|two|three|four|five|six|seven)"
 _NF = r"(?:the\s+)?(?:children'?s\s+social\s+care\s+)?national\s+framework"
 # the bracketed reference at the end of an item, its closing full stop optional
-_REFERENCE = re.compile(r"\s*\(([^()]*national\s+framework[^()]*)\)\s*\.?\s*$", re.I)
+# (or one that names an outcome, enabler or principle by number or name without saying "national
+# framework": "(Enabler 2: Leaders drive conditions for effective practice)")
+_REFERENCE = re.compile(
+    r"\s*\(([^()]*national\s+framework[^()]*|\s*(?:outcome|enabler|principle)s?\s*(?:\d|one\b|two\b|"
+    r"three\b|four\b|five\b|six\b|:)[^()]*)\)\s*\.?\s*$",
+    re.I,
+)
 _NUMBERED = [
     re.compile(rf"^{_KIND}\s*{_NUMBER}\b", re.I),  # "outcome 1, national framework"
     re.compile(rf"^{_NF}[\s,:]*{_KIND}\s*{_NUMBER}\b", re.I),  # "national framework outcome four"
