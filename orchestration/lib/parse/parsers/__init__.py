@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import re
 
+from orchestration.lib.parse import national_framework
 from orchestration.lib.parse.parsers import area_send, ilacs, inspection_2012_13, jtai, sif, visit_letter
 from orchestration.lib.parse.parsers.model import NotAReport, NoText, ParsedReport
 from orchestration.lib.parse.text import Line, collapse, to_lines
 
 PARSER_VERSION = "2026.12.1"
+# Seeds the parsers read (JTAI theme groups, the national framework's numbers): what a document parses
+# to depends on them as on the code, so they are part of the parse key (documents.parse_key).
+PARSER_SEEDS = (jtai.THEMES_SEED, national_framework.FRAMEWORK_SEED)
 
 _TITLES = [
     (
@@ -134,4 +138,4 @@ def parse_document(pages: list[str], *, paged: bool) -> list[ParsedReport]:
     return [report]
 
 
-__all__ = ["PARSER_VERSION", "NoText", "NotAReport", "ParsedReport", "parse_document"]
+__all__ = ["PARSER_SEEDS", "PARSER_VERSION", "NoText", "NotAReport", "ParsedReport", "parse_document"]
