@@ -260,13 +260,34 @@ def _addressee(body: str) -> str:
 _BODY_DONE = re.compile(r"(?:council|board|\bICB|trust|partnership|services?|\))$", re.I)
 
 
+# Where a row's action starts on the line that also prints the start of its body ("Halton Borough Council
+# and Leaders at Halton local authority ..."): the words saying who is to act.
+_ACTION_START = re.compile(
+    r"\b(?:(?:Area|Health|Local authority|Local area|Partnership|Senior|Strategic|System|Education)\s+)?"
+    r"(?:leaders|Leaders)\b|\bThe (?:local area )?partnership\b|\bCommissioners\b"
+)
+_BODY_WORDS = {"and", "of", "upon", "on", "for", "&"}
+
+
+def _split_line(text: str, first: bool) -> tuple[str, str]:
+    """(body, action) of a line printing both cells without a tab between them: the action starts with
+    who is to act on a row's first line, else at the first word in lower case that a name would not hold
+    ("Merseyside Integrated Care the shared strategic ...")."""
+    if first and (match := _ACTION_START.search(text)) and match.start() > 0:
+        return text[: match.start()].strip(), text[match.start() :].strip()
+    words = text.split()
+    for index, word in enumerate(words):
+        if index and word[:1].islower() and word not in _BODY_WORDS:
+            return " ".join(words[:index]), " ".join(words[index:])
+    return text, ""
+
+
 def _read_priority(lines: list[Line], start: int, end: int, report: ParsedReport) -> None:
     """The table of areas for priority action: responsible body | action. The cells' text comes line by
     line, the two columns side by side (a tab between them only where they stand apart). A row starts on
     a line at the left margin, starting with a capital, after a line that ends a sentence, when the
     responsible body read so far is a whole name (or a blank line separates the rows)."""
     rows: list[dict] = []
-    previous: Line | None = None
     after_blank = False
     body_so_far = last_action = ""
     for line in lines[start:end]:
@@ -274,39 +295,38 @@ def _read_priority(lines: list[Line], start: int, end: int, report: ParsedReport
             after_blank = True
             continue
         text = line.text.strip()
-        if (
-            re.match(r"^(?:responsible body|areas? for priority action)\b", text, re.I)
-            and "\t" not in text[:18]
-        ):
-            if re.match(r"^responsible body", text, re.I) or not rows:
-                previous, after_blank = None, False
-                continue
+        if re.match(r"^(?:responsible body|areas? for priority action\s*$)", text, re.I):
+            after_blank = False
+            continue  # the table's header
         left, tab, right = text.partition("\t")
         new_row = not rows or (
-            previous is not None
-            and re.search(r"[.)]$", last_action)
+            re.search(r"[.)]$", last_action)
             and line.mark != "indent"
             and text[:1].isupper()
             and (after_blank or _BODY_DONE.search(body_so_far))
         )
         if new_row:
-            rows.append({"lines": [], "bodies": [], "page": line.page})
+            rows.append({"actions": [], "bodies": [], "page": line.page, "raw": []})
             body_so_far = ""
-        rows[-1]["lines"].append(text.replace("\t", " "))
+        row = rows[-1]
+        row["raw"].append(text.replace("\t", " "))
         if tab:
-            body_so_far, last_action = left.strip(), right.strip()
-            rows[-1]["bodies"].append(left.strip())
+            body, action = left.strip(), right.strip()
         elif line.mark == "indent":
-            last_action = text
+            body, action = "", text
         elif len(text) < 35 and not re.search(r"[.:;]$", text):
-            body_so_far = text  # a line of the body's cell alone ("Trust")
-            rows[-1]["bodies"].append(text)
+            body, action = text, ""  # a line of the body's cell alone ("Trust")
         else:
-            body_so_far = last_action = text
-            rows[-1]["bodies"].append(text)
-        previous, after_blank = line, False
+            body, action = _split_line(text, first=new_row)
+        if body:
+            body_so_far = body
+            row["bodies"].append(body)
+        if action:
+            last_action = action
+            row["actions"].append(action)
+        after_blank = False
     for row in rows:
-        text = collapse(" ".join(row["lines"]))
+        text = collapse(" ".join(row["actions"]))
         if len(text) < 20:
             continue
         body = collapse(" ".join(row["bodies"]))
@@ -317,7 +337,7 @@ def _read_priority(lines: list[Line], start: int, end: int, report: ParsedReport
                 addressed_to=_addressee(body),
                 is_priority=True,
                 page=row["page"],
-                evidence=text[:1000],
+                evidence=collapse(f"{body} | {text}")[:1000],
             )
         )
 
