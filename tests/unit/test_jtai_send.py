@@ -4,6 +4,7 @@ national framework cross-reference split off recommendations."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 
 import pytest
@@ -407,3 +408,15 @@ def test_an_area_send_monitoring_inspection_is_typed_and_marked_not_read():
     assert report.area_send.not_read_reason == MONITORING_REASON
     assert report.area_send.outcome is None
     assert report.local_authority_as_written == "Anyshire"
+
+
+def test_a_markdown_rendering_reads_as_the_pdf_text_does():
+    heading = r"(?m)^(Joint targeted area inspection of .*|Headline findings|Area for priority action|"
+    heading += r"What needs to improve\?|Strengths|Main findings|Next steps)$"
+    text = "\n".join(re.sub(heading, r"## \1", page).replace("◼", "-") for page in NEW_JTAI)
+    [report] = parse_document([text], paged=False)
+    [from_pdf] = parse_document(NEW_JTAI, paged=True)
+    assert report.joint_inspection.theme == from_pdf.joint_inspection.theme
+    assert [r.text for r in report.recommendations] == [r.text for r in from_pdf.recommendations]
+    assert [f.kind for f in report.findings] == [f.kind for f in from_pdf.findings]
+    assert report.findings[0].page is None

@@ -27,16 +27,16 @@ from orchestration.lib.parse.parsers.common import (
 from orchestration.lib.parse.parsers.model import AreaSendInspection, Finding, ParsedReport, Recommendation
 from orchestration.lib.parse.text import Line, collapse
 
-TITLE_RE = re.compile(r"^area send (?:full )?(?:re)?inspection of\b", re.I)
+TITLE_RE = re.compile(r"^(?:#+\s*)?area send (?:full )?(?:re)?inspection of\b", re.I)
 EARLIER_RE = re.compile(
-    r"^(?:joint )?local area (?:send|special educational needs)[\w ,/()-]{0,40}(?:inspection|revisit)\b|"
-    r"^(?:joint )?local area send inspection in\b|^send revisit\b",
+    r"^(?:#+\s*)?(?:(?:joint )?local area (?:send|special educational needs)[\w ,/()-]{0,40}"
+    r"(?:inspection|revisit)\b|(?:joint )?local area send inspection in\b|send revisit\b)",
     re.I,
 )
 EARLIER_REASON = "earlier local area SEND framework (2016-2022): not yet read"
 # The monitoring inspection that follows "widespread and/or systemic failings" reports progress, not one of
 # the three outcomes: recognised and held back until it is read.
-MONITORING_RE = re.compile(r"^area send monitoring (?:re)?inspection of\b", re.I)
+MONITORING_RE = re.compile(r"^(?:#+\s*)?area send monitoring (?:re)?inspection of\b", re.I)
 MONITORING_REASON = "area SEND monitoring inspection (2023 framework): not yet read"
 
 OUTCOMES = (
@@ -90,7 +90,7 @@ def parse(lines: list[Line], report: ParsedReport) -> None:
     title = collapse(
         " ".join(l.text for l in lines[at : at + 3] if not l.is_blank and l.page == title_line.page)
     )
-    title = re.split(r"\s+(?:inspection dates?|dates? of previous)\b", title, flags=re.I)[0]
+    title = re.split(r"\s+(?:inspection dates?|dates? of previous)\b", title, flags=re.I)[0].lstrip("# ")
     report.title = title
     partnership = re.search(r"inspection of\s+(?:the\s+)?(.+?local area partnership)", title, re.I)
     if partnership:

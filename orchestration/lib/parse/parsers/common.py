@@ -594,7 +594,8 @@ def heading_lines(lines: list[Line], patterns: dict[str, str], start: int = 0) -
     """(index, key) of every heading: a line that one of `patterns` matches whole (a heading stands alone
     on its line; a sentence that starts with the same words does not). A stray bullet glyph left at the
     foot of a page attaches to the next line, so a line marked as an item can still be a heading."""
-    compiled = {key: re.compile(rf"^(?:{pattern})\s*$", re.I) for key, pattern in patterns.items()}
+    # a Markdown rendering marks a heading with "#"s
+    compiled = {key: re.compile(rf"^(?:#+\s*)?(?:{pattern})\s*$", re.I) for key, pattern in patterns.items()}
     found = []
     for index in range(start, len(lines)):
         line = lines[index]

@@ -31,7 +31,7 @@ from orchestration.lib.parse.text import Line, collapse
 
 THEMES_SEED = SEEDS_DIR / "jtai_themes.csv"
 
-TITLE_RE = re.compile(r"^joint targeted area inspection (?:\(JTAI\) )?(?:of|in)\b", re.I)
+TITLE_RE = re.compile(r"^(?:#+\s*)?joint targeted area inspection (?:\(JTAI\) )?(?:of|in)\b", re.I)
 
 HEADINGS = {
     "strengths": r"key strengths|strengths",
@@ -68,7 +68,7 @@ def parse(lines: list[Line], report: ParsedReport) -> None:
         if line.is_blank:
             break
         title_block.append(line)
-    title = collapse(" ".join(line.text for line in title_block))
+    title = collapse(" ".join(line.text for line in title_block)).lstrip("# ")
     title = re.sub(r"(?<=[a-z])\d+$", "", title)  # a footnote mark after the area
     report.title = title
     report.cite("title", title, lines[title_at].page, title)
