@@ -420,3 +420,13 @@ def test_a_markdown_rendering_reads_as_the_pdf_text_does():
     assert [r.text for r in report.recommendations] == [r.text for r in from_pdf.recommendations]
     assert [f.kind for f in report.findings] == [f.kind for f in from_pdf.findings]
     assert report.findings[0].page is None
+
+
+def test_send_lead_inspectors_named_above_their_role():
+    pages = send_report(POSITIVE)
+    pages[2] = pages[2].replace(
+        "Dr Ann Example, Ofsted HMI Lead inspector\tBen Sample, CQC Lead inspector",
+        "Dr Ann Example, Ofsted HMI\tBen Sample, CQC\nLead inspector\tLead inspector",
+    )
+    [report] = parse_document(pages, paged=True)
+    assert report.lead_inspectors == ["Dr Ann Example (Ofsted)", "Ben Sample (CQC)"]

@@ -210,22 +210,29 @@ def _read_team(lines, span, report: ParsedReport) -> None:
     if span is None:
         return
     leads: dict[str, list[str]] = {"Ofsted": [], "CQC": []}
+    previous: list[str] = []
     for line in lines[span[0] : span[1]]:
         if line.is_blank:
             continue
-        cells = [c for c in line.text.split("\t") if c.strip()]
+        cells = [c.strip() for c in line.text.split("\t") if c.strip()]
         if len(cells) == 1:
             # both cells run together: split before the CQC inspector's name
             cells = re.split(r"(?<=inspector)\s+(?=[A-Z][\w'-]+ [\w' -]+?,?\s*CQC)", cells[0], flags=re.I)
-        for cell in cells:
+        for index, cell in enumerate(cells):
             if not re.search(r"\blead\b", cell, re.I):
                 continue
-            body = "CQC" if re.search(r"\bCQC\b|care quality", cell) else "Ofsted"
             # the name as printed, a title ("Dr", "Mr") kept: the cell up to its first comma or role word
-            name = collapse(re.split(r",|\s+(?:HMI|Ofsted|CQC|lead)\b", cell.strip(), flags=re.I)[0])
+            name = collapse(re.split(r",|\s+(?:HMI|Ofsted|CQC|lead)\b", cell, flags=re.I)[0])
+            role_only = re.fullmatch(r"(?:HMI|Ofsted|CQC|lead|inspector|\s)*", name, re.I)
+            if role_only and len(previous) == len(cells):
+                # the role on a line of its own, under the name ("Jane Smith, Ofsted HMI" / "Lead inspector")
+                cell = f"{previous[index]} {cell}"
+                name = collapse(re.split(r",|\s+(?:HMI|Ofsted|CQC|lead)\b", previous[index], flags=re.I)[0])
+            body = "CQC" if re.search(r"\bCQC\b|care quality", cell) else "Ofsted"
             plain = re.sub(r"^(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+", "", name)
             if split_people(plain) and name not in leads[body]:
                 leads[body].append(name)
+        previous = cells
     named = [f"{person} ({body})" for body in ("Ofsted", "CQC") for person in leads[body]]
     if named:
         report.lead_inspectors = named
