@@ -133,7 +133,7 @@ def _read_theme(title: str, opening: str, report: ParsedReport, joint: JointInsp
         deep_dive = None
         if re.fullmatch(r"abuse and neglect", theme):
             match = re.search(
-                r"deep dive'?\s*(?:focus\s+)?(?:on|into)\s+(.{10,300}?)\.(?:\s|$)", opening, re.I
+                r"deep[\s-]dive'?\s*(?:focus\s+)?(?:on|into|of)\s+(.{10,300}?)\.(?:\s|$)", opening, re.I
             )
             deep_dive = match.group(1) if match else None
         joint.theme_group = theme_group(deep_dive or theme)
