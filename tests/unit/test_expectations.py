@@ -163,6 +163,50 @@ GOOD_ROWS: dict[str, list[dict]] = {
         {"report_id": "v-mv-2021", "area_number": 1, "area_text": "Help and protection", "page_number": 1},
         {"report_id": "v-mv-2021", "area_number": 2, "area_text": "Care leavers"},
     ],
+    "joint_inspections": [
+        {
+            "report_id": "j-2023",
+            "theme": "identification of initial need and risk",
+            "theme_group": "initial_need_and_risk",
+            "partnership_name": "Torbay Safeguarding Children Partnership",
+            "agencies": "Ofsted; CQC; HMICFRS",
+            "letter_date": D(2024, 1, 30),
+            "layout": "2022-",
+        },
+        {
+            "report_id": "j-2016",
+            "theme": "abuse and neglect",
+            "theme_group": "neglect",
+            "layout": "2016-2020",
+        },
+    ],
+    "area_send_inspections": [
+        {
+            "report_id": "s-2024",
+            "partnership_name": "Dorset Local Area Partnership",
+            "outcome": "systemic_failings",
+            "next_full_inspection_within": "3 years",
+            "monitoring_inspection_within": "18 months",
+            "previous_inspection_date": D(2017, 1, 23),
+            "previous_inspection_text": "23 to 27 January 2017",
+            "framework": "2023",
+        },
+        {"report_id": "s-2023", "outcome": "positive", "next_full_inspection_within": "5 years"},
+    ],
+    "findings": [
+        {
+            "report_id": "j-2023",
+            "finding_number": 1,
+            "finding_kind": "headline",
+            "finding_text": "Leaders...",
+        },
+        {
+            "report_id": "j-2023",
+            "finding_number": 2,
+            "finding_kind": "strength",
+            "finding_text": "A strong...",
+        },
+    ],
     "evidence": [
         {
             "report_id": "r-cp-2010",
@@ -579,3 +623,19 @@ def test_missing_column_is_a_failure_not_a_crash(con):
     assert not result.success
     bad = failure(result, "expect_column_values_to_not_be_null", "field_name")
     assert bad.error and "could not be evaluated" in bad.describe()
+
+
+def test_an_earlier_send_framework_report_is_held_back_with_its_reason(con):
+    rows = with_row(
+        "area_send_inspections",
+        report_id="s-2018",
+        outcome=None,
+        next_full_inspection_within=None,
+        monitoring_inspection_within=None,
+        framework="2016-2022",
+        not_read_reason="earlier local area SEND framework (2016-2022): not yet read",
+    )
+    result = validate(con, "area_send_inspections", rows)
+    failed = failure(result, "expect_column_values_to_be_null", "not_read_reason")
+    assert failed.failing_keys == ["s-2018"]
+    assert [f.column for f in result.failed] == ["not_read_reason"]

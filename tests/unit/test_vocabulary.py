@@ -81,10 +81,14 @@ def test_contract_lists():
         "ilacs_inspection",
         "monitoring_visit",
         "focused_visit",
+        "joint_targeted_area_inspection",
+        "area_send_inspection",
         "other",
     }
     assert values("visit_types") == {"monitoring_visit", "focused_visit"}
-    assert values("graded_report_types") | values("visit_types") | {"other"} == values("report_types")
+    ungraded = {"joint_targeted_area_inspection", "area_send_inspection", "other"}
+    assert values("graded_report_types") | values("visit_types") | ungraded == values("report_types")
+    assert values("area_send_outcomes") == {"positive", "inconsistent", "systemic_failings"}
     assert values("grades") == {
         "Outstanding",
         "Good",
@@ -164,6 +168,9 @@ def test_suites_name_lists_and_never_spell_them_out():
         ("extracted_recommendations", "timescale"): "timescales",
         ("extracted_recommendations", "addressed_to"): "recommendation_addressees",
         ("extracted_visits", "visit_type"): "visit_types",
+        ("extracted_joint_inspections", "theme_group"): "jtai_theme_groups",
+        ("extracted_area_send_inspections", "outcome"): "area_send_outcomes",
+        ("extracted_findings", "finding_kind"): "finding_kinds",
     }
 
 

@@ -16,7 +16,10 @@ renamed as (
         is_priority,
         recommendation_text,
         page_number,
-        evidence
+        evidence,
+        nullif(trim(national_framework_kind), '') as national_framework_kind,
+        national_framework_number,
+        nullif(trim(national_framework_as_written), '') as national_framework_as_written
 
     from source
 

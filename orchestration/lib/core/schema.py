@@ -125,9 +125,12 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("timescale", "VARCHAR"),
         ("addressed_to", "VARCHAR"),
         ("is_priority", "BOOLEAN"),
-        ("recommendation_text", "VARCHAR"),
+        ("recommendation_text", "VARCHAR"),  # without the national framework cross-reference
         ("page_number", "INTEGER"),
         ("evidence", "VARCHAR"),
+        ("national_framework_kind", "VARCHAR"),  # outcome | enabler | principle | null
+        ("national_framework_number", "INTEGER"),
+        ("national_framework_as_written", "VARCHAR"),  # the cross-reference's words, as printed
     ],
     "extracted.visits": [
         ("report_id", "VARCHAR"),
@@ -148,6 +151,40 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("area_number", "INTEGER"),
         ("area_text", "VARCHAR"),
         ("page_number", "INTEGER"),
+    ],
+    # One row per joint targeted area inspection letter (no grades).
+    "extracted.joint_inspections": [
+        ("report_id", "VARCHAR"),
+        ("theme", "VARCHAR"),  # the letter's own words, lower case
+        ("theme_group", "VARCHAR"),  # code from seed jtai_themes
+        ("partnership_name", "VARCHAR"),  # the safeguarding partnership the letter is addressed to
+        ("agencies", "VARCHAR"),  # '; '-joined, from Ofsted; CQC; HMICFRS; HMI Probation
+        ("letter_date", "DATE"),
+        ("layout", "VARCHAR"),  # '2016-2020' | '2022-'
+    ],
+    # One row per area SEND inspection report.
+    "extracted.area_send_inspections": [
+        ("report_id", "VARCHAR"),
+        ("partnership_name", "VARCHAR"),
+        ("integrated_care_board", "VARCHAR"),
+        ("outcome", "VARCHAR"),  # positive | inconsistent | systemic_failings (seed area_send_outcomes)
+        ("next_full_inspection_within", "VARCHAR"),  # as the report states it: '5 years'
+        ("monitoring_inspection_within", "VARCHAR"),  # '18 months'; null when none is stated
+        ("previous_inspection_date", "DATE"),
+        ("previous_inspection_text", "VARCHAR"),
+        ("framework", "VARCHAR"),  # '2023' | '2016-2022' (the earlier local area SEND framework)
+        ("not_read_reason", "VARCHAR"),  # why the report's content is not read; null when it is
+    ],
+    # Findings of JTAI letters and area SEND reports: strengths, headline and main findings, an old JTAI
+    # letter's areas for improvement, with page and evidence.
+    "extracted.findings": [
+        ("report_id", "VARCHAR"),
+        ("finding_number", "INTEGER"),
+        ("finding_kind", "VARCHAR"),  # seed vocabulary/finding_kinds
+        ("heading", "VARCHAR"),  # the sub-heading the finding sits under, where there is one
+        ("finding_text", "VARCHAR"),
+        ("page_number", "INTEGER"),
+        ("evidence", "VARCHAR"),
     ],
     # Where each scalar value of a report came from: one row per (report, field).
     "extracted.evidence": [

@@ -19,7 +19,7 @@ from orchestration.lib.core.schema import EXTRACTED_TABLES
 from orchestration.lib.core.warehouse import insert_rows, registered, transaction, utc_now
 from orchestration.lib.ingest.ledger import duplicate_of, record_outcomes
 from orchestration.lib.parse.authorities import resolver_for
-from orchestration.lib.parse.parsers import PARSER_VERSION, NotAReport, NoText, parse_document
+from orchestration.lib.parse.parsers import PARSER_SEEDS, PARSER_VERSION, NotAReport, NoText, parse_document
 from orchestration.lib.parse.rows import report_rows
 
 log = logging.getLogger("ofsted_warehouse")
@@ -52,6 +52,8 @@ def parse_key(reference_csv: Path) -> str:
         files_digest([p for p in LIB_DIR.rglob("*.py") if "__pycache__" not in p.parts], LIB_DIR).encode()
     )
     digest.update(hashlib.sha256(reference_csv.read_bytes()).digest())
+    for seed in PARSER_SEEDS:  # the value lists the parsers read
+        digest.update(hashlib.sha256(seed.read_bytes()).digest())
     return digest.hexdigest()
 
 

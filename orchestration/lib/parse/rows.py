@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from orchestration.lib.parse.national_framework import split_reference
 from orchestration.lib.parse.parsers import PARSER_VERSION
 from orchestration.lib.parse.parsers.grades import CITATION_ORDER, distinct_grades
 from orchestration.lib.parse.parsers.model import ParsedReport
@@ -70,6 +71,8 @@ def report_rows(
             }
         )
     for number, recommendation in enumerate(report.recommendations, start=1):
+        # the national framework cross-reference ("(outcome 1, national framework)") becomes columns
+        text, reference = split_reference(recommendation.text)
         rows["recommendations"].append(
             {
                 "report_id": report_id,
@@ -77,11 +80,15 @@ def report_rows(
                 "timescale": recommendation.timescale,
                 "addressed_to": recommendation.addressed_to,
                 "is_priority": recommendation.is_priority,
-                "recommendation_text": recommendation.text,
+                "recommendation_text": text,
                 "page_number": recommendation.page,
                 "evidence": recommendation.evidence,
+                "national_framework_kind": reference and reference.kind,
+                "national_framework_number": reference and reference.number,
+                "national_framework_as_written": reference and reference.as_written,
             }
         )
+    _inspection_rows(rows, report, report_id)
     if report.visit is not None:
         visit = report.visit
         rows["visits"].append(
@@ -117,5 +124,50 @@ def report_rows(
                 "field_value": item.field_value,
                 "page_number": item.page,
                 "evidence": item.text[:2000],
+            }
+        )
+
+
+def _inspection_rows(rows, report: ParsedReport, report_id) -> None:
+    """The rows of a JTAI letter or an area SEND report: its own table's row and its findings."""
+    if report.joint_inspection is not None:
+        joint = report.joint_inspection
+        rows["joint_inspections"].append(
+            {
+                "report_id": report_id,
+                "theme": joint.theme,
+                "theme_group": joint.theme_group,
+                "partnership_name": joint.partnership_name,
+                "agencies": "; ".join(joint.agencies) or None,
+                "letter_date": joint.letter_date,
+                "layout": joint.layout,
+            }
+        )
+    if report.area_send is not None:
+        send = report.area_send
+        rows["area_send_inspections"].append(
+            {
+                "report_id": report_id,
+                "partnership_name": send.partnership_name,
+                "integrated_care_board": send.integrated_care_board,
+                "outcome": send.outcome,
+                "next_full_inspection_within": send.next_full_inspection_within,
+                "monitoring_inspection_within": send.monitoring_inspection_within,
+                "previous_inspection_date": send.previous_inspection_date,
+                "previous_inspection_text": send.previous_inspection_text,
+                "framework": send.framework,
+                "not_read_reason": send.not_read_reason,
+            }
+        )
+    for number, finding in enumerate(report.findings, start=1):
+        rows["findings"].append(
+            {
+                "report_id": report_id,
+                "finding_number": number,
+                "finding_kind": finding.kind,
+                "heading": finding.heading,
+                "finding_text": finding.text,
+                "page_number": finding.page,
+                "evidence": finding.evidence[:2000],
             }
         )

@@ -72,6 +72,8 @@ FRAMEWORKS = {
     "ilacs_2026": "ILACS 2026 framework (no overall grade)",
     "monitoring_visit": "Monitoring visit",
     "focused_visit": "Focused visit",
+    "joint_targeted_area_inspection": "Joint targeted area inspection (not graded)",
+    "area_send_inspection": "Area SEND inspection (not graded)",
     "other": "Other document",
 }
 VISIT_STYLES = {

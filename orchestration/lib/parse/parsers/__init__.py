@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import re
 
-from orchestration.lib.parse.parsers import ilacs, inspection_2012_13, sif, visit_letter
+from orchestration.lib.parse import national_framework
+from orchestration.lib.parse.parsers import area_send, ilacs, inspection_2012_13, jtai, sif, visit_letter
 from orchestration.lib.parse.parsers.model import NotAReport, NoText, ParsedReport
 from orchestration.lib.parse.text import Line, collapse, to_lines
 
-PARSER_VERSION = "2026.11.1"
+PARSER_VERSION = "2026.12.1"
+# Seeds the parsers read (JTAI theme groups, the national framework's numbers): what a document parses
+# to depends on them as on the code, so they are part of the parse key (documents.parse_key).
+PARSER_SEEDS = (jtai.THEMES_SEED, national_framework.FRAMEWORK_SEED)
 
 _TITLES = [
     (
@@ -36,6 +40,13 @@ _OFSTED_MARKS = re.compile(r"ofsted|her majesty's inspector|his majesty's inspec
 
 
 def detect_type(lines: list[Line]) -> str:
+    # JTAI letters and area SEND reports are told by their own title line near the top: a letter's
+    # subject line or a report's heading, never a phrase inside a sentence
+    top = [line for line in lines[:250] if not line.is_blank][:60]
+    if any(jtai.is_title(line) for line in top):
+        return "joint_targeted_area_inspection"
+    if any(area_send.is_title(line) for line in top):
+        return "area_send_inspection"
     head = collapse(" ".join(l.text for l in lines[:250] if not l.is_blank))[:6000].lower()
     letter = visit_letter.letter_type(head)
     if letter is not None:
@@ -120,7 +131,11 @@ def parse_document(pages: list[str], *, paged: bool) -> list[ParsedReport]:
         ilacs.parse(lines, report)
     elif report_type in ("monitoring_visit", "focused_visit"):
         visit_letter.parse(lines, report, report_type)
+    elif report_type == "joint_targeted_area_inspection":
+        jtai.parse(lines, report)
+    elif report_type == "area_send_inspection":
+        area_send.parse(lines, report)
     return [report]
 
 
-__all__ = ["PARSER_VERSION", "NoText", "NotAReport", "ParsedReport", "parse_document"]
+__all__ = ["PARSER_SEEDS", "PARSER_VERSION", "NoText", "NotAReport", "ParsedReport", "parse_document"]

@@ -55,6 +55,38 @@ class Visit:
 
 
 @dataclass
+class Finding:
+    kind: str  # strength | headline | main_finding | area_for_improvement | needs_to_improve
+    text: str
+    heading: str | None = None
+    page: int | None = None
+    evidence: str = ""
+
+
+@dataclass
+class JointInspection:
+    theme: str | None = None
+    theme_group: str | None = None
+    partnership_name: str | None = None
+    agencies: list[str] = field(default_factory=list)
+    letter_date: dt.date | None = None
+    layout: str | None = None  # '2016-2020' | '2022-'
+
+
+@dataclass
+class AreaSendInspection:
+    partnership_name: str | None = None
+    integrated_care_board: str | None = None
+    outcome: str | None = None
+    next_full_inspection_within: str | None = None
+    monitoring_inspection_within: str | None = None
+    previous_inspection_date: dt.date | None = None
+    previous_inspection_text: str | None = None
+    framework: str = "2023"
+    not_read_reason: str | None = None
+
+
+@dataclass
 class ParsedReport:
     report_type: str
     title: str | None = None
@@ -67,6 +99,9 @@ class ParsedReport:
     statements: list[JudgementStatement] = field(default_factory=list)
     recommendations: list[Recommendation] = field(default_factory=list)
     visit: Visit | None = None
+    joint_inspection: JointInspection | None = None
+    area_send: AreaSendInspection | None = None
+    findings: list[Finding] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
 
     def cite(self, field_name: str, value, page: int | None, text: str) -> None:
