@@ -46,6 +46,8 @@ _INTERRUPTED_AT_THE_RENAME = textwrap.dedent(
     """
 )
 
+WORKER = b"orchestration.lib.extract.worker"  # the extraction process's module, on its command line
+
 
 def _checksums(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     try:
@@ -123,7 +125,7 @@ def recovery(tmp_path_factory) -> Recovery:
         deadline = time.monotonic() + 120
         busy = []
         while not busy and time.monotonic() < deadline:
-            busy = [pid for pid in _processes_of(run, b"orchestration.lib.extract.worker") if _cpu_seconds(pid) > 1.5]
+            busy = [pid for pid in _processes_of(run, WORKER) if _cpu_seconds(pid) > 1.5]
             time.sleep(0.05)
         assert busy, run.output()
         os.kill(busy[0], signal.SIGTERM)
@@ -163,7 +165,7 @@ def recovery(tmp_path_factory) -> Recovery:
         run.process.send_signal(signal.SIGTERM)
         code, output = run.finish()
         sequence.steps["sigterm"] = Step(code, output, seconds=time.monotonic() - stopped)
-        sequence.steps["sigterm"].checksums = {"workers left": str(_processes_of(run, b"orchestration.lib.extract.worker"))}
+        sequence.steps["sigterm"].checksums = {"workers left": str(_processes_of(run, WORKER))}
         runs.append(run := CommandLineRun(env))
         finish("after sigterm", run)
     finally:
