@@ -16,7 +16,11 @@ renamed as (
         is_priority,
         recommendation_text,
         page_number,
-        evidence
+        evidence,
+        -- the Children's Social Care National Framework cross-reference an item ends with, read by the parser
+        {{ column_or_null(source('extracted', 'recommendations'), 'national_framework_kind', 'varchar') }},
+        {{ column_or_null(source('extracted', 'recommendations'), 'national_framework_number', 'integer') }},
+        {{ column_or_null(source('extracted', 'recommendations'), 'national_framework_as_written', 'varchar') }}
 
     from source
 
