@@ -8,17 +8,11 @@ reports as (
 
 ),
 
--- Where each downloaded file came from. The same bytes may be listed under several links (one file on
--- two authorities' pages): the first seen is kept, so a report stays one row.
-downloads as (
+-- The report's dates, and its address on Ofsted's site where the listing (audit.source_catalogue) knows
+-- the file: see int_report_dates.
+report_dates as (
 
-    select
-        source_sha256,
-        source_url
-
-    from {{ ref('stg_audit__source_catalogue') }}
-    where catalogue_status = 'downloaded' and source_sha256 is not null
-    qualify row_number() over (partition by source_sha256 order by first_seen_at, source_url) = 1
+    select * from {{ ref('int_report_dates') }}
 
 ),
 
@@ -31,15 +25,18 @@ final as (
         cast(reports.report_type as varchar) as report_type,
         cast(reports.local_authority_id as varchar) as local_authority_id,
         cast(reports.page_count as integer) as page_count,
-        cast(reports.publication_date as date) as publication_date,
+        cast(report_dates.publication_date as date) as publication_date,
         cast(reports.part_number as integer) as part_number,
         cast(reports.report_title as varchar) as report_title,
         cast(reports.local_authority_as_written as varchar) as local_authority_as_written,
         cast(reports.parser_version as varchar) as parser_version,
-        cast(downloads.source_url as varchar) as source_url
+        cast(report_dates.source_url as varchar) as source_url,
+        cast(report_dates.publication_date_source as varchar) as publication_date_source,
+        cast(report_dates.report_date as date) as report_date,
+        cast(report_dates.report_date_source as varchar) as report_date_source
 
     from reports
-    left join downloads on reports.source_sha256 = downloads.source_sha256
+    left join report_dates on reports.report_id = report_dates.report_id
 
 )
 

@@ -20,6 +20,12 @@ date_windows as (
 
 ),
 
+report_dates as (
+
+    select * from {{ ref('int_report_dates') }}
+
+),
+
 overall_judgements as (
 
     select
@@ -49,14 +55,17 @@ final as (
         cast(overall_judgements.grade as varchar) as overall_effectiveness,
         cast(overall_judgements.grade_rank as integer) as overall_effectiveness_rank,
         cast(reports.source_file as varchar) as source_file,
-        cast(reports.publication_date as date) as publication_date,
-        cast(reports.inspectors as varchar) as inspectors
+        cast(report_dates.publication_date as date) as publication_date,
+        cast(reports.inspectors as varchar) as inspectors,
+        cast(report_dates.report_date as date) as report_date
 
     from reports
     left join date_windows
         on reports.report_id = date_windows.report_id
     left join overall_judgements
         on reports.report_id = overall_judgements.report_id
+    left join report_dates
+        on reports.report_id = report_dates.report_id
 
 )
 

@@ -29,7 +29,8 @@ final as (
         cast(judgements.distinct_grade_count as integer) as distinct_grade_count,
         cast(judgements.grades_stated as varchar) as grades_stated,
         cast(judgements.page_number as integer) as page_number,
-        cast(judgements.evidence as varchar) as evidence
+        cast(judgements.evidence as varchar) as evidence,
+        cast(inspections.report_date as date) as report_date
 
     from judgements
     inner join inspections

@@ -15,6 +15,18 @@ recommendations as (
 
 ),
 
+report_dates as (
+
+    select * from {{ ref('int_report_dates') }}
+
+),
+
+national_framework as (
+
+    select * from {{ ref('national_framework') }}
+
+),
+
 themes as (
 
     select
@@ -44,7 +56,12 @@ final as (
         cast(reports.report_type as varchar) as report_type,
         cast(recommendations.page_number as integer) as page_number,
         cast(recommendations.evidence as varchar) as evidence,
-        cast(themes.themes as varchar) as themes
+        cast(themes.themes as varchar) as themes,
+        cast(report_dates.report_date as date) as report_date,
+        cast(recommendations.national_framework_kind as varchar) as national_framework_kind,
+        cast(recommendations.national_framework_number as integer) as national_framework_number,
+        cast(national_framework.name as varchar) as national_framework_name,
+        cast(recommendations.national_framework_as_written as varchar) as national_framework_as_written
 
     from recommendations
     inner join reports
@@ -53,6 +70,12 @@ final as (
         on
             recommendations.report_id = themes.report_id
             and recommendations.recommendation_number = themes.recommendation_number
+    left join report_dates
+        on recommendations.report_id = report_dates.report_id
+    left join national_framework
+        on
+            recommendations.national_framework_kind = national_framework.kind
+            and recommendations.national_framework_number = national_framework.number
 
 )
 

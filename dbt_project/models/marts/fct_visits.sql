@@ -32,6 +32,12 @@ themes as (
 
 ),
 
+report_dates as (
+
+    select * from {{ ref('int_report_dates') }}
+
+),
+
 visits as (
 
     select
@@ -50,11 +56,14 @@ visits as (
         visit_details.addressee,
         visit_details.addressee_role,
         visit_details.previous_inspection_year,
-        reports.publication_date
+        report_dates.publication_date,
+        report_dates.report_date
 
     from reports
     left join visit_details
         on reports.report_id = visit_details.report_id
+    left join report_dates
+        on reports.report_id = report_dates.report_id
 
 ),
 
@@ -135,7 +144,8 @@ final as (
         cast(visits.previous_inspection_year as integer) as previous_inspection_year,
         cast(visits.publication_date as date) as publication_date,
         -- a focused visit's theme; monitoring visits follow an inspection rather than look at one theme
-        cast(case when visits.visit_type = 'focused_visit' then themes.visit_theme end as varchar) as visit_theme
+        cast(case when visits.visit_type = 'focused_visit' then themes.visit_theme end as varchar) as visit_theme,
+        cast(visits.report_date as date) as report_date
 
     from visits
     left join preceding_inspections
