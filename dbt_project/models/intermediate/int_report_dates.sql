@@ -2,7 +2,7 @@
 -- and the one date to group and sort it by (report_date):
 --   1. the event's own last day: the last day inspectors were on site (over every date window), or a
 --      visit's last day;
---   2. else the letter's date (visit letters);
+--   2. else the letter's date (visit letters, joint targeted area inspection letters);
 --   3. else the publication date, as the document prints it or else as Ofsted's listing gives it.
 -- The catalogue row of a file is found by its content (source_sha256), else by where `make pull` saved it
 -- (source_file); the same bytes listed under two links keep the first seen, so a report stays one row.
@@ -33,6 +33,16 @@ visits as (
         letter_date
 
     from {{ ref('stg_extracted__visits') }}
+
+),
+
+joint_inspection_letters as (
+
+    select
+        report_id,
+        letter_date
+
+    from {{ ref('stg_extracted__joint_inspections') }}
 
 ),
 
@@ -85,7 +95,7 @@ dated as (
             -- greatest skips nulls, so either source suffices
             else greatest(reports.inspection_end_date, date_windows.last_window_end_date)
         end as event_end_date,
-        visits.letter_date,
+        coalesce(visits.letter_date, joint_inspection_letters.letter_date) as letter_date,
         reports.publication_date as printed_publication_date,
         coalesce(listed_by_content.publication_date, listed_by_path.publication_date) as listed_publication_date,
         coalesce(listed_by_content.source_url, listed_by_path.source_url) as source_url
@@ -95,6 +105,8 @@ dated as (
         on reports.report_id = date_windows.report_id
     left join visits
         on reports.report_id = visits.report_id
+    left join joint_inspection_letters
+        on reports.report_id = joint_inspection_letters.report_id
     left join listed_by_content
         on reports.source_sha256 = listed_by_content.source_sha256
     left join listed_by_path
