@@ -111,9 +111,9 @@ class Event:
         if self.grade is not None:
             return self.grade
         if self.framework == ILACS_2026:
-            judged = "; ".join(
-                f"{AREA_LABELS.get(j.area, j.area)}: {j.grade}" for j in self.judgements if j.grade
-            )
+            order = list(AREA_LABELS)
+            ordered = sorted(self.judgements, key=lambda j: order.index(j.area) if j.area in order else 99)
+            judged = "; ".join(f"{AREA_LABELS.get(j.area, j.area)}: {j.grade}" for j in ordered if j.grade)
             return "No overall grade (2026 framework)" + (f". {judged}" if judged else "")
         return "No overall grade stated"
 
