@@ -249,6 +249,15 @@ def _timeline(con: duckdb.DuckDBPyConnection, result: WorkbookResult) -> list[Sh
 
 def _sheets(con: duckdb.DuckDBPyConnection, result: WorkbookResult) -> list[Sheet]:
     areas = _judgement_areas(con)
+    # a successor council shown with the inspection of the authority it replaced says so
+    inherited = (
+        """WHEN l.inspection_id IS NOT NULL
+                AND l.inspected_as_local_authority_id IS DISTINCT FROM l.local_authority_id
+               THEN 'graded inspection of the authority it replaced ('
+                    || l.inspected_as_local_authority_id || ')'"""
+        if "inspected_as_local_authority_id" in _columns(con, "marts", "fct_latest_inspections")
+        else ""
+    )
     grades = ",\n".join(
         f"max(j.grade) FILTER (WHERE j.judgement_area = '{area}') AS {area}" for area in areas
     )
@@ -275,11 +284,7 @@ def _sheets(con: duckdb.DuckDBPyConnection, result: WorkbookResult) -> list[Shee
                     SELECT local_authority_id, count(*) AS reports FROM marts.dim_reports GROUP BY ALL
                 )
                 SELECT l.local_authority_id, l.local_authority_name,
-                       CASE
-                           WHEN l.inspection_id IS NOT NULL
-                                AND l.inspected_as_local_authority_id IS DISTINCT FROM l.local_authority_id
-                               THEN 'graded inspection of the authority it replaced ('
-                                    || l.inspected_as_local_authority_id || ')'
+                       CASE {inherited}
                            WHEN l.inspection_id IS NOT NULL THEN 'graded inspection loaded'
                            WHEN coalesce(r.reports, 0) = 0 THEN 'NO REPORT LOADED for this council'
                            ELSE 'no graded inspection loaded; ' || r.reports || ' other report'
