@@ -112,7 +112,10 @@ def _inspections(data: ReportData, events: list[Event], prefix: str) -> str:
     rows = []
     for event in _newest_first(events):
         items = []
-        for j in event.judgements:
+        order = list(AREA_LABELS)
+        for j in sorted(
+            event.judgements, key=lambda j: order.index(j.area) if j.area in order else len(order)
+        ):
             href = source_link(data, event.report_id, j.page, prefix)
             text = f"{AREA_LABELS.get(j.area, j.area)}: {j.grade or 'not stated'}" + (
                 f" (page {j.page})" if j.page else ""

@@ -150,7 +150,7 @@ def chart_judgements(data: ReportData) -> Chart:
         .mark_bar(stroke="#ffffff", strokeWidth=0.5)
         .encode(
             x=alt.X("year_label:O", title="year"),
-            y=alt.Y("count():Q", title="inspections"),
+            y=alt.Y("count():Q", title="inspections", axis=alt.Axis(tickMinStep=1, format="d")),
             color=alt.Color(
                 "grade:N", scale=_grade_scale(set(grades)), title="overall effectiveness", sort=grades
             ),
@@ -348,7 +348,12 @@ def _heatmap(rows: list[dict], title: str, thing: str) -> dict:
         )
     )
     cells = heat.mark_rect(stroke="#ffffff").encode(
-        color=alt.Color("count():Q", scale=alt.Scale(scheme="blues"), title=title),
+        color=alt.Color(
+            "count():Q",
+            scale=alt.Scale(scheme="blues", domainMin=0),
+            title=title,
+            legend=alt.Legend(format="d", tickMinStep=1),
+        ),
         tooltip=[
             alt.Tooltip("theme:N"),
             alt.Tooltip("year_label:O", title="year"),

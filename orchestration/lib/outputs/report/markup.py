@@ -35,8 +35,10 @@ nav a { margin-right: 1em; }
 .swatch { display: inline-block; width: 0.9em; height: 0.9em; border: 1px solid #555; margin-right: 0.35em;
           vertical-align: -0.1em; }
 .view { max-width: 100%; overflow-x: auto; }
+.scroll { max-height: 26em; overflow-y: auto; }
 td ul { margin: 0; padding-left: 1.1em; }
 .back { font-size: 0.9em; }
+main > section { margin: 24px 0; }
 """
 
 

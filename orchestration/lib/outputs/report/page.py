@@ -254,7 +254,7 @@ def councils(data: ReportData) -> str:
         '<h2 id="councils-heading">Councils</h2>'
         f'<p class="note"><span id="council-count">{len(rows)}</span> shown: the filters above apply; a '
         "council's name opens its page with every report, its timeline and its neighbours.</p>"
-        f"<details open><summary>The list</summary>{listing}</details></section>"
+        f'<details open><summary>The list</summary><div class="scroll">{listing}</div></details></section>'
     )
 
 
