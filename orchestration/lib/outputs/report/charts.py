@@ -60,7 +60,12 @@ GRADE_COLOURS = [
     (NO_GRADE, "#ffffff"),
 ]
 GRADE_FILL = dict(GRADE_COLOURS)
-VISIT_COLOURS = {"Monitoring visit": "#2166ac", "Focused visit": "#762a83"}
+# each kind of visit letter: its label and colour on the timeline
+VISIT_STYLES = {
+    "monitoring_visit": ("Monitoring visit", "#2166ac"),
+    "focused_visit": ("Focused visit", "#762a83"),
+}
+VISIT_COLOURS = dict(VISIT_STYLES.values())
 WIDTH = 860
 
 
@@ -486,4 +491,14 @@ def filter_options(data: ReportData) -> dict[str, list]:
     }
 
 
-__all__ = ["ALL", "CHARTS", "GRADE_FILL", "PARAMETERS", "UNDATED", "Chart", "all_charts", "filter_options"]
+__all__ = [
+    "ALL",
+    "CHARTS",
+    "GRADE_FILL",
+    "PARAMETERS",
+    "UNDATED",
+    "VISIT_STYLES",
+    "Chart",
+    "all_charts",
+    "filter_options",
+]

@@ -27,7 +27,14 @@ from pathlib import Path
 
 from orchestration.lib.outputs.documents import cited_files, document_href, publish_documents
 from orchestration.lib.outputs.report.authorities import AUTHORITIES_DIR, grade_swatch, write_authority_pages
-from orchestration.lib.outputs.report.charts import ALL, GRADE_FILL, Chart, all_charts, filter_options
+from orchestration.lib.outputs.report.charts import (
+    ALL,
+    GRADE_FILL,
+    VISIT_STYLES,
+    Chart,
+    all_charts,
+    filter_options,
+)
 from orchestration.lib.outputs.report.data import (
     FRAMEWORKS,
     NO_GRADE,
@@ -55,9 +62,12 @@ from orchestration.lib.publish.publication import attach_published
 
 REPORT_FILE = "index.html"
 
+# what other parts of the project (the CLIs, the run summary, the vocabulary tests) use from here
 __all__ = [
     "AUTHORITIES_DIR",
+    "FRAMEWORKS",
     "GRADE_FILL",
+    "VISIT_STYLES",
     "REPORT_FILE",
     "ReportResult",
     "attach_published",
