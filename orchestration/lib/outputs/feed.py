@@ -125,7 +125,7 @@ def read_changes(con: duckdb.DuckDBPyConnection) -> list[Change] | None:
         )
     council_id = _or_null(reports, "d", "local_authority_id") if reports else "NULL"
     council = "NULL"
-    if authorities and reports:
+    if authorities and "local_authority_id" in reports:
         joins.append(
             "LEFT JOIN marts.dim_local_authorities AS a ON a.local_authority_id = d.local_authority_id"
         )

@@ -67,6 +67,7 @@ VISIT_STYLES = {
 }
 VISIT_COLOURS = dict(VISIT_STYLES.values())
 WIDTH = 860
+TILES_PER_LINE = 13
 
 
 @dataclass
@@ -93,7 +94,13 @@ def _regions(data: ReportData) -> dict[str, str]:
 def _finish(chart: alt.TopLevelMixin) -> dict:
     """The shared parameters added, the size and fonts set, as a dict ready to embed."""
     params = [alt.param(name=name, value=value) for name, value in PARAMETERS.items()]
-    spec = chart.add_params(*params).configure_view(stroke=None).configure_axis(labelLimit=320).to_dict()
+    spec = (
+        chart.add_params(*params)
+        .configure_view(stroke=None)
+        .configure_axis(labelLimit=320)
+        .configure_legend(labelLimit=320)
+        .to_dict()
+    )
     return spec
 
 
@@ -190,7 +197,7 @@ def chart_current_grades(data: ReportData) -> Chart:
             {
                 "authority": authority.name,
                 "code": authority.authority_id,
-                "short": authority.name[:9],
+                "short": authority.name[:8],
                 "region": authority.region,
                 "framework": FRAMEWORKS.get(event.framework, event.framework) if event else ALL,
                 "year": _year(event.date) if event else None,
@@ -229,9 +236,17 @@ def chart_current_grades(data: ReportData) -> Chart:
         alt.Chart(alt.Data(values=rows))
         .transform_filter(FILTER)
         .transform_window(position="row_number()", groupby=["region"], sort=[alt.SortField("authority")])
+        # a region of more than TILES_PER_LINE councils goes on over more lines: "London", "London (2)"
+        .transform_calculate(
+            column=f"(datum.position - 1) % {TILES_PER_LINE}",
+            line=f"floor((datum.position - 1) / {TILES_PER_LINE})",
+        )
+        .transform_calculate(
+            line_label="datum.region + (datum.line > 0 ? ' (' + (datum.line + 1) + ')' : '')"
+        )
         .encode(
-            x=alt.X("position:O", axis=None),
-            y=alt.Y("region:N", title=None, sort="ascending"),
+            x=alt.X("column:O", axis=None),
+            y=alt.Y("line_label:N", title=None, sort="ascending"),
         )
     )
     tiles = base.mark_rect(stroke="#555555", strokeWidth=0.6).encode(
@@ -246,7 +261,7 @@ def chart_current_grades(data: ReportData) -> Chart:
             alt.Tooltip("status:N"),
         ],
     )
-    labels = base.mark_text(fontSize=8, limit=58).encode(
+    labels = base.mark_text(fontSize=8, limit=46).encode(
         text="short:N",
         color=alt.condition(
             "datum.grade == 'Inadequate' || datum.grade == 'Outstanding'",
@@ -255,7 +270,7 @@ def chart_current_grades(data: ReportData) -> Chart:
         ),
         href=alt.Href("page:N"),
     )
-    layered = alt.layer(tiles, labels).properties(width=alt.Step(62), height=alt.Step(30))
+    layered = alt.layer(tiles, labels).properties(width=alt.Step(50), height=alt.Step(30))
     chart.spec = _finish(layered)
     return chart
 

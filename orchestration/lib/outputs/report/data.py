@@ -420,7 +420,12 @@ def read_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
                     "document_url",
                     "source_file",
                 ],
-                "ORDER BY local_authority_id, report_date DESC NULLS LAST, event_start_date DESC NULLS LAST",
+                "ORDER BY local_authority_id"
+                + "".join(
+                    f", {column} DESC NULLS LAST"
+                    for column in ("report_date", "event_start_date")
+                    if column in columns_of(con, "marts.fct_council_events")
+                ),
             )
         ]
     return data
