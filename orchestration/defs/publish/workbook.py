@@ -7,6 +7,8 @@ as an observation (which `make run`'s summary prints) and leaves the asset unmat
 writes it again.
 """
 
+from typing import Any
+
 import dagster as dg
 
 from orchestration.lib.outputs.feed import build_feed
@@ -49,7 +51,10 @@ def published_workbook(context: dg.AssetExecutionContext):
         return
     try:
         feed = build_feed(settings.published_duckdb_path)
-        feed_metadata = {"feed": dg.MetadataValue.path(str(feed.path)), "feed_entries": feed.entries}
+        feed_metadata: dict[str, Any] = {
+            "feed": dg.MetadataValue.path(str(feed.path)),
+            "feed_entries": feed.entries,
+        }
         if feed.note:
             feed_metadata["feed_note"] = feed.note
     except Exception as error:  # noqa: BLE001  (the workbook stands without its feed; make export retries)

@@ -138,8 +138,8 @@ def publish_documents(published_path: Path, raw_dir: Path | None, source_files: 
             available.add(source_file)
     if folder.is_dir():
         for path in sorted(folder.rglob("*"), reverse=True):
-            relative = path.relative_to(folder).as_posix()
-            if path.is_file() and relative not in available and not path.name.startswith("."):
+            name = path.relative_to(folder).as_posix()
+            if path.is_file() and name not in available and not path.name.startswith("."):
                 path.unlink(missing_ok=True)
             elif path.is_dir() and not any(path.iterdir()):
                 path.rmdir()

@@ -210,9 +210,11 @@ def write_feed(
     """Write the Atom feed of the published file open on `con` to `feed_path`."""
     changes = read_changes(con)
     note = None
+    added: list[Change] = []
+    latest: dt.datetime | None = None
     if changes is None:
         note = "This publication records no changes (audit.report_changes is not in the published file)."
-        latest, added = None, []
+        pass
     else:
         latest, added = latest_additions(con, changes)
     text = render_feed(latest, added, note, available)

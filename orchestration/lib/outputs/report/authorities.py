@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 from orchestration.lib.outputs.documents import document_href
@@ -58,7 +59,7 @@ def _section(anchor: str, heading: str, body: str) -> str:
     return f'<section id="{anchor}"><h2>{esc(heading)}</h2>{body}</section>'
 
 
-def _table(headers: list[str], rows: list[list[object]], empty_text: str) -> str:
+def _table(headers: list[str], rows: Sequence[Sequence[object]], empty_text: str) -> str:
     return table(headers, rows, summary=None) if rows else f'<p class="empty">{esc(empty_text)}</p>'
 
 
@@ -155,7 +156,9 @@ def _recommendations(data: ReportData, authority_id: str, prefix: str) -> str:
     for rec in (r for r in data.recommendations if r.authority_id == authority_id):
         event = places.get(rec.report_id)
         source = data.sources.get(rec.report_id or "")
-        report = event.label if event else FRAMEWORKS.get(source.report_type if source else "", "report")
+        report = (
+            event.label if event else FRAMEWORKS.get((source.report_type if source else "") or "", "report")
+        )
         when = fmt_date(
             event.date if event else source.report_date or source.publication_date if source else None
         )

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 import altair as alt
 
@@ -87,11 +88,11 @@ def _year(date: dt.date | None) -> int | None:
     return date.year if date else None
 
 
-def _regions(data: ReportData) -> dict[str, str]:
+def _regions(data: ReportData) -> dict[str | None, str]:
     return {a.authority_id: a.region for a in data.authorities}
 
 
-def _finish(chart: alt.TopLevelMixin) -> dict:
+def _finish(chart: alt.Chart | alt.LayerChart | alt.FacetChart) -> dict:
     """The shared parameters added, the size and fonts set, as a dict ready to embed."""
     params = [alt.param(name=name, value=value) for name, value in PARAMETERS.items()]
     spec = (
@@ -112,7 +113,7 @@ def _grade_scale(present: set[str]) -> alt.Scale:
 def chart_judgements(data: ReportData) -> Chart:
     """Graded inspections per year, a panel per framework, stacked by overall effectiveness."""
     regions = _regions(data)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "authority": e.authority_name,
             "region": regions.get(e.authority_id, NO_REGION),
@@ -190,7 +191,7 @@ def _sum(counts: Counter, framework: str, grade: str) -> int:
 def chart_current_grades(data: ReportData) -> Chart:
     """Every authority, region by region, coloured by its latest graded inspection; click for its page."""
     latest = latest_inspections(data)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for authority in listed_authorities(data):
         event = latest.get(authority.authority_id)
         rows.append(
@@ -278,7 +279,7 @@ def chart_current_grades(data: ReportData) -> Chart:
 def chart_timelines(data: ReportData) -> Chart:
     """A row per authority with its inspections (coloured by grade) and visits on a time axis."""
     regions = _regions(data)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for event in data.inspections + data.visits:
         if event.date is None:
             continue
@@ -388,8 +389,8 @@ def chart_recommendation_themes(data: ReportData) -> Chart:
     """Recommendations by theme and by the year of the report that made them."""
     regions = _regions(data)
     places = {e.report_id: e for e in data.inspections + data.visits}
-    names = {a.authority_id: a.name for a in data.authorities}
-    rows = []
+    names: dict[str | None, str] = {a.authority_id: a.name for a in data.authorities}
+    rows: list[dict[str, Any]] = []
     for rec in data.recommendations:
         event = places.get(rec.report_id)
         source = data.sources.get(rec.report_id or "")
@@ -442,7 +443,7 @@ def chart_visit_themes(data: ReportData) -> Chart:
     """Focused visits by Ofsted's theme and year."""
     regions = _regions(data)
     visits = [e for e in data.visits if e.kind == "focused_visit"]
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "authority": e.authority_name,
             "region": regions.get(e.authority_id, NO_REGION),

@@ -229,7 +229,7 @@ def select(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], rest:
 
 def _worst(judgements: list[Judgement]) -> str | None:
     graded = [j for j in judgements if j.rank is not None and j.area != "overall_effectiveness"]
-    return max(graded, key=lambda j: j.rank).grade if graded else None
+    return max(graded, key=lambda j: j.rank or 0).grade if graded else None
 
 
 def framework_of(kind: str, overall: str | None, judgements: list[Judgement], date: dt.date | None) -> str:
@@ -474,7 +474,8 @@ def listed_authorities(data: ReportData) -> list[Authority]:
     known = {a.authority_id for a in data.authorities}
     authorities = [a for a in data.authorities if a.is_current or a.authority_id in with_reports]
     names = {e.authority_id: e.authority_name for e in data.inspections + data.visits}
-    extra = [Authority(i, names[i], NO_REGION, True) for i in sorted(with_reports - known - {None})]
+    unknown = sorted(i for i in with_reports - known if i is not None)
+    extra = [Authority(i, names[i], NO_REGION, True) for i in unknown]
     return authorities + extra
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from html import escape
@@ -71,10 +72,10 @@ class Raw:
 
 
 def table(
-    headers: list[str],
-    rows: list[list[object]],
+    headers: Sequence[str],
+    rows: Sequence[Sequence[object]],
     summary: str | None = "The figures as a table",
-    row_attributes: list[dict[str, object]] | None = None,
+    row_attributes: Sequence[Mapping[str, object]] | None = None,
     table_id: str | None = None,
 ) -> str:
     """A table of cells (a `Link` links, `Raw` is HTML); folded under `summary` unless that is None."""

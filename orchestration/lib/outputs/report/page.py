@@ -168,7 +168,7 @@ def coverage(data: ReportData, prefix: str) -> str:
         listed = sum(n for status, n in counts.items() if status != "not_in_statistics")
         missing = Counter(framework for _, framework, _ in data.missing_events)
         detail = ", ".join(
-            f"{n} {RECONCILIATION_FRAMEWORKS.get(f, f or 'other')}" for f, n in missing.most_common()
+            f"{n} {RECONCILIATION_FRAMEWORKS.get(f or '', f or 'other')}" for f, n in missing.most_common()
         )
         lines.append(
             f"Ofsted's official statistics list {plural(listed, 'event')}: "
