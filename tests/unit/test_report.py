@@ -583,3 +583,20 @@ def test_no_report_module_is_long_and_none_imports_the_page():
         assert text.count("\n") <= 600, module
         if module.name != "page.py":  # the page assembles the rest: nothing below it imports it back
             assert "outputs.report.page" not in text, module
+
+
+def test_the_vendored_vega_matches_its_checksums_and_altairs_vega_lite():
+    import hashlib
+
+    import altair as alt
+
+    vendor = Path(__file__).parents[2] / "orchestration" / "lib" / "outputs" / "report" / "vendor"
+    for line in (vendor / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split()
+        assert hashlib.sha256((vendor / name).read_bytes()).hexdigest() == digest, name
+        assert (vendor / f"LICENSE-{name.removesuffix('.min.js')}").is_file(), name
+    # the Vega-Lite the page draws with is the version Altair writes its specifications for
+    fetched = dict(re.findall(r"(VEGA_LITE|VEGA_EMBED|VEGA)=(\S+)", (vendor / "fetch.sh").read_text()))
+    assert fetched["VEGA_LITE"] == alt.VEGALITE_VERSION
+    assert fetched["VEGA"].split(".")[0] == alt.VEGA_VERSION.lstrip("v").split(".")[0]
+    assert fetched["VEGA_EMBED"].split(".")[0] == alt.VEGAEMBED_VERSION.lstrip("v").split(".")[0]
