@@ -170,13 +170,21 @@ def _utc(value: dt.datetime | None) -> dt.datetime:
 
 
 def render_feed(
-    latest: dt.datetime | None, added: list[Change], note: str | None, available: set[str] | None = None
+    latest: dt.datetime | None,
+    added: list[Change],
+    note: str | None,
+    available: set[str] | None = None,
+    workbook_name: str = "ofsted.xlsx",
 ) -> bytes:
     feed = FeedGenerator()
     feed.id(FEED_ID)
     feed.title("Ofsted children's services inspections: reports added")
     feed.author({"name": "Ofsted inspections warehouse"})
-    feed.link(href="ofsted.xlsx", rel="related", type="application/vnd.ms-excel")
+    feed.link(
+        href=workbook_name,
+        rel="related",
+        type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     feed.subtitle(
         note
         or f"{len(added)} report{'s' if len(added) != 1 else ''} added by the publication of "
@@ -217,7 +225,7 @@ def write_feed(
         pass
     else:
         latest, added = latest_additions(con, changes)
-    text = render_feed(latest, added, note, available)
+    text = render_feed(latest, added, note, available, feed_path.with_suffix(".xlsx").name)
     feed_path.parent.mkdir(parents=True, exist_ok=True)
     temporary = feed_path.with_name(f".{feed_path.name}.{os.getpid()}.tmp")
     try:
