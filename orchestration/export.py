@@ -1,9 +1,11 @@
-"""`make export`: write the workbook again from the published warehouse, without running anything else.
+"""`make export`: write the workbook and the Atom feed again from the published warehouse, without running
+anything else.
 
     python -m orchestration.export [--published PATH] [--out FILE]
 
 Defaults: PUBLISHED_DUCKDB_PATH and the `.xlsx` named after it beside it (`ofsted.xlsx` beside
-`ofsted.duckdb`); links to documents without a source_url go to their files under RAW_DIR. Exits 1 with the
+`ofsted.duckdb`); the feed is `ofsted.atom` beside the published file. Documents without a source_url are
+placed from RAW_DIR into `documents/` beside the published file and linked relatively. Exits 1 with the
 reason when the published file is missing or cannot be read.
 """
 
@@ -13,6 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from orchestration.lib.outputs.feed import build_feed
 from orchestration.lib.outputs.workbook import workbook_path_for, write_workbook
 
 from . import settings as settings_module
@@ -39,11 +42,13 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or workbook_path_for(args.published)
     try:
         result = write_workbook(args.published, out, settings.raw_dir)
+        feed = build_feed(args.published)
     except Exception as error:  # noqa: BLE001  (any failure is reported in words, with its type)
         print(f"workbook not written: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
     sheets = ", ".join(f"{title} {rows}" for title, rows in result.sheets.items())
     print(f"workbook: {result.path} (rows: {sheets})")
+    print(f"feed: {feed.path} ({feed.entries} new report{'s' if feed.entries != 1 else ''})")
     return 0
 
 

@@ -3,8 +3,9 @@
     python -m orchestration.report [--published PATH] [--out DIR]
 
 Writes index.html and a page per authority in authorities/. Defaults: PUBLISHED_DUCKDB_PATH and the
-`report/` folder beside it; reports not downloaded by `make pull` link to their file under RAW_DIR. Exits 1
-with the reason when the published file is missing or cannot be read.
+`report/` folder beside it. Reports with no Ofsted address are placed from RAW_DIR into `documents/` beside
+the published file and linked relatively, so the folder can be shared. Exits 1 with the reason when the
+published file is missing or cannot be read.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"report not built: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
     drawn = ", ".join(f"{chart} {count}" for chart, count in result.marks.items())
-    print(f"report: {result.path} (marks drawn: {drawn}; {result.authority_pages} authority pages)")
+    print(f"report: {result.path} (rows charted: {drawn}; {result.authority_pages} authority pages)")
     return 0
 
 

@@ -1,17 +1,19 @@
-"""The HTML report builder on small warehouses made here: escaping, nulls, empty marts, atomic writes, and
-reading the published file afresh after it was replaced."""
+"""The HTML report builder on small warehouses made here: the charts' Vega-Lite specifications and their
+data, escaping, nulls, empty marts, the 2026 framework, relative links to documents, the council timeline,
+atomic writes, and reading the published file afresh after it was replaced."""
 
 import datetime as dt
+import json
 import os
 import re
-import xml.etree.ElementTree as ET
-from html.parser import HTMLParser
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
 
+from orchestration.lib.outputs.report.charts import GRADE_FILL, PARAMETERS
+from orchestration.lib.outputs.report.data import NO_OVERALL_2026
 from orchestration.lib.outputs.report.page import (
     attach_published,
     build_report,
@@ -141,119 +143,155 @@ def make_warehouse(path: Path, rows: bool = True, current: bool = True) -> Path:
     return path
 
 
-class Figures(HTMLParser):
-    """Per figure id: the SVG elements drawn in it, and whether it says it is empty."""
+SPEC = re.compile(
+    r'<script type="application/json" id="([a-z-]+)-spec" data-chart="[a-z-]+">(.*?)</script>', re.S
+)
 
-    def __init__(self):
-        super().__init__()
-        self.figure = None
-        self.elements: dict[str, list[str]] = {}
-        self.empty: set[str] = set()
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "figure":
-            self.figure = attrs["id"]
-            self.elements[self.figure] = []
-        elif self.figure:
-            self.elements[self.figure].append(tag + ("." + attrs["class"] if "class" in attrs else ""))
-            if attrs.get("class") == "empty":
-                self.empty.add(self.figure)
-
-    def handle_endtag(self, tag):
-        if tag == "figure":
-            self.figure = None
+# h3-marts' council timeline, as its contract names the columns
+COUNCIL_EVENTS = """
+CREATE TABLE marts.fct_council_events (event_id VARCHAR, local_authority_id VARCHAR, report_id VARCHAR,
+  event_kind VARCHAR, event_kind_label VARCHAR, report_type VARCHAR, event_start_date DATE,
+  event_end_date DATE, report_date DATE, headline_outcome VARCHAR, document_url VARCHAR, source_file VARCHAR);
+INSERT INTO marts.fct_council_events VALUES
+  ('x1', 'E6', 'r9', 'ilacs_2026', 'ILACS inspection (2026 framework)', 'ilacs_inspection', '2026-05-11',
+   '2026-05-22', '2026-05-22', 'No overall grade; impact of leaders Inadequate', NULL,
+   'e6/trafford 2026.pdf'),
+  ('x2', 'E6', NULL, 'joint_targeted_area_inspection', 'Joint targeted area inspection',
+   'joint_targeted_area_inspection', '2024-02-05', '2024-02-09', '2024-03-20', 'not graded',
+   'https://reports.example/jtai.pdf', 'jtai.pdf');
+"""
 
 
-def figures_of(page: str) -> Figures:
-    parser = Figures()
-    parser.feed(page)
-    return parser
+def specs_of(page: str) -> dict[str, dict]:
+    """Each chart's Vega-Lite specification, as the page carries it."""
+    return {chart: json.loads(text) for chart, text in SPEC.findall(page)}
 
 
-def test_report_draws_every_chart_and_escapes_the_data(tmp_path):
+def without_scripts(page: str) -> str:
+    """The page's HTML without its scripts (the inlined Vega library names file: and http: schemes)."""
+    return re.sub(r"<script\b.*?</script>", "", page, flags=re.S)
+
+
+def figure_ids(page: str) -> list[str]:
+    return re.findall(r'<figure id="([a-z-]+)"', page)
+
+
+def data_of(data) -> tuple:
+    con = attach_published(data)
+    try:
+        return read_report_data(con)
+    finally:
+        con.close()
+
+
+def test_report_draws_every_chart_as_a_vega_lite_spec_and_escapes_the_data(tmp_path):
     published = make_warehouse(tmp_path / "ofsted.duckdb")
     result = build_report(published, tmp_path / "report")
     page = result.path.read_text(encoding="utf-8")
 
     assert result.path == tmp_path / "report" / "index.html"
     assert result.published_at == dt.datetime(2025, 1, 2, 3, 4, 5)
-    figures = figures_of(page)
-    assert list(figures.elements) == CHARTS
-    assert not figures.empty
-    for chart in CHARTS:
-        assert "svg.chart" in figures.elements[chart] and result.marks[chart] > 0, chart
-        assert f'id="{chart}-svg"' in page and f'id="{chart}-title"' in page and f'id="{chart}-desc"' in page
-    # the name reaches the page escaped, never as markup
+    assert figure_ids(page) == CHARTS
+    specs = specs_of(page)
+    assert list(specs) == CHARTS
+    for chart, spec in specs.items():
+        assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v6"), chart
+        # every chart takes the filter bar's five parameters and filters its rows by them
+        assert [(p["name"], p["value"]) for p in spec["params"]] == list(PARAMETERS.items()), chart
+        assert "filter" in json.dumps(spec), chart
+        assert spec["data"]["values"] and result.marks[chart] == len(spec["data"]["values"]), chart
+        for row in spec["data"]["values"]:
+            assert {"region", "framework", "year", "authority"} <= set(row), (chart, row)
+        # a text alternative in words, and the figures as a table
+        assert f'id="{chart}-alt">In words: ' in page and spec["description"], chart
+    assert page.count("The figures as a table (all, before any filter)") == len(CHARTS)
+    # the name reaches the HTML escaped and the specifications as JSON with <, > and & escaped
     assert "King&#x27;s Lynn &lt;&amp;&gt; &quot;West&quot;" in page
-    assert "<&>" not in page
-    # every SVG is well-formed XML, so no text from the data broke out of its element
-    for svg in re.findall(r"<svg .*?</svg>", page, flags=re.DOTALL):
-        ET.fromstring(svg)
+    assert "<&>" not in page and "King's Lynn \\u003c\\u0026\\u003e" in page
+    grid = specs["chart-current-grades"]["data"]["values"]
+    assert 'King\'s Lynn <&> "West"' in {row["authority"] for row in grid}
     assert "Built from the publication of 2025-01-02 03:04:05 UTC (run run-1)" in page
 
 
+def test_the_page_opens_from_disk_with_vega_inlined(tmp_path):
+    page = build_report(make_warehouse(tmp_path / "ofsted.duckdb"), tmp_path / "report").path
+    text = page.read_text(encoding="utf-8")
+    # nothing is fetched: no external script, style sheet or font, no source map
+    assert not re.search(r"""(?:<script[^>]*\bsrc=|<link\b|@import|sourceMappingURL)""", text)
+    for library in ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js"):
+        assert f"/* {library}: see vendor/LICENSE-" in text
+    # the filter bar: region, framework, years and a council's name
+    for control in (
+        "filter-region",
+        "filter-framework",
+        "filter-year-from",
+        "filter-year-to",
+        "filter-search",
+    ):
+        assert f'id="{control}"' in text
+    assert '<option value="South East">South East</option>' in text
+    assert '<option value="ILACS 2026 framework (no overall grade)">' in text
+
+
 def test_nulls_are_drawn_where_they_can_be_and_listed_where_not(tmp_path):
-    con = attach_published(make_warehouse(tmp_path / "ofsted.duckdb"))
-    try:
-        data = read_report_data(con)
-    finally:
-        con.close()
+    data = data_of(make_warehouse(tmp_path / "ofsted.duckdb"))
     page, marks = render_report(data)
     dates = {(e.authority_id, e.kind): (e.date, e.dated_by) for e in data.inspections + data.visits}
     assert dates[("E1", "ilacs_inspection")] == (dt.date(2021, 3, 1), "publication")
     assert dates[("E1", "monitoring_visit")] == (dt.date(2016, 2, 2), "last day")
     assert dates[("E2", "focused_visit")] == (None, "date not stated")
-    # two reports without any date: counted in the year chart, listed, not placed on the timeline
-    assert "2 reports without any date: listed in the table, not drawn." in page
+    # two reports without any date: in the tables, not placed on the timeline
+    assert "2 events with no known date are not drawn." in page
     assert marks["chart-timelines"] == len(data.inspections) + len(data.visits) - 2
+    grid = {row["code"]: row for row in specs_of(page)["chart-current-grades"]["data"]["values"]}
     # E1's latest grade is the 2021 Good, not the 2015 Inadequate; E3 was never inspected; E5, a former
     # authority without reports, is left out; E9, absent from the dimension, still appears
     assert (
-        "King&#x27;s Lynn &lt;&amp;&gt; &quot;West&quot;: Good, ILACS (2018-) (standard), 2021-03-01" in page
+        grid["E1"]["grade"] == "Good" and grid["E1"]["inspection"] == "ILACS (2018-) (standard), 2021-03-01"
     )
-    assert "Never Inspected: no graded inspection loaded" in page
-    assert "Old Shire (former)" in page and "Quiet Former" not in page
-    assert 'data-authority="E9"' in page and "Region not known" in page
-    assert marks["chart-current-grades"] == 6  # E1, E2, E3, E4, E6, E9
+    assert grid["E3"]["grade"] == "No graded inspection loaded"
+    assert grid["E4"]["status"] == "former authority" and "E5" not in grid
+    assert grid["E9"]["region"] == "Region not known"
+    assert sorted(grid) == ["E1", "E2", "E3", "E4", "E6", "E9"]
+    assert grid["E1"]["page"] == "authorities/E1.html"
     # a visit letter whose authority is not known still has a row
     assert "Authority not identified" in page
 
 
-def test_the_2026_framework_is_shown_by_its_worst_judgement(tmp_path):
-    con = attach_published(make_warehouse(tmp_path / "ofsted.duckdb"))
-    try:
-        data = read_report_data(con)
-    finally:
-        con.close()
-    page, marks = render_report(data)
+def test_a_2026_inspection_never_reads_as_an_overall_inadequate(tmp_path):
+    data = data_of(make_warehouse(tmp_path / "ofsted.duckdb"))
+    page, _ = render_report(data)
     [trafford] = [e for e in data.inspections if e.authority_id == "E6"]
-    assert (trafford.framework, trafford.grade) == ("ilacs_2026", "Inadequate")
-    assert trafford.grade_note == "2026 framework: no overall grade; worst judgement shown"
-    assert "Trafford: 2026 framework: no overall grade; worst judgement shown: Inadequate" in page
-    assert "Trafford: no graded inspection" not in page
-    assert "ILACS 2026 framework (no overall grade)" in page  # its own panel in the year chart
-    # an inspection without an overall grade and without judgements stays ungraded
+    assert (trafford.framework, trafford.grade, trafford.worst) == ("ilacs_2026", None, "Inadequate")
+    assert trafford.category == NO_OVERALL_2026
+    specs = specs_of(page)
+    [tile] = [row for row in specs["chart-current-grades"]["data"]["values"] if row["code"] == "E6"]
+    assert tile["grade"] == NO_OVERALL_2026 and tile["framework"] == "ILACS 2026 framework (no overall grade)"
+    assert tile["outcome"].startswith("No overall grade (2026 framework). Impact of leaders: Inadequate;")
+    # its colour is its own, far from Inadequate's red, and named in the legend's domain
+    scale = specs["chart-current-grades"]["layer"][0]["encoding"]["color"]["scale"]
+    colour = dict(zip(scale["domain"], scale["range"]))[NO_OVERALL_2026]
+    assert colour != GRADE_FILL["Inadequate"] and colour == GRADE_FILL[NO_OVERALL_2026]
+    [bar] = [r for r in specs["chart-judgements"]["data"]["values"] if r["authority"] == "Trafford"]
+    assert bar["grade"] == NO_OVERALL_2026
+    # an earlier inspection without an overall grade and without judgements is not taken for one
     [surrey] = [e for e in data.inspections if e.authority_id == "E2"]
-    assert (surrey.grade, surrey.grade_note) == (None, None)
-    assert "Surrey: no graded inspection loaded" in page
+    assert (surrey.framework, surrey.grade, surrey.worst) == ("ilacs_inspection", None, None)
 
 
 def test_recommendation_and_visit_themes_are_charted(tmp_path):
-    con = attach_published(make_warehouse(tmp_path / "ofsted.duckdb"))
-    try:
-        data = read_report_data(con)
-    finally:
-        con.close()
+    data = data_of(make_warehouse(tmp_path / "ofsted.duckdb"))
     page, marks = render_report(data)
-    # five recommendations, seven themes: planning in three, by 2015 (r1's two) and 2021 (r2's one)
-    assert "5 recommendations under 5 themes; the most frequent: planning (3)," in page
-    assert "planning, 2015: 2 recommendations (67% of that year&#x27;s)" in page
-    assert "planning, ILACS: 1 recommendations (100% of that framework&#x27;s)" in page
-    assert "thresholds and the front door, ILACS 2026: 1 recommendations" in page
-    assert marks["chart-recommendation-themes"] == 12  # 6 (theme, year) cells and 6 (theme, framework) cells
-    # the focused visit's theme, undated
-    assert "Front door, n.d.: 1 focused visits" in page
+    specs = specs_of(page)
+    themes = specs["chart-recommendation-themes"]["data"]["values"]
+    # five recommendations, seven (recommendation, theme) rows: planning in three, by 2015 (r1's two) and
+    # 2021 (r2's one)
+    assert marks["chart-recommendation-themes"] == len(themes) == 7
+    planning = sorted(r["year"] for r in themes if r["theme"] == "planning")
+    assert planning == [2015, 2015, 2021]
+    assert "5 recommendations; the commonest themes: planning (3)," in page
+    [visit] = specs["chart-visit-themes"]["data"]["values"]
+    assert (visit["theme"], visit["year"], visit["authority"]) == ("Front door", None, "Surrey")
     assert marks["chart-visit-themes"] == 1
 
 
@@ -262,8 +300,8 @@ def test_a_file_from_an_older_warehouse_still_draws(tmp_path):
     result = build_report(published, tmp_path / "report")
     page = result.path.read_text(encoding="utf-8")
     assert result.marks["chart-judgements"] > 0
-    # recommendations without themes are counted under "No theme stated"; visits without theme likewise
-    assert "4 recommendations under 1 theme; the most frequent: No theme stated (4)." in page
+    # recommendations without themes are counted under "No theme found"; visits without theme likewise
+    assert "4 recommendations; the commonest themes: No theme found (4)." in page
     assert "1 focused visit: 1 No theme stated." in page
 
 
@@ -271,15 +309,15 @@ def test_empty_marts_give_a_page_that_says_so(tmp_path):
     published = make_warehouse(tmp_path / "ofsted.duckdb", rows=False)
     result = build_report(published, tmp_path / "report")
     page = result.path.read_text(encoding="utf-8")
-    figures = figures_of(page)
-    assert figures.empty == set(CHARTS)
-    assert all("svg.chart" not in elements for elements in figures.elements.values())
+    assert figure_ids(page) == CHARTS and specs_of(page) == {}
+    assert page.count('class="empty"') == len(CHARTS)
     assert result.marks == dict.fromkeys(CHARTS, 0)
     for message in [
         "No graded inspection is loaded.",
-        "No local authority is loaded.",
-        "No inspection or visit is loaded.",
+        "No local authority is recorded.",
+        "No dated inspection or visit is loaded.",
         "No recommendation is loaded.",
+        "No focused visit is loaded.",
     ]:
         assert message in page
     assert "no publication recorded" in page
@@ -385,22 +423,74 @@ def test_the_asset_materialises_the_page_with_its_marks(tmp_path):
     assert metadata["marks_chart_timelines"] > 0
 
 
-def test_reports_link_to_their_source_at_the_page(tmp_path):
+def raw_files(raw: Path) -> Path:
+    for name in ("r1.pdf", "r3.pdf", "e6/trafford 2026.pdf", "held/letter <b>.pdf"):
+        (raw / name).parent.mkdir(parents=True, exist_ok=True)
+        (raw / name).write_bytes(b"%PDF-1.4 " + name.encode())
+    return raw
+
+
+def test_documents_link_to_ofsted_or_relative_to_the_published_folder(tmp_path):
+    (tmp_path / "published").mkdir()
+    published = make_warehouse(tmp_path / "published" / "ofsted.duckdb")
+    raw = raw_files(tmp_path / "raw files")
+    report_dir = published.parent / "report"
+    page = build_report(published, report_dir, raw_dir=raw).path.read_text(encoding="utf-8")
+    # downloaded: its address, escaped; a hand-added PDF: its copy beside the published file, relative, at
+    # the judgement's page; never an absolute path of this machine
+    assert "file:" not in without_scripts(page) and str(raw) not in page
+    timeline = {row["event"]: row["link"] for row in specs_of(page)["chart-timelines"]["data"]["values"]}
+    assert timeline["ILACS (2018-) (standard)"] == "https://files.example/r2?x=1&y=2"
+    assert timeline["Single inspection framework (2013-18) (standard)"] == "../documents/r1.pdf#page=1"
+    lynn = (report_dir / "authorities" / "E1.html").read_text(encoding="utf-8")
+    assert 'href="https://files.example/r2?x=1&amp;y=2"' in lynn and "file:" not in lynn
+    trafford = (report_dir / "authorities" / "E6.html").read_text(encoding="utf-8")
+    assert "file:" not in trafford
+    assert (
+        '<a href="../../documents/e6/trafford%202026.pdf#page=2">Impact of leaders: Inadequate (page 2)</a>'
+        in (trafford)
+    )
+    assert 'href="../documents/held/letter%20%3Cb%3E.pdf">held/letter &lt;b&gt;.pdf</a>' in page
+    # the documents are there, hard-linked (or copied) from RAW_DIR; every relative link resolves
+    documents = published.parent / "documents"
+    assert (documents / "r1.pdf").read_bytes() == (raw / "r1.pdf").read_bytes()
+    for href in re.findall(r'href="(\.\./\.\./documents/[^"#]+)', trafford):
+        assert (report_dir / "authorities" / href.replace("%20", " ")).resolve().is_file(), href
+    # the published folder moved to another machine: the links still open there
+    moved = tmp_path / "elsewhere"
+    os.replace(published.parent, moved)
+    for href in re.findall(r'href="(\.\./documents/[^"#]+)', page):
+        target = moved / "report" / href.replace("%20", " ").replace("%3C", "<").replace("%3E", ">")
+        assert target.resolve().is_file(), href
+
+
+def test_without_the_input_folder_only_what_is_known_is_linked(tmp_path):
     published = make_warehouse(tmp_path / "ofsted.duckdb")
-    raw = tmp_path / "raw files"
-    page = build_report(published, tmp_path / "report", raw_dir=raw).path.read_text(encoding="utf-8")
-    # downloaded: its address, escaped; a local PDF: a file URI under RAW_DIR at the judgement's page
-    assert 'href="https://files.example/r2?x=1&amp;y=2"' in page
-    assert f'href="{(raw / "r1.pdf").resolve().as_uri()}#page=1"' in page  # r1's overall judgement page
-    assert f'href="{(raw / "e6" / "trafford 2026.pdf").resolve().as_uri()}#page=2"' in page
-    # without RAW_DIR, only what was downloaded links
-    page = build_report(published, tmp_path / "bare").path.read_text(encoding="utf-8")
-    assert "file://" not in page and 'href="https://files.example/r2?x=1&amp;y=2"' in page
+    build_report(published, tmp_path / "report")
+    lynn = (tmp_path / "report" / "authorities" / "E1.html").read_text(encoding="utf-8")
+    assert 'href="https://files.example/r2?x=1&amp;y=2"' in lynn
+    assert "documents/" not in lynn and "file:" not in lynn and not (tmp_path / "documents").exists()
+
+
+def test_the_documents_folder_keeps_only_what_the_publication_cites(tmp_path):
+    published = make_warehouse(tmp_path / "ofsted.duckdb")
+    raw = raw_files(tmp_path / "raw")
+    stale = tmp_path / "documents" / "old" / "gone.pdf"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"a report no longer published")
+    build_report(published, tmp_path / "report", raw_dir=raw)
+    kept = sorted(
+        p.relative_to(tmp_path / "documents").as_posix() for p in (tmp_path / "documents").rglob("*.pdf")
+    )
+    assert kept == ["e6/trafford 2026.pdf", "held/letter <b>.pdf", "r1.pdf", "r3.pdf"]
+    assert not stale.parent.exists()
 
 
 def test_the_page_says_what_the_warehouse_covers(tmp_path):
     published = make_warehouse(tmp_path / "ofsted.duckdb")
-    page = build_report(published, tmp_path / "report", raw_dir=tmp_path).path.read_text(encoding="utf-8")
+    page = build_report(published, tmp_path / "report", raw_dir=raw_files(tmp_path / "raw")).path.read_text(
+        encoding="utf-8"
+    )
     # E1, E2 and E6 of the four current authorities have reports; E3 has none
     assert "3 of 4 current authorities have at least one report loaded; the other 1 have none." in page
     assert "8 reports loaded; 1 document held back" in page
@@ -420,38 +510,93 @@ def test_the_page_says_what_the_warehouse_covers(tmp_path):
     assert (
         "Ofsted&#x27;s official statistics list 3 events: 1 matched to a loaded report, 1 with no report "
         "loaded yet (1 SIF inspection), 1 of a framework the warehouse does not read; 1 loaded report the "
-        "statistics "
-        "do not list."
+        "statistics do not list."
     ) in page
 
 
-def test_each_authority_has_a_page_reached_from_the_grid(tmp_path):
+def test_councils_are_listed_for_the_search_with_their_latest_grade(tmp_path):
+    page = build_report(make_warehouse(tmp_path / "ofsted.duckdb"), tmp_path / "report").path.read_text(
+        encoding="utf-8"
+    )
+    listing = page[page.index('id="council-list"') :]
+    rows = re.findall(r"<tr (data-authority=[^>]*)>", listing)
+    assert len(rows) == 6
+    assert 'data-authority="Surrey" data-region="South East"' in listing
+    assert '<a href="authorities/E2.html">Surrey</a>' in listing
+
+
+def test_each_authority_has_a_page_with_its_story(tmp_path):
     published = make_warehouse(tmp_path / "ofsted.duckdb")
-    result = build_report(published, tmp_path / "report", raw_dir=tmp_path / "raw")
+    result = build_report(published, tmp_path / "report", raw_dir=raw_files(tmp_path / "raw"))
     index = result.path.read_text(encoding="utf-8")
     assert result.authority_pages == 6
     for code in ("E1", "E2", "E3", "E4", "E6", "E9"):
         assert f'<a href="authorities/{code}.html">' in index
     trafford = (tmp_path / "report" / "authorities" / "E6.html").read_text(encoding="utf-8")
-    pdf = (tmp_path / "raw" / "e6" / "trafford 2026.pdf").resolve().as_uri()
-    # its 2026 inspection, by its worst judgement, with every judgement linking to its page
-    assert "Inadequate (2026 framework: no overall grade; worst judgement shown)" in trafford
-    assert f'<a href="{pdf}#page=2">Impact of leaders: Inadequate (page 2)</a>' in trafford
+    pdf = "../../documents/e6/trafford%202026.pdf"
+    # its 2026 inspection: no overall grade, every judgement linking to its page
+    assert "No overall grade (2026 framework). Impact of leaders: Inadequate;" in trafford
     assert f'<a href="{pdf}#page=4">Care leavers: Good (page 4)</a>' in trafford
     # its recommendation, escaped, with its themes and page
     assert "Improve the &lt;front door&gt; &amp; the timeliness of assessments." in trafford
     assert "thresholds and the front door; timeliness and drift" in trafford
     assert f'href="{pdf}#page=7"' in trafford
-    # neighbours nearest first, linked to their pages, with their latest grades
+    # without marts.fct_council_events the timeline lists the inspections and visits, and says so
+    assert "has no council timeline (marts.fct_council_events)" in trafford
+    # neighbours nearest first, by name with the code beside, linked to their pages, with their latest grades
     neighbours = trafford[trafford.index('id="neighbours"') :]
     assert (
         neighbours.index('href="E1.html"')
         < neighbours.index('href="E3.html"')
         < neighbours.index('href="E2.html"')
     )
-    assert "no graded inspection loaded" in neighbours  # E3
-    assert 'href="../index.html#chart-current-grades"' in trafford
+    assert '<a href="E2.html">Surrey</a></td><td>E2</td>' in neighbours
+    assert "No graded inspection loaded" in neighbours  # E3
+    assert 'href="../index.html#councils"' in trafford
     assert not re.search(r"(?:src=|<link\b|<script)", trafford)
-    # a visit's theme on its authority's page
     surrey = (tmp_path / "report" / "authorities" / "E2.html").read_text(encoding="utf-8")
     assert "Front door" in surrey and "King&#x27;s Lynn" in trafford
+
+
+def test_the_council_timeline_comes_from_fct_council_events_when_published(tmp_path):
+    published = make_warehouse(tmp_path / "ofsted.duckdb")
+    con = duckdb.connect(str(published))
+    con.execute(COUNCIL_EVENTS)
+    con.close()
+    build_report(published, tmp_path / "report", raw_dir=raw_files(tmp_path / "raw"))
+    trafford = (tmp_path / "report" / "authorities" / "E6.html").read_text(encoding="utf-8")
+    timeline = trafford[trafford.index('id="timeline"') : trafford.index('id="inspections"')]
+    assert "has no council timeline" not in timeline
+    # newest first, each with its headline outcome and its document
+    assert timeline.index("2026-05-22") < timeline.index("2024-03-20")
+    assert (
+        '<a href="../../documents/e6/trafford%202026.pdf">ILACS inspection (2026 framework)</a>' in timeline
+    )
+    assert '<a href="https://reports.example/jtai.pdf">Joint targeted area inspection</a>' in timeline
+    assert "2024-02-05 to 2024-02-09" in timeline and "not graded" in timeline
+
+
+def test_no_report_module_is_long_and_none_imports_the_page():
+    folder = Path(__file__).parents[2] / "orchestration" / "lib" / "outputs"
+    for module in [*folder.glob("*.py"), *folder.glob("report/*.py")]:
+        text = module.read_text(encoding="utf-8")
+        assert text.count("\n") <= 600, module
+        if module.name != "page.py":  # the page assembles the rest: nothing below it imports it back
+            assert "outputs.report.page" not in text, module
+
+
+def test_the_vendored_vega_matches_its_checksums_and_altairs_vega_lite():
+    import hashlib
+
+    import altair as alt
+
+    vendor = Path(__file__).parents[2] / "orchestration" / "lib" / "outputs" / "report" / "vendor"
+    for line in (vendor / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split()
+        assert hashlib.sha256((vendor / name).read_bytes()).hexdigest() == digest, name
+        assert (vendor / f"LICENSE-{name.removesuffix('.min.js')}").is_file(), name
+    # the Vega-Lite the page draws with is the version Altair writes its specifications for
+    fetched = dict(re.findall(r"(VEGA_LITE|VEGA_EMBED|VEGA)=(\S+)", (vendor / "fetch.sh").read_text()))
+    assert fetched["VEGA_LITE"] == alt.VEGALITE_VERSION
+    assert fetched["VEGA"].split(".")[0] == alt.VEGA_VERSION.lstrip("v").split(".")[0]
+    assert fetched["VEGA_EMBED"].split(".")[0] == alt.VEGAEMBED_VERSION.lstrip("v").split(".")[0]

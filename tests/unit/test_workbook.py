@@ -1,18 +1,23 @@
-"""The workbook beside the published file: its sheets, frozen and filterable header rows, Excel dates, text
-for lists, links to each document at the page, the About sheet, and the rename into place. Written from a
+"""The workbook beside the published file: its sheets, frozen and filterable header rows, print set-up, Excel
+dates, text for lists, neighbours by name, councils with no report, links to each document at the page
+(Ofsted's address or relative to the published folder), the Timeline and What's new sheets when their
+tables are published, the About sheet, the rename into place; and the Atom feed beside it. Written from a
 small published file made here, with only the columns the workbook reads."""
 
 import datetime as dt
 import os
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import duckdb
 import openpyxl
 import pytest
 
-from orchestration.lib.outputs.workbook import cell_value, report_link, workbook_path_for, write_workbook
+from orchestration.lib.outputs.documents import document_href
+from orchestration.lib.outputs.feed import build_feed, feed_path_for
+from orchestration.lib.outputs.workbook import cell_value, workbook_path_for, write_workbook
 from tests.support import REPO
 
 SHEETS = ["Latest inspections", "Inspections", "Recommendations", "Visits", "About"]
@@ -21,23 +26,27 @@ SURREY_PDF = "surrey/children's services inspection.pdf"
 
 
 def make_published(path: Path) -> Path:
-    """Two authorities: Surrey, inspected in 2026 under the framework without an overall grade, its report
-    downloaded from Ofsted; Kent, inspected in 2013, its report a PDF put in the input folder by hand."""
+    """Three authorities: Surrey, inspected in 2026 under the framework without an overall grade, its report
+    downloaded from Ofsted; Kent, inspected in 2013, its report a PDF put in the input folder by hand;
+    Rutland, with no report loaded."""
     con = duckdb.connect(str(path))
     con.execute("CREATE SCHEMA marts; CREATE SCHEMA audit")
     con.execute(
         """CREATE TABLE marts.dim_local_authorities AS
-           SELECT * FROM (VALUES ('E10000030', 'Surrey', ['E10000016', 'E10000015']),
-                                 ('E10000016', 'Kent', NULL::VARCHAR[]))
-                AS t(local_authority_id, local_authority_name, statistical_neighbours)"""
+           SELECT * FROM (VALUES ('E10000030', 'Surrey', ['E10000016', 'E06000017', 'E10000015'], true),
+                                 ('E10000016', 'Kent', NULL::VARCHAR[], true),
+                                 ('E06000017', 'Rutland', ['E10000030'], true))
+                AS t(local_authority_id, local_authority_name, statistical_neighbours, is_current)"""
     )
     con.execute(
         f"""CREATE TABLE marts.dim_reports AS
             SELECT * FROM (VALUES ('r_surrey', '{SURREY_PDF.replace("'", "''")}', '{OFSTED_URL}',
-                                   DATE '2026-07-01'),
-                                  ('r_kent', 'kent/inspection.pdf', NULL, DATE '2013-03-01'),
-                                  ('v_kent', 'kent/visit.txt', NULL, NULL))
-                 AS t(report_id, source_file, source_url, publication_date)"""
+                                   DATE '2026-07-01', 'E10000030', 'ilacs_inspection'),
+                                  ('r_kent', 'kent/inspection.pdf', NULL, DATE '2013-03-01', 'E10000016',
+                                   'looked_after_children_inspection'),
+                                  ('v_kent', 'kent/visit.txt', NULL, NULL, 'E10000016', 'focused_visit'))
+                 AS t(report_id, source_file, source_url, publication_date, local_authority_id,
+                      report_type)"""
     )
     con.execute(
         """CREATE TABLE marts.fct_inspections AS
@@ -63,7 +72,8 @@ def make_published(path: Path) -> Path:
            SELECT * FROM (VALUES
                ('E10000030', 'Surrey', 'r_surrey', 'ilacs_2026', DATE '2026-05-15', NULL, 'Good'),
                ('E10000016', 'Kent', 'r_kent', 'looked_after_children_2013', DATE '2013-01-18', 'Adequate',
-                NULL))
+                NULL),
+               ('E06000017', 'Rutland', NULL, NULL, NULL, NULL, NULL))
                AS t(local_authority_id, local_authority_name, inspection_id, framework, inspection_end_date,
                     overall_effectiveness, impact_of_leaders)"""
     )
@@ -138,7 +148,7 @@ def test_every_sheet_has_a_frozen_filterable_header_and_readable_widths(publishe
     path = workbook_path_for(published)
     result = write_workbook(published, path, raw_dir)
     assert result.sheets == {
-        "Latest inspections": 2,
+        "Latest inspections": 3,
         "Inspections": 2,
         "Recommendations": 2,
         "Visits": 1,
@@ -161,6 +171,21 @@ def test_every_sheet_has_a_frozen_filterable_header_and_readable_widths(publishe
     assert workbook["About"].freeze_panes == "A2"
 
 
+def test_every_sheet_prints_landscape_to_the_page_width_with_its_header_on_each_page(published, raw_dir):
+    path = workbook_path_for(published)
+    write_workbook(published, path, raw_dir)
+    workbook = openpyxl.load_workbook(path)
+    for title in SHEETS:
+        ws = workbook[title]
+        assert ws.page_setup.orientation == "landscape", title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, title
+        assert ws.page_setup.fitToWidth == 1, title
+    for title in SHEETS[:-1]:
+        assert workbook[title].print_title_rows == "$1:$1", title
+        assert workbook[title].page_setup.fitToHeight == 0, title  # as many pages tall as needed
+    assert workbook["About"].page_setup.fitToHeight == 1  # About on one page
+
+
 def test_values_keep_their_types_dates_are_excel_dates_and_lists_are_text(published, raw_dir):
     path = workbook_path_for(published)
     write_workbook(published, path, raw_dir)
@@ -173,8 +198,15 @@ def test_values_keep_their_types_dates_are_excel_dates_and_lists_are_text(publis
         surrey["inspection_end_date"].is_date and surrey["inspection_end_date"].number_format == "yyyy-mm-dd"
     )
     assert surrey["inspection_end_date"].value == dt.datetime(2026, 5, 15)
-    assert surrey["statistical_neighbours"].value == "E10000016; E10000015"
-    assert latest["Kent"]["statistical_neighbours"].value is None
+    # neighbours by name, nearest first, with their codes beside (a code the dimension lacks stays a code)
+    assert surrey["statistical_neighbour_names"].value == "Kent; Rutland; E10000015"
+    assert surrey["statistical_neighbour_codes"].value == "E10000016; E06000017; E10000015"
+    assert latest["Kent"]["statistical_neighbour_names"].value is None
+    # what is loaded for each council, in words: a council with no report says so
+    assert surrey["what_is_loaded"].value == "graded inspection loaded"
+    assert latest["Rutland"]["what_is_loaded"].value == "NO REPORT LOADED for this council"
+    header = [cell.value for cell in workbook["Latest inspections"][1]]
+    assert header[:3] == ["local_authority_id", "local_authority_name", "what_is_loaded"]
 
     inspections = {row["inspection_id"].value: row for row in rows_of(workbook["Inspections"])}
     kent = inspections["r_kent"]
@@ -198,24 +230,46 @@ def test_values_keep_their_types_dates_are_excel_dates_and_lists_are_text(publis
     assert visit["letter_date"].value == dt.datetime(2019, 6, 1)
 
 
-def test_each_row_links_to_its_document_at_the_page(published, raw_dir):
+def test_each_row_links_to_its_document_at_the_page_relative_to_the_published_folder(published, raw_dir):
     path = workbook_path_for(published)
     write_workbook(published, path, raw_dir)
     workbook = openpyxl.load_workbook(path)
     inspections = {row["inspection_id"].value: row for row in rows_of(workbook["Inspections"])}
     # downloaded from Ofsted: its address, at the first page a judgement came from
     assert inspections["r_surrey"]["report"].hyperlink.target == f"{OFSTED_URL}#page=3"
-    # put in the input folder by hand: the file, at the page of its overall effectiveness
-    kent_link = inspections["r_kent"]["report"].hyperlink.target
-    assert kent_link == (raw_dir / "kent" / "inspection.pdf").resolve().as_uri() + "#page=2"
+    # put in the input folder by hand: its copy in documents/ beside the workbook, relative, at the page of
+    # its overall effectiveness; never a path of this machine
+    assert inspections["r_kent"]["report"].hyperlink.target == "documents/kent/inspection.pdf#page=2"
     assert inspections["r_kent"]["report"].value == "page 2"
+    documents = published.parent / "documents"
+    assert (documents / "kent" / "inspection.pdf").read_bytes() == b"%PDF-1.4 stand-in"
     recommendations = {row["recommendation_id"].value: row for row in rows_of(workbook["Recommendations"])}
-    assert recommendations["r_kent:001"]["report"].hyperlink.target.endswith("inspection.pdf#page=6")
+    assert recommendations["r_kent:001"]["report"].hyperlink.target == "documents/kent/inspection.pdf#page=6"
     # a text file has no pages
     visit = rows_of(workbook["Visits"])[0]
-    assert visit["report"].hyperlink.target == (raw_dir / "kent" / "visit.txt").resolve().as_uri()
+    assert visit["report"].hyperlink.target == "documents/kent/visit.txt"
     latest = {row["local_authority_name"].value: row for row in rows_of(workbook["Latest inspections"])}
     assert latest["Surrey"]["report"].hyperlink.target == f"{OFSTED_URL}#page=3"
+    for ws in workbook.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert not (cell.hyperlink and cell.hyperlink.target.startswith("file:")), (ws.title, cell)
+    # the folder moved elsewhere (another machine, a shared drive): every relative link still resolves
+    moved = published.parent.rename(published.parent.parent / "shared drive")
+    for target in ("documents/kent/inspection.pdf", "documents/kent/visit.txt"):
+        assert (moved / target).is_file()
+
+
+def test_a_workbook_written_elsewhere_links_back_to_the_published_folder(published, raw_dir, tmp_path):
+    path = tmp_path / "exports" / "copy.xlsx"
+    write_workbook(published, path, raw_dir)
+    inspections = {
+        row["inspection_id"].value: row for row in rows_of(openpyxl.load_workbook(path)["Inspections"])
+    }
+    assert (
+        inspections["r_kent"]["report"].hyperlink.target
+        == "../published/documents/kent/inspection.pdf#page=2"
+    )
 
 
 def test_without_the_input_folder_only_downloaded_reports_are_linked(published):
@@ -228,11 +282,15 @@ def test_without_the_input_folder_only_downloaded_reports_are_linked(published):
     assert inspections["r_kent"]["report"].hyperlink is None and inspections["r_kent"]["report"].value is None
 
 
-def test_report_link():
-    assert report_link("https://x/report.pdf", "a.pdf", 4, None) == "https://x/report.pdf#page=4"
-    assert report_link(None, "a.pdf", 4, None) is None
-    assert report_link(None, "missing.pdf", 4, Path("/nonexistent")) is None
-    assert report_link("https://x/file/1", "a.txt", 4, None) == "https://x/file/1"
+def test_document_href():
+    assert document_href("https://x/report.pdf", "a.pdf", 4) == "https://x/report.pdf#page=4"
+    assert document_href(None, "a b.pdf", 4) == "documents/a%20b.pdf#page=4"
+    assert document_href(None, "a.pdf", 4, prefix="../", available={"a.pdf"}) == "../documents/a.pdf#page=4"
+    assert document_href(None, "missing.pdf", 4, available={"a.pdf"}) is None
+    assert (
+        document_href(None, "../../etc/passwd", None) is None and document_href(None, "/etc/passwd") is None
+    )
+    assert document_href("https://x/file/1", "a.txt", 4) == "https://x/file/1"
 
 
 def test_cell_value():
@@ -257,6 +315,10 @@ def test_about_says_what_each_sheet_holds_when_it_was_built_and_what_was_held_ba
     )
     for title in SHEETS[:-1]:
         assert by_label[title][0] is not None and by_label[title][1], title
+    assert by_label["Councils with no report"][:2] == (1, "Rutland (E06000017)")
+    # the optional sheets say why they are not there
+    assert by_label["Timeline"][0] == "not included" and "fct_council_events" in by_label["Timeline"][1]
+    assert by_label["What's new"][0] == "not included" and "report_changes" in by_label["What's new"][1]
 
 
 def test_written_under_a_temporary_name_and_renamed_into_place(published, raw_dir):
@@ -266,7 +328,7 @@ def test_written_under_a_temporary_name_and_renamed_into_place(published, raw_di
     dead_leftover.write_bytes(b"half a workbook")
     write_workbook(published, path, raw_dir)
     assert openpyxl.load_workbook(path).sheetnames == SHEETS
-    assert sorted(p.name for p in path.parent.iterdir()) == ["ofsted.duckdb", "ofsted.xlsx"]
+    assert sorted(p.name for p in path.parent.iterdir()) == ["documents", "ofsted.duckdb", "ofsted.xlsx"]
 
 
 def test_a_failed_write_leaves_the_previous_workbook(published, raw_dir, tmp_path):
@@ -291,6 +353,8 @@ def test_make_export_writes_the_workbook_beside_the_published_file(published, ra
     assert done.returncode == 0, done.stderr
     assert str(workbook_path_for(published)) in done.stdout
     assert openpyxl.load_workbook(workbook_path_for(published)).sheetnames == SHEETS
+    assert f"feed: {feed_path_for(published)} (0 new reports)" in done.stdout
+    assert feed_path_for(published).is_file()
     missing = {**env, "PUBLISHED_DUCKDB_PATH": str(published.parent / "none.duckdb")}
     done = subprocess.run(
         [sys.executable, "-m", "orchestration.export"],
@@ -301,3 +365,107 @@ def test_make_export_writes_the_workbook_beside_the_published_file(published, ra
         check=False,
     )
     assert done.returncode == 1 and "workbook not written" in done.stderr
+
+
+# h3-marts' council timeline and h6-faults' record of what each publication changed, as the contract names
+# their columns
+COUNCIL_EVENTS = """
+CREATE TABLE marts.fct_council_events AS SELECT * FROM (VALUES
+  ('e1', 'E10000030', 'r_surrey', 'ilacs_2026', 'ILACS inspection (2026 framework)', 'ilacs_inspection',
+   DATE '2026-05-04', DATE '2026-05-15', DATE '2026-05-15', 'No overall grade; impact of leaders Good', NULL,
+   'surrey/inspection.pdf'),
+  ('e2', 'E10000016', 'r_kent', 'looked_after_children', 'Looked after children inspection',
+   'looked_after_children_inspection', DATE '2013-01-07', DATE '2013-01-18', DATE '2013-01-18', 'Adequate',
+   NULL, 'kent/inspection.pdf'),
+  ('e3', 'E10000016', 'v_kent', 'focused_visit', 'Focused visit', 'focused_visit', DATE '2019-05-01',
+   DATE '2019-05-02', DATE '2019-05-02', 'not graded', NULL, 'kent/visit.txt'))
+  AS t(event_id, local_authority_id, report_id, event_kind, event_kind_label, report_type, event_start_date,
+       event_end_date, report_date, headline_outcome, document_url, source_file);
+CREATE TABLE audit.report_changes AS SELECT * FROM (VALUES
+  (TIMESTAMP '2026-07-20 08:00:00', 'run-0', 'r_kent', 'added'),
+  (TIMESTAMP '2026-07-20 08:00:00', 'run-0', 'v_kent', 'added'),
+  (TIMESTAMP '2026-08-01 09:30:00', 'run-1', 'r_surrey', 'added'),
+  (TIMESTAMP '2026-08-01 09:30:00', 'run-1', 'v_kent', 'added'),
+  (TIMESTAMP '2026-08-01 09:30:00', 'run-1', 'r_gone', 'removed'))
+  AS t(published_at, run_id, report_id, change);
+"""
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture
+def published_with_story(published) -> Path:
+    con = duckdb.connect(str(published))
+    con.execute(COUNCIL_EVENTS)
+    con.close()
+    return published
+
+
+def test_timeline_and_whats_new_sheets_when_their_tables_are_published(published_with_story, raw_dir):
+    path = workbook_path_for(published_with_story)
+    result = write_workbook(published_with_story, path, raw_dir)
+    workbook = openpyxl.load_workbook(path)
+    assert workbook.sheetnames == [*SHEETS[:-1], "Timeline", "What's new", "About"]
+    assert result.sheets["Timeline"] == 3 and result.sheets["What's new"] == 5
+    timeline = rows_of(workbook["Timeline"])
+    # by council, newest first within each, each event with its outcome in words and its document
+    assert [(r["local_authority_name"].value, r["event_kind_label"].value) for r in timeline] == [
+        ("Kent", "Focused visit"),
+        ("Kent", "Looked after children inspection"),
+        ("Surrey", "ILACS inspection (2026 framework)"),
+    ]
+    assert timeline[0]["headline_outcome"].value == "not graded" and timeline[0]["report_date"].is_date
+    assert timeline[1]["report"].hyperlink.target == "documents/kent/inspection.pdf"
+    new = rows_of(workbook["What's new"])
+    assert [(r["published_at"].value, r["change"].value, r["report_id"].value) for r in new][:3] == [
+        (dt.datetime(2026, 8, 1, 9, 30), "added", "v_kent"),
+        (dt.datetime(2026, 8, 1, 9, 30), "added", "r_surrey"),
+        (dt.datetime(2026, 8, 1, 9, 30), "removed", "r_gone"),
+    ]
+    surrey = next(r for r in new if r["report_id"].value == "r_surrey")
+    assert surrey["local_authority_name"].value == "Surrey"
+    assert surrey["kind"].value == "ILACS inspection (2026 framework)"
+    assert surrey["headline_outcome"].value == "No overall grade; impact of leaders Good"
+    assert surrey["report"].hyperlink.target == OFSTED_URL
+    for title in ("Timeline", "What's new"):
+        ws = workbook[title]
+        assert ws.freeze_panes == "A2" and ws.auto_filter.ref and ws.print_title_rows == "$1:$1", title
+    about = {row[0]: row[1:] for row in workbook["About"].iter_rows(values_only=True) if row and row[0]}
+    assert about["Timeline"][0] == 3 and about["What's new"][0] == 5
+
+
+def parse_atom(path: Path) -> ET.Element:
+    feed = ET.parse(path).getroot()
+    assert feed.tag == f"{ATOM}feed"
+    # what RFC 4287 requires of a feed and of each entry
+    for required in ("id", "title", "updated"):
+        assert feed.find(f"{ATOM}{required}") is not None, required
+    for entry in feed.findall(f"{ATOM}entry"):
+        for required in ("id", "title", "updated"):
+            assert entry.find(f"{ATOM}{required}") is not None, required
+    dt.datetime.fromisoformat(feed.find(f"{ATOM}updated").text)
+    return feed
+
+
+def test_the_feed_has_an_entry_per_report_the_latest_publication_added(published_with_story, raw_dir):
+    write_workbook(published_with_story, workbook_path_for(published_with_story), raw_dir)
+    result = build_feed(published_with_story)
+    assert result.path == published_with_story.with_suffix(".atom") and result.entries == 2
+    feed = parse_atom(result.path)
+    entries = {e.find(f"{ATOM}id").text: e for e in feed.findall(f"{ATOM}entry")}
+    # run-1 added Surrey's inspection and Kent's visit; its removal and run-0's additions are not entries
+    assert sorted(entries) == ["urn:ofsted-warehouse:report:r_surrey", "urn:ofsted-warehouse:report:v_kent"]
+    surrey = entries["urn:ofsted-warehouse:report:r_surrey"]
+    assert surrey.find(f"{ATOM}title").text == "Surrey: ILACS inspection (2026 framework), 2026-05-15"
+    assert "Headline outcome: No overall grade; impact of leaders Good." in surrey.find(f"{ATOM}summary").text
+    assert surrey.find(f"{ATOM}link").get("href") == OFSTED_URL
+    kent = entries["urn:ofsted-warehouse:report:v_kent"]
+    assert kent.find(f"{ATOM}link").get("href") == "documents/kent/visit.txt"  # relative to the feed
+    assert "Headline outcome: not graded." in kent.find(f"{ATOM}summary").text
+    assert feed.find(f"{ATOM}updated").text.startswith("2026-08-01T09:30:00")
+
+
+def test_a_file_without_recorded_changes_gives_an_empty_feed_that_says_why(published):
+    result = build_feed(published)
+    feed = parse_atom(result.path)
+    assert result.entries == 0 and feed.findall(f"{ATOM}entry") == []
+    assert "audit.report_changes is not in the published file" in feed.find(f"{ATOM}subtitle").text

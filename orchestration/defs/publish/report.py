@@ -21,14 +21,17 @@ REPORT_KEY = dg.AssetKey(["published", "report"])
     key=REPORT_KEY,
     deps=[PUBLISHED_KEY],
     group_name="published",
-    kinds={"html", "svg"},
+    kinds={"html", "vega"},
     owners=["team:ofsted-warehouse"],
     output_required=False,
-    description="report/index.html beside PUBLISHED_DUCKDB_PATH: one self-contained page (inline SVG, no "
-    "network) with what the warehouse covers, overall effectiveness by framework and year (the 2026 "
-    "framework by its worst judgement), every authority's latest grade by region, each authority's timeline "
-    "of inspections and visits linking to the reports, recommendation themes by year and framework, and "
-    "focused visit themes; and a page per authority in report/authorities/. Read from the published file "
+    description="report/index.html beside PUBLISHED_DUCKDB_PATH: one page that opens from disk with no "
+    "network (Vega-Lite charts written with Altair, Vega inlined) with what the warehouse covers, a filter "
+    "bar (region, framework, years, council name) over every chart and the list of councils, overall "
+    "effectiveness by framework and year (the 2026 framework, which gives no overall grade, in a category of "
+    "its own), every authority's latest grade by region, each authority's inspections and visits over time, "
+    "recommendation and focused visit themes by year, each chart with its figures as a table and a text "
+    "alternative; and a page per authority in report/authorities/ with its timeline. Documents link to "
+    "Ofsted's address, else relative to documents/ beside the published file. Read from the published file "
     "after each publication; a failure here leaves the publication standing.",
 )
 def published_report(context: dg.AssetExecutionContext):

@@ -1,12 +1,20 @@
 """The Excel workbook beside the published file (`ofsted.xlsx` beside `ofsted.duckdb`), for readers who
 work in a spreadsheet rather than SQL.
 
-Sheets: "Latest inspections" (marts.fct_latest_inspections), "Inspections" (one row per inspection, a
-column per judgement area), "Recommendations" (with their themes), "Visits" (with theme and focus areas)
-and "About" (what each sheet holds, when the publication was made, how many reports, the documents held
-back). Each data sheet has a frozen, filterable header row, dates as Excel dates and a `report` column
-linking to the document: its address on Ofsted's site when the warehouse downloaded it, else the file
-under RAW_DIR, at the page the row's values came from when the document is a PDF.
+Sheets: "Latest inspections" (marts.fct_latest_inspections: one row per current council, its first columns
+saying plainly what is loaded for it, "no report loaded" included, and its statistical neighbours by name
+with their codes beside), "Inspections" (one row per inspection, a column per judgement area),
+"Recommendations" (with their themes), "Visits" (with theme and focus areas), "Timeline" (every event of
+every council, from marts.fct_council_events, when the published file has it), "What's new" (the reports
+each publication added or removed, from audit.report_changes, when the published file has it) and "About"
+(what each sheet holds, when the publication was made, how many reports, the councils with no report, the
+documents held back, and which optional sheets were left out and why).
+
+Each data sheet has a frozen, filterable header row, dates as Excel dates, a `report` column linking to the
+document (at Ofsted's address when the warehouse knows it, else RELATIVE to the workbook, to its copy in
+`documents/` beside the published file: see documents.py; never a path of the build machine), and is set
+up to print: landscape, fitted to the page's width, the header row repeated on every page. About prints on
+one page.
 
 Everything is read from the published file, never the writer's, and the workbook is written under a
 temporary dot-name beside the target and renamed over it, so a reader opening it sees the old workbook or
@@ -18,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,50 +36,22 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from orchestration.lib.outputs.documents import cited_files, document_href, publish_documents
+from orchestration.lib.outputs.feed import read_changes
+from orchestration.lib.outputs.workbook_queries import (
+    LINK_COLUMN,
+    LINK_FIELDS,
+    sheets,
+)
 from orchestration.lib.publish.publication import attach_published, writer_running
 
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
-LINK_COLUMN = "report"
-# Columns a query returns only to build the link; they are not written as columns of their own.
-LINK_SOURCE_URL, LINK_SOURCE_FILE, LINK_PAGE = "link_source_url", "link_source_file", "link_page"
-_LINK_FIELDS = (LINK_SOURCE_URL, LINK_SOURCE_FILE, LINK_PAGE)
-
-# Judgement areas in the order the sheets show them: the headline first, then ILACS, SIF, and the
-# 2012-13 frameworks. An area the warehouse gains later is appended after these.
-JUDGEMENT_AREAS = (
-    "overall_effectiveness",
-    "impact_of_leaders",
-    "help_and_protection",
-    "children_in_care",
-    "care_leavers",
-    "children_in_care_and_care_leavers",
-    "adoption",
-    "leadership_management_governance",
-    "lscb",
-    "quality_of_practice",
-    "leadership_and_governance",
-    "capacity_to_improve",
-    "outcomes_for_looked_after_children",
-    "quality_of_provision",
-    "leadership_and_management",
-)
-
 # Excel refuses control characters other than tab, newline and carriage return (pdfminer leaves form
 # feeds in extracted text), and holds at most 32,767 characters in a cell.
 _ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _MAX_CELL_CHARACTERS = 32_767
 _MIN_WIDTH, _MAX_WIDTH = 8, 60
-
-# A report's date: an inspection's last day, a visit's last day or letter, else its publication date.
-_REPORT_DATE = "coalesce(i.inspection_end_date, v.visit_end_date, v.letter_date, d.publication_date)"
-
-
-@dataclass(frozen=True)
-class Sheet:
-    title: str
-    description: str
-    query: str
 
 
 @dataclass
@@ -80,6 +61,12 @@ class WorkbookResult:
     report_count: int
     held_back: list[tuple[str, str | None]]
     sheets: dict[str, int] = field(default_factory=dict)  # sheet title: data rows (About: its lines)
+    without_report: list[str] = field(default_factory=list)  # current councils with no report loaded
+    left_out: dict[str, str] = field(default_factory=dict)  # optional sheet: why it is not in the workbook
+    descriptions: dict[str, str] = field(default_factory=dict)  # sheet title: what it holds
+
+
+Linker = Callable[[str | None, str | None, int | None], str | None]
 
 
 def workbook_path_for(published_path: Path) -> Path:
@@ -88,11 +75,18 @@ def workbook_path_for(published_path: Path) -> Path:
 
 
 def write_workbook(published_path: Path, workbook_path: Path, raw_dir: Path | None) -> WorkbookResult:
-    """Write the workbook of the published warehouse at `published_path` to `workbook_path`. Links go to
-    a report's source_url when known, else to its file under `raw_dir` (no link when that is None or the
-    file is not there)."""
+    """Write the workbook of the published warehouse at `published_path` to `workbook_path`. Links go to a
+    report's source_url when known, else to its copy in `documents/` beside the published file (placed
+    there from `raw_dir`), relative to the workbook; no link when neither is to be had."""
     con = attach_published(published_path)
     try:
+        available = publish_documents(published_path, raw_dir, cited_files(con))
+        prefix = os.path.relpath(published_path.resolve().parent, workbook_path.resolve().parent)
+        prefix = "" if prefix == "." else prefix.replace(os.sep, "/") + "/"
+
+        def link(source_url: str | None, source_file: str | None, page: int | None) -> str | None:
+            return document_href(source_url, source_file, page, prefix=prefix, available=available)
+
         published_at = _published_at(con)
         report_count = con.execute("SELECT count(*) FROM marts.dim_reports").fetchall()[0][0]
         held_back = con.execute(
@@ -101,17 +95,28 @@ def write_workbook(published_path: Path, workbook_path: Path, raw_dir: Path | No
         ).fetchall()
         workbook = Workbook()
         workbook.remove(workbook.active)  # every sheet is added by name, in order
-        sheets = _sheets(con)
         result = WorkbookResult(workbook_path, published_at, report_count, held_back)
-        for sheet in sheets:
+        for sheet in sheets(con, result.left_out):
             cursor = con.execute(sheet.query)
             columns = [description[0] for description in cursor.description]
             result.sheets[sheet.title] = _write_table(
-                workbook.create_sheet(sheet.title), columns, cursor.fetchall(), raw_dir
+                workbook.create_sheet(sheet.title), columns, cursor.fetchall(), link
             )
+            result.descriptions[sheet.title] = sheet.description
+        _whats_new(con, workbook, result, link)
+        result.without_report = [
+            row[0]
+            for row in con.execute(
+                """SELECT a.local_authority_name || ' (' || a.local_authority_id || ')'
+                   FROM marts.dim_local_authorities AS a
+                   WHERE a.is_current AND a.local_authority_id NOT IN (
+                       SELECT local_authority_id FROM marts.dim_reports WHERE local_authority_id IS NOT NULL)
+                   ORDER BY a.local_authority_name"""
+            ).fetchall()
+        ]
     finally:
         con.close()
-    result.sheets["About"] = _write_about(workbook.create_sheet("About"), published_path, result, sheets)
+    result.sheets["About"] = _write_about(workbook.create_sheet("About"), published_path, result)
     _save_in_place(workbook, workbook_path)
     return result
 
@@ -124,123 +129,7 @@ def _published_at(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
     return rows[0][0] if rows else None
 
 
-def _judgement_areas(con: duckdb.DuckDBPyConnection) -> list[str]:
-    found = {
-        row[0] for row in con.execute("SELECT DISTINCT judgement_area FROM marts.fct_judgements").fetchall()
-    }
-    return [*JUDGEMENT_AREAS, *sorted(found - set(JUDGEMENT_AREAS) - {None})]
-
-
-def _sheets(con: duckdb.DuckDBPyConnection) -> list[Sheet]:
-    areas = _judgement_areas(con)
-    grades = ",\n".join(
-        f"max(j.grade) FILTER (WHERE j.judgement_area = '{area}') AS {area}" for area in areas
-    )
-    # the page a headline came from: the overall effectiveness, else the first judgement of the report
-    headline_page = """coalesce(min(j.page_number) FILTER (WHERE j.judgement_area = 'overall_effectiveness'),
-                                min(j.page_number))"""
-    return [
-        Sheet(
-            "Latest inspections",
-            "One row per current authority: its latest graded inspection under any framework (the April "
-            "2026 ILACS framework, which has no overall effectiveness, included; never an LSCB review), the "
-            "inspection of the authority it replaced where it has none of its own "
-            "(inspected_as_local_authority_id), every judgement as a column, the latest visit since, and how "
-            "many of its statistical neighbours were last judged outstanding, good, requires improvement, "
-            "inadequate or not graded (marts.fct_latest_inspections).",
-            f"""WITH pages AS (
-                    SELECT inspection_id, {headline_page} AS page_number
-                    FROM marts.fct_judgements AS j GROUP BY inspection_id
-                )
-                SELECT l.*, a.statistical_neighbours,
-                       d.source_url AS {LINK_SOURCE_URL}, d.source_file AS {LINK_SOURCE_FILE},
-                       p.page_number AS {LINK_PAGE}
-                FROM marts.fct_latest_inspections AS l
-                LEFT JOIN marts.dim_local_authorities AS a USING (local_authority_id)
-                LEFT JOIN marts.dim_reports AS d ON d.report_id = l.inspection_id
-                LEFT JOIN pages AS p ON p.inspection_id = l.inspection_id
-                ORDER BY l.local_authority_name, l.local_authority_id""",
-        ),
-        Sheet(
-            "Inspections",
-            "One row per graded inspection report of any framework (LSCB reviews included), with a column "
-            "per judgement area: only the areas of the inspection's framework are filled "
-            "(marts.fct_inspections with marts.fct_judgements).",
-            f"""WITH wide AS (
-                    SELECT j.inspection_id, {grades}, {headline_page} AS page_number
-                    FROM marts.fct_judgements AS j GROUP BY j.inspection_id
-                )
-                SELECT i.inspection_id, a.local_authority_name, i.local_authority_id, i.report_type,
-                       i.inspection_kind, i.inspection_start_date, i.inspection_end_date, i.publication_date,
-                       i.lead_inspector, {", ".join(f"w.{area}" for area in areas)}, i.source_file,
-                       d.source_url AS {LINK_SOURCE_URL}, d.source_file AS {LINK_SOURCE_FILE},
-                       w.page_number AS {LINK_PAGE}
-                FROM marts.fct_inspections AS i
-                LEFT JOIN marts.dim_local_authorities AS a USING (local_authority_id)
-                LEFT JOIN marts.dim_reports AS d ON d.report_id = i.report_id
-                LEFT JOIN wide AS w ON w.inspection_id = i.inspection_id
-                ORDER BY a.local_authority_name, coalesce(i.inspection_end_date, i.publication_date),
-                         i.inspection_id""",
-        ),
-        Sheet(
-            "Recommendations",
-            "One row per recommendation, area for improvement or area for priority action of any report, "
-            "with its themes ('; '-separated) and the date of its report (marts.fct_recommendations).",
-            f"""SELECT r.recommendation_id, a.local_authority_name, r.local_authority_id, r.report_id,
-                       r.report_type, {_REPORT_DATE} AS report_date, r.recommendation_number, r.timescale,
-                       r.addressed_to, r.is_priority, r.themes, r.recommendation_text,
-                       d.source_url AS {LINK_SOURCE_URL}, d.source_file AS {LINK_SOURCE_FILE},
-                       r.page_number AS {LINK_PAGE}
-                FROM marts.fct_recommendations AS r
-                LEFT JOIN marts.dim_local_authorities AS a USING (local_authority_id)
-                LEFT JOIN marts.dim_reports AS d ON d.report_id = r.report_id
-                LEFT JOIN marts.fct_inspections AS i ON i.report_id = r.report_id
-                LEFT JOIN marts.fct_visits AS v ON v.report_id = r.report_id
-                ORDER BY a.local_authority_name, report_date, r.report_id, r.recommendation_number""",
-        ),
-        Sheet(
-            "Visits",
-            "One row per monitoring or focused visit letter, with a focused visit's theme and the areas the "
-            "letter says the visit covered, numbered in the letter's order (marts.fct_visits with "
-            "marts.fct_visit_focus_areas).",
-            f"""WITH areas AS (
-                    SELECT visit_id,
-                           string_agg(area_number || '. ' || area_text, '; ' ORDER BY area_number)
-                               AS focus_areas,
-                           min(page_number) AS page_number
-                    FROM marts.fct_visit_focus_areas GROUP BY visit_id
-                )
-                SELECT v.visit_id, a.local_authority_name, v.local_authority_id, v.visit_type, v.visit_number,
-                       v.letter_date, v.visit_start_date, v.visit_end_date, v.lead_inspector, v.inspectors,
-                       v.visit_theme, f.focus_areas, v.progress_summary, v.preceding_inspection_id,
-                       v.source_file,
-                       d.source_url AS {LINK_SOURCE_URL}, d.source_file AS {LINK_SOURCE_FILE},
-                       f.page_number AS {LINK_PAGE}
-                FROM marts.fct_visits AS v
-                LEFT JOIN marts.dim_local_authorities AS a USING (local_authority_id)
-                LEFT JOIN marts.dim_reports AS d ON d.report_id = v.report_id
-                LEFT JOIN areas AS f ON f.visit_id = v.visit_id
-                ORDER BY a.local_authority_name, coalesce(v.visit_start_date, v.letter_date), v.visit_id""",
-        ),
-    ]
-
-
 # ---------------------------------------------------------------------------------------------- writing
-
-
-def report_link(
-    source_url: str | None, source_file: str | None, page: int | None, raw_dir: Path | None
-) -> str | None:
-    """Where a report opens: the address it was downloaded from, else its file under RAW_DIR when that
-    is there; at the page (`#page=N`, which browsers' PDF viewers honour) when the document is a PDF."""
-    if source_url:
-        base = source_url
-    elif raw_dir is not None and source_file and (raw_dir / source_file).is_file():
-        base = (raw_dir / source_file).resolve().as_uri()
-    else:
-        return None
-    is_pdf = (source_file or source_url or "").lower().endswith(".pdf")
-    return f"{base}#page={page}" if page and is_pdf else base
 
 
 def cell_value(value: object) -> object:
@@ -255,20 +144,35 @@ def cell_value(value: object) -> object:
     return value
 
 
-def _write_table(ws: Worksheet, columns: list[str], rows: list[tuple], raw_dir: Path | None) -> int:
-    shown = [index for index, name in enumerate(columns) if name not in _LINK_FIELDS]
-    linked = all(name in columns for name in _LINK_FIELDS)
+def _print_setup(ws: Worksheet, one_page: bool = False) -> None:
+    """Landscape A4, fitted to the page's width (as many pages tall as the rows need, or one page for
+    About), the header row repeated on each page, the sheet's name and the page number in the margins."""
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 1 if one_page else 0
+    if not one_page:
+        ws.print_title_rows = "1:1"
+    ws.print_options.gridLines = not one_page
+    ws.oddHeader.center.text = "&A"
+    ws.oddFooter.right.text = "Page &P of &N"
+
+
+def _write_table(ws: Worksheet, columns: list[str], rows: list[tuple], link: Linker) -> int:
+    shown = [index for index, name in enumerate(columns) if name not in LINK_FIELDS]
+    linked = all(name in columns for name in LINK_FIELDS)
     headers = [columns[index] for index in shown] + ([LINK_COLUMN] if linked else [])
     ws.append(headers)
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    link_indexes = [columns.index(name) for name in _LINK_FIELDS] if linked else []
+    link_indexes = [columns.index(name) for name in LINK_FIELDS] if linked else []
     for row_number, row in enumerate(rows, start=2):
         for column_number, index in enumerate(shown, start=1):
             _set(ws, row_number, column_number, row[index])
         if linked:
             source_url, source_file, page = (row[index] for index in link_indexes)
-            href = report_link(source_url, source_file, page, raw_dir)
+            href = link(source_url, source_file, page)
             if href:
                 cell = ws.cell(row=row_number, column=len(headers))
                 cell.value = f"page {page}" if page and "#page=" in href else "open"
@@ -277,7 +181,59 @@ def _write_table(ws: Worksheet, columns: list[str], rows: list[tuple], raw_dir: 
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
     _fit_widths(ws, headers, rows, shown)
+    _print_setup(ws)
     return len(rows)
+
+
+WHATS_NEW = "What's new"
+
+
+def _whats_new(
+    con: duckdb.DuckDBPyConnection, workbook: Workbook, result: WorkbookResult, link: Linker
+) -> None:
+    """Every report a publication added or removed, newest publication first (audit.report_changes)."""
+    changes = read_changes(con)
+    if changes is None:
+        result.left_out[WHATS_NEW] = (
+            "audit.report_changes is not in this published file (a warehouse that does not record what "
+            "each publication changed): no What's new sheet."
+        )
+        return
+    columns = [
+        "published_at",
+        "run_id",
+        "change",
+        "local_authority_name",
+        "local_authority_id",
+        "kind",
+        "report_date",
+        "headline_outcome",
+        "report_id",
+        *LINK_FIELDS,
+    ]
+    rows = [
+        (
+            c.published_at,
+            c.run_id,
+            c.change,
+            c.council,
+            c.council_id,
+            c.kind,
+            c.report_date,
+            c.outcome,
+            c.report_id,
+            c.source_url,
+            c.source_file,
+            None,
+        )
+        for c in changes
+    ]
+    result.sheets[WHATS_NEW] = _write_table(workbook.create_sheet(WHATS_NEW), columns, rows, link)
+    result.descriptions[WHATS_NEW] = (
+        "One row per report a publication added or removed, newest publication first, with its council, "
+        "kind, date and headline outcome (audit.report_changes, joined to the marts; a removed report is "
+        "no longer in the marts, so only its id is known). The same additions feed ofsted.atom."
+    )
 
 
 def _set(ws: Worksheet, row: int, column: int, raw: object) -> None:
@@ -317,8 +273,9 @@ def _display_length(value: object) -> int:
     return len(str(cell_value(value)))
 
 
-def _write_about(ws: Worksheet, published_path: Path, result: WorkbookResult, sheets: list[Sheet]) -> int:
+def _write_about(ws: Worksheet, published_path: Path, result: WorkbookResult) -> int:
     bold = Font(bold=True)
+    without = result.without_report
     lines: list[tuple[object, ...]] = [
         ("Ofsted inspections of English councils' children's services",),
         (),
@@ -326,21 +283,34 @@ def _write_about(ws: Worksheet, published_path: Path, result: WorkbookResult, sh
         ("Published at (UTC)", result.published_at or "not recorded"),
         ("Reports", result.report_count),
         ("Held-back documents", len(result.held_back)),
+        (
+            "Councils with no report",
+            len(without),
+            "; ".join(without) if without else "every current council has at least one report loaded",
+        ),
         (),
         ("Sheet", "Rows", "What it holds"),
-        *((sheet.title, result.sheets[sheet.title], sheet.description) for sheet in sheets),
+        *((title, result.sheets[title], text) for title, text in result.descriptions.items()),
+        *((title, "not included", why) for title, why in result.left_out.items()),
         (
             "Links",
             "report column",
             "Every data sheet's last column links to the document: its address on Ofsted's site where the "
-            "warehouse downloaded it, else the file in the input folder, at the page the row's values came "
-            "from when it is a PDF.",
+            "warehouse knows it, else its copy in the documents folder beside this workbook (a relative "
+            "link: keep the folder with the workbook when you copy or share it), at the page the row's "
+            "values came from when it is a PDF.",
         ),
         (
             "Columns",
             "names",
             "Column names are those of the published tables (schema marts), each described in "
             "docs/analyst-guide.md. Dates are Excel dates; lists are '; '-separated text.",
+        ),
+        (
+            "Printing",
+            "set up",
+            "Each sheet prints landscape, fitted to the page's width, its header row on every page; this "
+            "sheet prints on one page.",
         ),
         (),
         ("Held-back document", "Status", "Why it is held back"),
@@ -358,8 +328,9 @@ def _write_about(ws: Worksheet, published_path: Path, result: WorkbookResult, sh
             if column_number == len(line):
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A2"
-    for letter, width in (("A", 60), ("B", 20), ("C", 100)):
+    for letter, width in (("A", 40), ("B", 16), ("C", 100)):
         ws.column_dimensions[letter].width = width
+    _print_setup(ws, one_page=True)
     return len(lines)
 
 
