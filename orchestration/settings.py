@@ -42,6 +42,9 @@ class Settings:
     max_held_back_share: float
     # RETRY=1: this run reads every quarantined or held-back document again, whatever its failure was
     retry_failed: bool = False
+    # PDF_LAYOUT_MIRROR=0: PDFs are read through pdfminer's own code path instead of the faster mirror of it
+    # in lib/extract/pdf_layout.py (the same text; for checking a pdfminer upgrade, or a suspected fault)
+    pdf_layout_mirror: bool = True
 
     @property
     def parquet_dir(self) -> Path:
@@ -77,4 +80,6 @@ def load() -> Settings:
         pull_timeout_seconds=float(os.environ.get("PULL_TIMEOUT_SECONDS", "30")),
         max_held_back_share=float(os.environ.get("MAX_HELD_BACK_SHARE", "0.05")),
         retry_failed=os.environ.get("RETRY", "").strip().lower() not in ("", "0", "no", "false"),
+        pdf_layout_mirror=os.environ.get("PDF_LAYOUT_MIRROR", "1").strip().lower()
+        not in ("0", "no", "false"),
     )

@@ -19,9 +19,34 @@ less); every page of the 411 real reports in ../shared reads the same either way
 
 `layouts` drives pdfminer through its documented parts (resource manager, page aggregator, page
 interpreter), as `extract_pages` does, with an aggregator whose pages are `_Page`s and whose
-`render_char` (the device's hook for each glyph) makes a `Char`. tests/unit/test_pdf_layout.py checks
-every character, line and box against pdfminer's own, on pages with text turned, mirrored, raised and
-narrowed, and on real reports.
+`render_char` (the device's hook for each glyph) makes a `Char`. With `mirror=False` (the setting
+PDF_LAYOUT_MIRROR=0) it is `extract_pages` itself, pdfminer's own code path throughout.
+tests/unit/test_pdf_layout.py checks every attribute of every character, and every line and box, against
+pdfminer's own, on pages with text turned, mirrored, raised and narrowed, and on real reports.
+
+What is mirrored, and from where (pdfminer.six 20260107). Each is written out here rather than called,
+so a new pdfminer that changes one of them must be read against this module again:
+
+==============================================  ===============================================
+upstream (module, class, method)                mirrored by
+==============================================  ===============================================
+pdfminer.layout.LTChar.__init__                 `Char.__init__` (the box of an unrotated glyph)
+pdfminer.layout.LTLayoutContainer.group_objects `_Page.group_objects` (horizontal writing)
+pdfminer.layout.LTComponent.is_voverlap,        the `halign` test written out in
+  .voverlap, .is_hoverlap, .hdistance             `_Page.group_objects`
+pdfminer.layout.LTTextLineHorizontal.add        `_text_line` (word spaces, `LTAnno(" ")`)
+pdfminer.layout.LTExpandableContainer.add       `_text_line` (the line's box, taken once)
+pdfminer.converter.PDFLayoutAnalyzer            `_Aggregator.render_char` (a `Char` per glyph)
+  .render_char
+pdfminer.converter.PDFLayoutAnalyzer            `_Aggregator.begin_page` (the page it starts is
+  .begin_page                                     remade as a `_Page`)
+pdfminer.high_level.extract_pages               `layouts`
+pdfminer.layout.LTLayoutContainer.analyze       (relied on: it gives `group_objects` the page's
+                                                  characters, in the order they were drawn)
+==============================================  ===============================================
+
+`UPSTREAM_SOURCE_SHA256` holds the SHA-256 of each one's source (`inspect.getsource`) as it was when
+this module was last checked against it; a test fails, naming the function, when pdfminer's differs.
 """
 
 from __future__ import annotations
@@ -31,11 +56,49 @@ from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 from pdfminer.converter import PDFPageAggregator
+from pdfminer.high_level import extract_pages
 from pdfminer.layout import LAParams, LTAnno, LTChar, LTContainer, LTPage, LTTextLineHorizontal
 from pdfminer.pdffont import PDFUnicodeNotDefined
 from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
 from pdfminer.utils import open_filename
+
+# pdfminer's functions this module mirrors (module docstring), and the SHA-256 of the source of each as it
+# was audited against this module. Update a digest only after reading the new source against the mirror.
+UPSTREAM_SOURCE_SHA256 = {
+    "pdfminer.layout.LTChar.__init__": "95698f8d55dba6ca08c5d7427b8e8c3fa46f50bd08b6189e8cd01b6a21f32e5e",
+    "pdfminer.layout.LTLayoutContainer.group_objects": (
+        "083e7ddd50bd3ff1a93472effbced086cadb548f690c7fb14dff1a3831ec728d"
+    ),
+    "pdfminer.layout.LTLayoutContainer.analyze": (
+        "6d04e0b04b49304acbc420c5c7bd2609a7971f021485f6482ceb50155dfb8175"
+    ),
+    "pdfminer.layout.LTComponent.is_voverlap": (
+        "9dc3e0629ccf1a1544e4ac8b8cf5efb6093a1e37f1336c15a63d05082458c66f"
+    ),
+    "pdfminer.layout.LTComponent.voverlap": (
+        "7583d01652ee13350cc148eef3208689e457ecf36590897c2d2bdc4f0baf37fe"
+    ),
+    "pdfminer.layout.LTComponent.is_hoverlap": (
+        "27a0ede0efec1b8370aafaea5791dbe50888450314e537dea14020e15c1eacf7"
+    ),
+    "pdfminer.layout.LTComponent.hdistance": (
+        "04dd83e7913048486b216edadd5274094f4527a1ea5bcf5ca02b9844db627fb8"
+    ),
+    "pdfminer.layout.LTTextLineHorizontal.add": (
+        "69eb65ca44acc8286eaffc07040654c74bad55dcdec422a02c92260ef92740fd"
+    ),
+    "pdfminer.layout.LTExpandableContainer.add": (
+        "044eafcee0623653a77a08a406f8dbc96ec835b0e1769398a7b65c1690649c0c"
+    ),
+    "pdfminer.converter.PDFLayoutAnalyzer.render_char": (
+        "46aa7d7858ff406a298ea16259f855a9c120e98abb55b4ce1cd9de302cf4d8c8"
+    ),
+    "pdfminer.converter.PDFLayoutAnalyzer.begin_page": (
+        "b84567a94723d5bcbb4c5531d7328ba2a2d0c363459d4594d7f0811e2ee0cde4"
+    ),
+    "pdfminer.high_level.extract_pages": "e4671c3448a7f2130ca5b773522d99579169b1af7d9fe49ac2c5ce8006018904",
+}
 
 
 class Char(LTChar):
@@ -163,8 +226,15 @@ class _Aggregator(PDFPageAggregator):
         return item.adv
 
 
-def layouts(pdf: pathlib.Path | str | BinaryIO, laparams: LAParams) -> Iterator[LTPage]:
-    """Each page's analysed layout, page 1 first (what `extract_pages(pdf, laparams=laparams)` yields)."""
+def layouts(
+    pdf: pathlib.Path | str | BinaryIO, laparams: LAParams, *, mirror: bool = True
+) -> Iterator[LTPage]:
+    """Each page's analysed layout, page 1 first (what `extract_pages(pdf, laparams=laparams)` yields):
+    through this module's mirror of pdfminer's per-character code, or, with `mirror=False`, through
+    `extract_pages` itself."""
+    if not mirror:
+        yield from extract_pages(pdf, laparams=laparams)
+        return
     with open_filename(pdf, "rb") as handle:
         resources = PDFResourceManager(caching=True)
         device = _Aggregator(resources, laparams=laparams)

@@ -46,6 +46,9 @@ _PACKAGE_ROOT = Path(__file__).resolve().parents[3]  # where the child finds thi
 class Limits:
     timeout_seconds: float
     memory_mb: int
+    # how the worker reads a PDF's layout: pdf_layout.py's mirror of pdfminer, or pdfminer's own code path
+    # (the same text either way, so it is no part of what decides whether a document is read again)
+    pdf_layout_mirror: bool = True
 
 
 @dataclass
@@ -149,6 +152,7 @@ class PdfWorker:
                     str(child_end.fileno()),
                     str(self.limits.memory_mb),
                     str(cpu_seconds),
+                    "1" if self.limits.pdf_layout_mirror else "0",
                 ],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
