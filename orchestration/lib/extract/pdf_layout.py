@@ -51,17 +51,25 @@ this module was last checked against it; a test fails, naming the function, when
 
 from __future__ import annotations
 
-import pathlib
 from collections.abc import Iterable, Iterator
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from pdfminer.converter import PDFPageAggregator
 from pdfminer.high_level import extract_pages
-from pdfminer.layout import LAParams, LTAnno, LTChar, LTContainer, LTPage, LTTextLineHorizontal
+from pdfminer.layout import (
+    LAParams,
+    LTAnno,
+    LTChar,
+    LTComponent,
+    LTContainer,
+    LTPage,
+    LTTextLine,
+    LTTextLineHorizontal,
+)
 from pdfminer.pdffont import PDFUnicodeNotDefined
 from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
-from pdfminer.utils import open_filename
+from pdfminer.utils import FileOrName, open_filename
 
 # pdfminer's functions this module mirrors (module docstring), and the SHA-256 of the source of each as it
 # was audited against this module. Update a digest only after reading the new source against the mirror.
@@ -142,14 +150,14 @@ class _Page(LTPage):
     characters written out and each line's box taken once, from all its characters, rather than widened
     character by character."""
 
-    def group_objects(self, laparams: LAParams, objs: Iterable[LTChar]) -> Iterator[LTTextLineHorizontal]:
+    def group_objects(self, laparams: LAParams, objs: Iterable[LTComponent]) -> Iterator[LTTextLine]:
         if laparams.detect_vertical:
             yield from super().group_objects(laparams, objs)
             return
         overlap, margin, word_margin = laparams.line_overlap, laparams.char_margin, laparams.word_margin
         line: list[LTChar] = []
         previous = None
-        for char in objs:
+        for char in cast("Iterable[LTChar]", objs):  # `analyze` groups only the characters of a page
             if previous is not None:
                 # pdfminer's `halign`: the two overlap vertically by more than line_overlap of the lower
                 # one's height, and are closer horizontally than char_margin of the wider one's width
@@ -160,7 +168,7 @@ class _Page(LTPage):
                     )
                 if aligned:
                     if char.x0 <= previous.x1 and previous.x0 <= char.x1:
-                        distance = 0
+                        distance: float = 0
                     else:
                         distance = min(abs(previous.x0 - char.x1), abs(previous.x1 - char.x0))
                     aligned = distance < max(previous.width, char.width) * margin
@@ -174,6 +182,7 @@ class _Page(LTPage):
                 else:
                     yield _text_line([previous], word_margin)
             previous = char
+        assert previous is not None  # as pdfminer's: `analyze` groups a page only when it has characters
         yield _text_line(line or [previous], word_margin)
 
 
@@ -203,7 +212,7 @@ class _Aggregator(PDFPageAggregator):
 
     def begin_page(self, page, ctm) -> None:
         super().begin_page(page, ctm)
-        self.cur_item = _Page(self.cur_item.pageid, self.cur_item.bbox)
+        self.cur_item = _Page(self.pageno, self.cur_item.bbox)
 
     def render_char(self, matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate) -> float:
         try:
@@ -227,7 +236,7 @@ class _Aggregator(PDFPageAggregator):
 
 
 def layouts(
-    pdf: pathlib.Path | str | BinaryIO, laparams: LAParams, *, mirror: bool = True
+    pdf: FileOrName, laparams: LAParams, *, mirror: bool = True
 ) -> Iterator[LTPage]:
     """Each page's analysed layout, page 1 first (what `extract_pages(pdf, laparams=laparams)` yields):
     through this module's mirror of pdfminer's per-character code, or, with `mirror=False`, through
@@ -239,6 +248,6 @@ def layouts(
         resources = PDFResourceManager(caching=True)
         device = _Aggregator(resources, laparams=laparams)
         interpreter = PDFPageInterpreter(resources, device)
-        for page in PDFPage.get_pages(handle, caching=True):
+        for page in PDFPage.get_pages(cast(BinaryIO, handle), caching=True):  # opened "rb", as pdfminer does
             interpreter.process_page(page)
             yield device.get_result()

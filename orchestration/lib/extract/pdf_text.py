@@ -40,15 +40,14 @@ ValueError when pdfminer finds no pages at all; the caller quarantines the file.
 from __future__ import annotations
 
 import math
-import pathlib
 import re
 import statistics
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
 
 from pdfminer.layout import LAParams, LTChar, LTFigure, LTPage, LTTextBox, LTTextLineHorizontal
+from pdfminer.utils import FileOrName
 
 from orchestration.lib.extract.pdf_layout import layouts
 
@@ -126,7 +125,7 @@ class _Piece:
         return (self.y0 + self.y1) / 2
 
 
-def extract_pdf_pages(path: pathlib.Path | BinaryIO, *, mirror: bool = True) -> list[str]:
+def extract_pdf_pages(path: FileOrName, *, mirror: bool = True) -> list[str]:
     """Return cleaned text for each page of the PDF at `path` (or open binary file), page 1 first
     (format: module docstring). `mirror`: read the layout through pdf_layout.py's mirror of pdfminer
     (the setting PDF_LAYOUT_MIRROR), else through pdfminer's own `extract_pages`."""
