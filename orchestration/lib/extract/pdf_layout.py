@@ -235,9 +235,7 @@ class _Aggregator(PDFPageAggregator):
         return item.adv
 
 
-def layouts(
-    pdf: FileOrName, laparams: LAParams, *, mirror: bool = True
-) -> Iterator[LTPage]:
+def layouts(pdf: FileOrName, laparams: LAParams, *, mirror: bool = True) -> Iterator[LTPage]:
     """Each page's analysed layout, page 1 first (what `extract_pages(pdf, laparams=laparams)` yields):
     through this module's mirror of pdfminer's per-character code, or, with `mirror=False`, through
     `extract_pages` itself."""
