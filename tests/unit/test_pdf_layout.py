@@ -40,6 +40,12 @@ def _upstream(name: str):
     raise ImportError(name)
 
 
+def _upstream_parts(name: str) -> tuple[str, str]:
+    """("pdfminer.layout", "LTChar.__init__") of "pdfminer.layout.LTChar.__init__"."""
+    parts = name.split(".")
+    return ".".join(parts[:2]), ".".join(parts[2:])
+
+
 @pytest.mark.parametrize("name", sorted(UPSTREAM_SOURCE_SHA256))
 def test_the_pdfminer_code_mirrored_is_the_code_audited(name):
     try:
@@ -47,9 +53,10 @@ def test_the_pdfminer_code_mirrored_is_the_code_audited(name):
     except (ImportError, AttributeError) as error:
         pytest.fail(f"pdfminer's {name} is gone ({error}): re-audit lib/extract/pdf_layout.py against it")
     digest = hashlib.sha256(source.encode("utf-8")).hexdigest()
+    module, qualname = _upstream_parts(name)
     assert digest == UPSTREAM_SOURCE_SHA256[name], (
-        f"pdfminer's {name} changed: re-audit lib/extract/pdf_layout.py against it and update the digest "
-        f"(UPSTREAM_SOURCE_SHA256) to {digest}"
+        f"pdfminer's {qualname} ({module}) changed: re-audit lib/extract/pdf_layout.py against it and update "
+        f"the digest (UPSTREAM_SOURCE_SHA256) to {digest}"
     )
 
 
@@ -58,9 +65,9 @@ def test_the_docstring_names_every_function_mirrored():
 
     doc = pdf_layout.__doc__ or ""
     for name in UPSTREAM_SOURCE_SHA256:
-        module, _, rest = name.partition(".")[2].partition(".")
-        owner, _, method = rest.rpartition(".")
-        assert f"pdfminer.{module}" in doc and (owner or method) in doc and method in doc, name
+        module, qualname = _upstream_parts(name)
+        owner, _, function = qualname.rpartition(".")
+        assert f"{module}.{owner or function}" in doc and function in doc, name
 
 
 class _Font:
