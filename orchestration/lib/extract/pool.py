@@ -182,8 +182,8 @@ class PdfWorker:
                         sha256, "pdf", "the run was stopped before this document was read", "transient"
                     )
                 self._start()
-        self.documents += 1
         assert self._process is not None and self._channel is not None  # started just above, or before
+        self.documents += 1
         deadline = time.monotonic() + self.limits.timeout_seconds
         cpu_before = _cpu_seconds(self._process.pid)
         try:

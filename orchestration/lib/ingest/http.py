@@ -256,7 +256,7 @@ def _attempt_download(client: PoliteClient, url: str, part: Path) -> FileOutcome
 
 def _resumes_at(response: requests.Response, offset: int) -> bool:
     match = re.match(r"bytes (\d+)-", response.headers.get("Content-Range", ""))
-    return match is not None and int(match.group(1)) == offset
+    return bool(match) and int(match.group(1)) == offset
 
 
 def _receive(

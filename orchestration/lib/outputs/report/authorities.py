@@ -99,7 +99,7 @@ def _section(anchor: str, heading: str, body: str) -> str:
 def _inspections(data: ReportData, events: list[Event]) -> str:
     rows = []
     for event in sorted(events, key=lambda e: e.date or dt.date.min, reverse=True):
-        source = data.sources.get(event.report_id or "")
+        source = data.sources.get(event.report_id)
         judgements = "".join(
             "<li>"
             + _link(
@@ -139,17 +139,16 @@ def _recommendations(data: ReportData, recommendations: list[Recommendation]) ->
     places = {e.report_id: e for e in data.inspections + data.visits}
     rows = []
     for rec in recommendations:
-        event = places.get(rec.report_id or "")
-        source = data.sources.get(rec.report_id or "")
-        kind = (source.report_type or "") if source else ""
-        report = event.label if event else FRAMEWORKS.get(kind, "report")
+        event = places.get(rec.report_id)
+        source = data.sources.get(rec.report_id)
+        report = event.label if event else FRAMEWORKS.get(source.report_type if source else "", "report")
         when = fmt_date(event.date if event else source.publication_date if source else None)
         where = f"{report}, {when}" + (f", page {rec.page}" if rec.page else "")
         rows.append(
             [
                 _link(where, source_link(source, data.raw_dir, rec.page)),
                 esc(rec.number if rec.number is not None else ""),
-                esc(TIMESCALE_LABELS.get(rec.timescale or "", rec.timescale or "")),
+                esc(TIMESCALE_LABELS.get(rec.timescale, rec.timescale or "")),
                 esc("; ".join(rec.themes)),
                 esc(rec.text or ""),
             ]
@@ -183,7 +182,7 @@ def _missing(data: ReportData, authority_id: str) -> str:
     if data.reconciliation is None:
         return "<p>This warehouse holds no reconciliation with Ofsted's official statistics.</p>"
     rows = [
-        [esc(fmt_date(date)), esc(RECONCILIATION_FRAMEWORKS.get(framework or "", framework or "other"))]
+        [esc(fmt_date(date)), esc(RECONCILIATION_FRAMEWORKS.get(framework, framework or "other"))]
         for who, framework, date in sorted(
             data.missing_events, key=lambda m: (m[2] is None, m[2] or dt.date.min)
         )
