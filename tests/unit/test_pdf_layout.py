@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import inspect
+import re
 import subprocess
 from pathlib import Path
 
@@ -63,11 +64,14 @@ def test_the_pdfminer_code_mirrored_is_the_code_audited(name):
 def test_the_docstring_names_every_function_mirrored():
     import orchestration.lib.extract.pdf_layout as pdf_layout
 
-    doc = pdf_layout.__doc__ or ""
+    entries = " ".join((pdf_layout.__doc__ or "").split()).split(" * ")
     for name in UPSTREAM_SOURCE_SHA256:
         module, qualname = _upstream_parts(name)
         owner, _, function = qualname.rpartition(".")
-        assert f"{module}.{owner or function}" in doc and function in doc, name
+        where = f"{module}, class {owner}, method" if owner else f"{module}, function {function}:"
+        assert any(
+            entry.startswith(where) and re.search(rf"\b{re.escape(function)}\b", entry) for entry in entries
+        ), f"the docstring of lib/extract/pdf_layout.py does not name {name} ({where} ... {function})"
 
 
 class _Font:

@@ -27,23 +27,20 @@ pdfminer's own, on pages with text turned, mirrored, raised and narrowed, and on
 What is mirrored, and from where (pdfminer.six 20260107). Each is written out here rather than called,
 so a new pdfminer that changes one of them must be read against this module again:
 
-==============================================  ===============================================
-upstream (module, class, method)                mirrored by
-==============================================  ===============================================
-pdfminer.layout.LTChar.__init__                 `Char.__init__` (the box of an unrotated glyph)
-pdfminer.layout.LTLayoutContainer.group_objects `_Page.group_objects` (horizontal writing)
-pdfminer.layout.LTComponent.is_voverlap,        the `halign` test written out in
-  .voverlap, .is_hoverlap, .hdistance             `_Page.group_objects`
-pdfminer.layout.LTTextLineHorizontal.add        `_text_line` (word spaces, `LTAnno(" ")`)
-pdfminer.layout.LTExpandableContainer.add       `_text_line` (the line's box, taken once)
-pdfminer.converter.PDFLayoutAnalyzer            `_Aggregator.render_char` (a `Char` per glyph)
-  .render_char
-pdfminer.converter.PDFLayoutAnalyzer            `_Aggregator.begin_page` (the page it starts is
-  .begin_page                                     remade as a `_Page`)
-pdfminer.high_level.extract_pages               `layouts`
-pdfminer.layout.LTLayoutContainer.analyze       (relied on: it gives `group_objects` the page's
-                                                  characters, in the order they were drawn)
-==============================================  ===============================================
+* pdfminer.layout, class LTChar, method __init__: `Char.__init__` (the box of an unrotated glyph).
+* pdfminer.layout, class LTLayoutContainer, method group_objects: `_Page.group_objects` (horizontal
+  writing).
+* pdfminer.layout, class LTComponent, methods is_voverlap, voverlap, is_hoverlap and hdistance: the
+  `halign` test written out in `_Page.group_objects`.
+* pdfminer.layout, class LTTextLineHorizontal, method add: `_text_line` (word spaces, `LTAnno(" ")`).
+* pdfminer.layout, class LTExpandableContainer, method add: `_text_line` (the line's box, taken once).
+* pdfminer.converter, class PDFLayoutAnalyzer, method render_char: `_Aggregator.render_char` (a `Char`
+  per glyph).
+* pdfminer.converter, class PDFLayoutAnalyzer, method begin_page: `_Aggregator.begin_page` (the page it
+  starts is remade as a `_Page`).
+* pdfminer.high_level, function extract_pages: `layouts`.
+* pdfminer.layout, class LTLayoutContainer, method analyze: not mirrored but relied on, as what gives
+  `group_objects` a page's characters (and only those), in the order they were drawn.
 
 `UPSTREAM_SOURCE_SHA256` holds the SHA-256 of each one's source (`inspect.getsource`) as it was when
 this module was last checked against it; a test fails, naming the function, when pdfminer's differs.
