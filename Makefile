@@ -86,11 +86,14 @@ BENCH_ARGS ?=
 bench: $(STAMP) manifest
 	@$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
-## Lint and format checks: ruff on the Python, sqlfluff on the dbt models (dbt_project/.sqlfluff).
+## Lint, format and type checks: ruff on the Python, mypy on orchestration/ ([tool.mypy] in pyproject.toml),
+## sqlfluff on the dbt models, tests and macros (dbt_project/.sqlfluff). The same checks run before each
+## commit once `.venv/bin/pre-commit install` has been run (.pre-commit-config.yaml).
 lint: $(STAMP)
 	@$(BIN)/ruff check orchestration tests benchmarks
 	@$(BIN)/ruff format --check orchestration tests benchmarks
-	@cd dbt_project && ../$(BIN)/sqlfluff lint models --disable-progress-bar --nocolor
+	@$(BIN)/mypy
+	@cd dbt_project && ../$(BIN)/sqlfluff lint models tests macros --disable-progress-bar --nocolor
 
 clean:
 	rm -rf data .dagster_home dbt_project/target dbt_project/logs

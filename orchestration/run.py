@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import io
 import logging
 import os
 import shutil
@@ -46,8 +47,9 @@ def _progress_to_terminal() -> None:
 
 def main() -> int:
     # a file name or reason the terminal cannot encode is printed escaped rather than ending the run
-    sys.stdout.reconfigure(errors="backslashreplace")
-    sys.stderr.reconfigure(errors="backslashreplace")
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     # SIGTERM stops the run as Ctrl-C does: its processes are ended and the summary is printed (Dagster
     # treats SIGTERM as SIGINT while a step runs; this covers the moments before and after)
     signal.signal(signal.SIGTERM, signal.default_int_handler)

@@ -40,6 +40,9 @@ class Settings:
     # a check that would hold back more than this share of the documents is a systemic failure: it
     # withholds the publication instead of holding the documents back one by one
     max_held_back_share: float
+    # PDF_LAYOUT_MIRROR=0: PDFs are read through pdfminer's own code path instead of the faster mirror of it
+    # in lib/extract/pdf_layout.py (the same text; for checking a pdfminer upgrade, or a suspected fault)
+    pdf_layout_mirror: bool = True
     # RETRY=1: this run reads every quarantined or held-back document again, whatever its failure was
     retry_failed: bool = False
 
@@ -76,5 +79,7 @@ def load() -> Settings:
         pull_contact=os.environ.get("PULL_CONTACT") or None,
         pull_timeout_seconds=float(os.environ.get("PULL_TIMEOUT_SECONDS", "30")),
         max_held_back_share=float(os.environ.get("MAX_HELD_BACK_SHARE", "0.05")),
+        pdf_layout_mirror=os.environ.get("PDF_LAYOUT_MIRROR", "1").strip().lower()
+        not in ("0", "no", "false"),
         retry_failed=os.environ.get("RETRY", "").strip().lower() not in ("", "0", "no", "false"),
     )

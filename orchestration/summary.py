@@ -8,6 +8,7 @@ never inferred from which steps finished, and the row counts printed are the pub
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import duckdb
 
@@ -96,11 +97,13 @@ def _explained(messages: list[str]) -> str | None:
 def describe_error(error: BaseException) -> str:
     """An exception in one line a person can act on: a known cause anywhere in its chain, else its own
     words."""
-    chain, seen = [], set()
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
-        chain.append(error)
-        error = error.__cause__ or error.__context__
+    chain: list[BaseException] = []
+    seen: set[int] = set()
+    link: BaseException | None = error
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        chain.append(link)
+        link = link.__cause__ or link.__context__
     explained = _explained([f"{type(e).__name__}: {e}" for e in chain])
     if explained:
         return explained
@@ -195,7 +198,7 @@ def print_summary(
     seconds: float,
     *,
     run_id: str | None = None,
-    notices: list[str] = (),
+    notices: Sequence[str] = (),
     standing: str | None = None,
 ) -> int:
     """`result`: the run `make run` made (None when it made none, or stopped before Dagster could run

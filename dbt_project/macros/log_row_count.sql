@@ -6,6 +6,7 @@
 {% macro log_row_count() -%}
     {%- if execute -%}
         {%- set counted = run_query('select count(*) from ' ~ this) -%}
-        {%- do log('rows in ' ~ this.schema ~ '.' ~ this.identifier ~ ': ' ~ counted.columns[0].values()[0], info=True) -%}
+        {%- set rows = counted.columns[0].values()[0] -%}
+        {%- do log('rows in ' ~ this.schema ~ '.' ~ this.identifier ~ ': ' ~ rows, info=True) -%}
     {%- endif -%}
 {%- endmacro %}

@@ -26,5 +26,6 @@ share as (
 )
 
 select * from share
-where recommendation_count > 0
-  and other_share > {{ var('max_other_theme_share') }}
+where
+    recommendation_count > 0
+    and other_share > {{ var('max_other_theme_share') }}

@@ -31,9 +31,10 @@ expected_headline as (
         publication_date,
         case
             when report_type = 'lscb_review' then 'lscb'
-            when report_type = 'ilacs_inspection'
+            when
+                report_type = 'ilacs_inspection'
                 and coalesce(inspection_start_date, publication_date)
-                    >= date '{{ var("ilacs_without_overall_from") }}'
+                >= date '{{ var("ilacs_without_overall_from") }}'
                 then null
             else 'overall_effectiveness'
         end as expected_judgement_area
@@ -44,10 +45,12 @@ expected_headline as (
 
 select expected_headline.*
 from expected_headline
-where expected_judgement_area is not null
+where
+    expected_headline.expected_judgement_area is not null
     and not exists (
         select 1
         from judgements
-        where judgements.inspection_id = expected_headline.inspection_id
+        where
+            judgements.inspection_id = expected_headline.inspection_id
             and judgements.judgement_area = expected_headline.expected_judgement_area
     )

@@ -8,7 +8,7 @@ import dagster as dg
 _terminal = logging.getLogger("ofsted_warehouse.progress")
 
 
-def reporter(context: dg.AssetExecutionContext):
+def reporter(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext):
     def report(message: str) -> None:
         context.log.info(message)
         _terminal.info(message)

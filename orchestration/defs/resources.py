@@ -61,6 +61,7 @@ class ExtractionResource(dg.ConfigurableResource):
         limits = Limits(
             self.timeout_seconds or settings.extract_timeout_seconds,
             self.memory_mb or settings.extract_memory_mb,
+            settings.pdf_layout_mirror,
         )
         pool = ExtractionPool(root, limits, self.workers or settings.extract_workers)
         try:

@@ -127,6 +127,7 @@ def _why_again(warehouse: WarehouseResource, published_path: Path, parquet_dir: 
 
 def _record_digests(warehouse: WarehouseResource, run_id: str, result: PublishResult) -> None:
     """What was renamed into place, so the next run can check that readers still get it."""
+    assert result.file is not None  # publish() records the file it renamed into place
     with warehouse.connect() as con:
         con.execute(
             """UPDATE audit.publications SET file_size = ?, file_mtime_ns = ?, file_sha256 = ?,

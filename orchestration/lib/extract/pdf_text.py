@@ -1,6 +1,7 @@
 """Page text from PDF reports, cleaned for the report parsers.
 
-`extract_pdf_pages(path)` returns one string per page, page 1 first. The format of each string:
+`extract_pdf_pages(path)` returns one string per page, page 1 first (`mirror=False`: pdfminer's own code
+path rather than pdf_layout.py's faster mirror of it, the same text). The format of each string:
 
 * Lines come top to bottom (reading order for ordinary single-column pages). A "line" is a row of the
   page: every pdfminer text line whose vertical extent overlaps the row's, ordered left to right.
@@ -39,15 +40,14 @@ ValueError when pdfminer finds no pages at all; the caller quarantines the file.
 from __future__ import annotations
 
 import math
-import pathlib
 import re
 import statistics
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
 
 from pdfminer.layout import LAParams, LTChar, LTFigure, LTPage, LTTextBox, LTTextLineHorizontal
+from pdfminer.utils import FileOrName
 
 from orchestration.lib.extract.pdf_layout import layouts
 
@@ -125,11 +125,12 @@ class _Piece:
         return (self.y0 + self.y1) / 2
 
 
-def extract_pdf_pages(path: pathlib.Path | BinaryIO) -> list[str]:
+def extract_pdf_pages(path: FileOrName, *, mirror: bool = True) -> list[str]:
     """Return cleaned text for each page of the PDF at `path` (or open binary file), page 1 first
-    (format: module docstring)."""
+    (format: module docstring). `mirror`: read the layout through pdf_layout.py's mirror of pdfminer
+    (the setting PDF_LAYOUT_MIRROR), else through pdfminer's own `extract_pages`."""
     pages: list[tuple[tuple[float, float, float, float], list[_Piece]]] = []
-    for layout in layouts(path, _LAPARAMS):
+    for layout in layouts(path, _LAPARAMS, mirror=mirror):
         pages.append((layout.bbox, list(_pieces(layout))))
     if not pages:
         raise ValueError("no pages found in the PDF")

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, cast
 
 import pdfminer
 
@@ -46,6 +47,9 @@ _PACKAGE_ROOT = Path(__file__).resolve().parents[3]  # where the child finds thi
 class Limits:
     timeout_seconds: float
     memory_mb: int
+    # how the worker reads a PDF's layout: pdf_layout.py's mirror of pdfminer, or pdfminer's own code path
+    # (the same text either way, so it is no part of what decides whether a document is read again)
+    pdf_layout_mirror: bool = True
 
 
 @dataclass
@@ -130,7 +134,7 @@ class PdfWorker:
         self.started = 0  # processes started, over this worker's life
         self._process: subprocess.Popen | None = None
         self._channel: socket.socket | None = None
-        self._stderr = None
+        self._stderr: IO[bytes] | None = None
         # `halt` may come from another thread (the run is being stopped): it and `_start` take turns
         self._halted = False
         self._guard = threading.Lock()
@@ -149,6 +153,7 @@ class PdfWorker:
                     str(child_end.fileno()),
                     str(self.limits.memory_mb),
                     str(cpu_seconds),
+                    "1" if self.limits.pdf_layout_mirror else "0",
                 ],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
@@ -177,6 +182,7 @@ class PdfWorker:
                         sha256, "pdf", "the run was stopped before this document was read", "transient"
                     )
                 self._start()
+        assert self._process is not None and self._channel is not None  # started just above, or before
         self.documents += 1
         deadline = time.monotonic() + self.limits.timeout_seconds
         cpu_before = _cpu_seconds(self._process.pid)
@@ -209,6 +215,7 @@ class PdfWorker:
         return None if body is None else json.loads(body)
 
     def _read(self, size: int, deadline: float) -> bytes | None:
+        assert self._channel is not None  # only while a document is being read
         chunks, remaining = [], size
         while remaining:
             left = deadline - time.monotonic()
@@ -224,6 +231,7 @@ class PdfWorker:
 
     def _ended(self, sha256: str, deadline: float) -> Extraction:
         process = self._process
+        assert process is not None and self._stderr is not None  # the process reading the document
         try:
             returncode = process.wait(max(deadline - time.monotonic(), 5))
         except subprocess.TimeoutExpired:
@@ -264,6 +272,7 @@ class PdfWorker:
         """Tell the process it is done and wait for it; kill it if it does not go."""
         if self._process is None:
             return
+        assert self._channel is not None  # started together with the process
         try:
             self._channel.shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -450,7 +459,7 @@ class ExtractionPool:
                 # dropped with their processes rather than finished first, and none is started.
                 self.halt()
             executor.shutdown(wait=True, cancel_futures=True)
-        return results
+        return cast(list[Extraction], results)  # every job has its result once the loop has finished
 
     def _run(self, source_file: str, sha256: str, media_kind: str) -> Extraction:
         try:

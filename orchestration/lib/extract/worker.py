@@ -1,6 +1,7 @@
 """Child process that extracts PDFs' page texts. Started by `extract.PdfWorker`.
 
-Usage: python -m orchestration.lib.extract.worker <socket_fd> <memory_mb> <cpu_seconds>
+Usage: python -m orchestration.lib.extract.worker <socket_fd> <memory_mb> <cpu_seconds> [<mirror>]
+(<mirror> 0: pdfminer's own code path rather than pdf_layout.py's mirror of it; 1, the default, the mirror)
 
 One process extracts many documents, one after the other, so Python's start-up and pdfminer's import
 are paid once per worker rather than once per file. The parent sends each PDF as an open file
@@ -26,6 +27,7 @@ its parent, which ends it at once when the run stops (and otherwise would record
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import math
@@ -115,6 +117,7 @@ def serve(channel: socket.socket, cpu_seconds: int, extract_pdf_pages) -> int:
 
 def main(argv: list[str]) -> int:
     descriptor, memory_mb, cpu_seconds = (int(value) for value in argv[1:4])
+    mirror = argv[4:5] != ["0"]
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         apply_memory_limit(memory_mb)
@@ -127,7 +130,7 @@ def main(argv: list[str]) -> int:
     gc.freeze()  # the modules just imported are never garbage: later collections skip them
     gc.disable()  # collected after each document instead (see the module's docstring)
     with channel:
-        return serve(channel, cpu_seconds, extract_pdf_pages)
+        return serve(channel, cpu_seconds, functools.partial(extract_pdf_pages, mirror=mirror))
 
 
 if __name__ == "__main__":

@@ -118,13 +118,13 @@ def parse_listing(html: str, page_url: str) -> dict:
     soup = BeautifulSoup(html, "html.parser")
     providers: dict[str, str] = {}
     for anchor in soup.find_all("a", href=True):
-        match = _PROVIDER_HREF.search(urllib.parse.urlsplit(anchor["href"]).path)
+        match = _PROVIDER_HREF.search(urllib.parse.urlsplit(str(anchor["href"])).path)
         if match and match.group(1) not in providers:
             providers[match.group(1)] = _plain(anchor.get_text(" "))
     following = soup.select_one("a.pagination__next[href]")
     return {
         "providers": [[urn, name] for urn, name in providers.items()],
-        "next": urllib.parse.urljoin(page_url, following["href"]) if following else None,
+        "next": urllib.parse.urljoin(page_url, str(following["href"])) if following else None,
     }
 
 
@@ -134,7 +134,7 @@ def parse_provider(html: str, page_url: str) -> dict:
     heading = soup.find("h1")
     links, unreadable = [], []
     for anchor in soup.select("a.publication-link[href]"):
-        url = urllib.parse.urljoin(page_url, anchor["href"])
+        url = urllib.parse.urljoin(page_url, str(anchor["href"]))
         label = anchor.select_one("span.nonvisual")
         text = _plain(label.get_text(" ") if label else anchor.get_text(" "))
         match = _NONVISUAL.match(text)

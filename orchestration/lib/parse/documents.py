@@ -110,7 +110,7 @@ def parse(con: duckdb.DuckDBPyConnection, reference_csv: Path) -> ParseSummary:
             and before.extracted_at == (document[3] if document else None)
             and (before.status == "loaded") == (sha256 in with_rows)
         )
-        if current:
+        if current and before is not None:
             kept[sha256] = before
         else:
             to_parse.append((source_file, sha256))
@@ -134,6 +134,7 @@ def parse(con: duckdb.DuckDBPyConnection, reference_csv: Path) -> ParseSummary:
             )
             for part_number, report in enumerate(reports or [], start=1):
                 report_id = report_id_for(sha256, part_number)
+                assert document is not None  # reports are read only from a document's extracted pages
                 report_rows(rows, report, report_id, part_number, source_file, sha256, document[1], resolver)
 
     with transaction(con):

@@ -158,7 +158,7 @@ def publication_problem(
             "so it cannot be verified"
         )
     size, mtime_ns, sha256, parquet_json, verified_at = rows[0]
-    parquet = parquet_digests_from_json(parquet_json)
+    parquet = parquet_digests_from_json(parquet_json) or {}
     total = size + sum(digest.size for digest in parquet.values())
     full = (
         total < FULL_CHECK_BYTES

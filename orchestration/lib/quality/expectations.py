@@ -240,7 +240,8 @@ def _prepare(df: pd.DataFrame, suite: ExpectationSuite, table: str | None) -> pd
                 frame[column] = pd.Series([], dtype=object)
     # Bounds are compared as timestamps; datetime.date objects (or all-null object columns) in a date
     # column make GX's between-metric raise, so every date column becomes datetime64.
-    declared_dates = {name for name, dtype in schema.TABLES.get(table, []) if dtype in ("DATE", "TIMESTAMP")}
+    declared = schema.TABLES.get(table or "", [])
+    declared_dates = {name for name, dtype in declared if dtype in ("DATE", "TIMESTAMP")}
     for column in frame.columns:
         series = frame[column]
         if pd.api.types.is_datetime64_any_dtype(series.dtype):
@@ -361,6 +362,7 @@ def validate_table(
         if res.success:
             continue
         config = res.expectation_config
+        assert config is not None  # a result of validating a suite names the expectation it checked
         details = dict(res.result or {})
         values = details.get("partial_unexpected_list") or details.get("unexpected_list") or []
         indices = details.get("unexpected_index_list") or []
