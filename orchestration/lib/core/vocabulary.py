@@ -63,6 +63,7 @@ VALUE_LISTS: dict[str, ValueList] = {
     "area_send_outcomes": ValueList("vocabulary/area_send_outcomes.csv", "outcome"),
     "jtai_theme_groups": ValueList("jtai_themes.csv", "theme_group"),
     "national_framework_kinds": ValueList("national_framework.csv", "kind"),
+    "event_kinds": ValueList("event_kinds.csv", "event_kind"),
 }
 
 
