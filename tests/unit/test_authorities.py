@@ -82,3 +82,69 @@ def test_address_block_wordings_resolve(written, code):
 
 def test_an_address_without_an_authority_stays_unresolved():
     assert resolver_for(REFERENCE_AUTHORITIES_CSV).resolve("The Council House") is None
+
+
+@pytest.mark.parametrize(
+    "written, code",
+    [
+        ("Dudley MBC", "E08000027"),
+        ("Wirral MBC", "E08000015"),
+        ("Wakefield District", "E08000036"),
+        ("Wakefield Metropolitan District Council", "E08000036"),
+        ("Derby City", "E06000015"),
+        ("Stockton-On-Tees", "E06000004"),
+        ("Royal Borough of Windsor and Maidenhead", "E06000040"),
+        ("City of York", "E06000014"),
+        ("City of Bradford Metropolitan District Council", "E08000032"),
+        ("City of Wolverhampton Council", "E08000031"),
+        ("London Borough of Lewisham", "E09000023"),
+        ("South Tyneside Metropolitan Borough", "E08000023"),
+        ("Bristol City Council", "E06000023"),
+        ("Bedford Borough Council", "E06000055"),
+    ],
+)
+def test_council_suffixes_and_prefixes_resolve(written, code):
+    assert resolver_for(REFERENCE_AUTHORITIES_CSV).resolve(written) == code
+
+
+@pytest.mark.parametrize(
+    "written, code",
+    [
+        ("Bradford Children and Families Trust", "E08000032"),
+        ("Birmingham Children's Trust", "E08000025"),
+        ("Doncaster Children's Services Trust", "E08000017"),
+        ("Slough Children First", "E06000039"),
+        ("Slough Children's Services Trust", "E06000039"),
+        ("Worcestershire Children First", "E10000034"),
+        ("Together for Children Sunderland", "E08000024"),
+        ("Together for Children", "E08000024"),
+        ("Brighter Futures for Children", "E06000038"),
+    ],
+)
+def test_children_s_trusts_and_companies_resolve_to_their_council(written, code):
+    assert resolver_for(REFERENCE_AUTHORITIES_CSV).resolve(written) == code
+
+
+def test_a_company_serving_two_councils_resolves_by_what_the_document_says():
+    resolver = resolver_for(REFERENCE_AUTHORITIES_CSV)
+    kingston = (
+        "Achieving for Children provides children's services for the Royal Borough of Kingston upon Thames. "
+        "Children in Kingston are seen promptly; leaders in Kingston know their services well."
+    )
+    richmond = (
+        "Achieving for Children runs children's services in Richmond upon Thames and Kingston. "
+        "Children in Richmond wait too long; Richmond's leaders know it; the London Borough of Richmond upon "
+        "Thames has invested."
+    )
+    assert set(resolver.shared_by("Achieving for Children")) >= {"E09000021", "E09000027"}
+    assert resolver.resolve("Achieving for Children", kingston) == "E09000021"
+    assert resolver.resolve("Achieving for Children", richmond) == "E09000027"
+
+
+def test_a_shared_name_with_no_text_to_decide_stays_unresolved():
+    resolver = resolver_for(REFERENCE_AUTHORITIES_CSV)
+    assert resolver.resolve("Achieving for Children") is None
+    assert resolver.resolve("Achieving for Children", "Kingston and Richmond alike.") is None
+    assert resolver.resolve_or_placeholder("Achieving for Children") == "unresolved:achieving for children"
+    # a shared name is never what find_in reports for an address block
+    assert resolver.find_in("Achieving for Children, Guildhall 2") is None

@@ -82,7 +82,7 @@ def next_text_line(lines: list[Line], index: int) -> int:
 
 
 _HONORIFICS = re.compile(
-    r",?\s*\(?\b(?:(?:Her|His)\s+Majesty'?s\s+Inspectors?|HMI|Ofsted\s+Inspectors?|Senior\s+HMI|"
+    r",?\s*\(?\b(?:(?:Her|His)\s+Majesty'?s(?:\s+Inspectors?)?|HMI|Ofsted\s+Inspectors?|Senior\s+HMI|"
     r"Social\s+Care\s+Regulatory\s+Inspectors?|Regulatory\s+Inspectors?|Additional\s+Inspectors?)\b\.?\)?",
     re.I,
 )
@@ -277,14 +277,31 @@ def group_items(lines: list[Line]) -> list[list[Line]]:
     return items
 
 
+# What a list would hold; a sentence saying there is none of it is not an item ("There are no areas for
+# priority action", "No areas were identified for immediate improvement", "None").
+_LISTABLE = r"(?:areas?|recommendations?|actions?|priorit(?:y|ies)|improvements?|concerns?|matters?|issues?)"
+_NOTHING_TO_LIST = re.compile(
+    rf"^(?:there\s+(?:are|is|were|was)\s+no\s+(?:\S+\s+){{0,4}}?{_LISTABLE}\b"
+    rf"|no\s+(?:\S+\s+){{0,3}}?{_LISTABLE}\b(?!\s+(?:to|of)\s+(?:the|their|its)\b)"
+    r"|none\b|nil\b|not\s+applicable\b|n/?a$|nothing\s+(?:to|further|was|is|has)\b)",
+    re.I,
+)
+
+
+def says_nothing_to_list(text: str) -> bool:
+    """A sentence standing where a list's items would, saying there are none."""
+    return len(text.split()) <= 30 and bool(_NOTHING_TO_LIST.match(text.strip(" -–•*")))
+
+
 def items_to_texts(lines: list[Line]) -> list[tuple[str, int | None, str]]:
-    """(clean text, page of its first line, raw evidence) for each item in a list."""
+    """(clean text, page of its first line, raw evidence) for each item in a list; a sentence saying the
+    list is empty is not an item."""
     out = []
     for item in group_items(lines):
         raw = collapse(" ".join(line.text for line in item))
         for piece in split_run_together(raw):
             text = clean_item(piece)
-            if text:
+            if text and not says_nothing_to_list(text):
                 out.append((text, item[0].page, raw[:1000]))
     return out
 
@@ -502,32 +519,84 @@ _LEAD_RE = re.compile(
 def read_lead_inspectors(lines: list[Line], report: ParsedReport) -> None:
     """The lead inspector(s), named on the front page or only at the end of the report: the first line
     naming them where what follows the label is one or more names (a sentence mentioning "the lead
-    inspector" is not). The names may wrap onto the next line, or sit on it alone."""
+    inspector" is not). The names may wrap onto the next line, or sit on it alone. Where two inspectors
+    lead, every one is kept: named together ("Lead inspectors: A and B"), one to a line under the label
+    ("Lead inspectors: A, His Majesty's Inspector" / "B, His Majesty's Inspector"), or each with a label of
+    their own on consecutive lines."""
     for index, line in enumerate(lines):
-        match = None if line.is_blank else _LEAD_RE.search(line.text)
-        if not match:
+        people, evidence, last = _lead_inspectors_at(lines, index)
+        if not people:
             continue
-        rest = line.text[match.end() :]
-        evidence = line.text
-        following = next_text_line(lines, index)
-        next_text = lines[following].text if following >= 0 else ""
-        adjacent = following == index + 1
-        if not rest.strip() or re.search(r"(?:\band|,)\s*$", rest):
-            rest, evidence = f"{rest} {next_text}", f"{line.text} {next_text}"
-        people = split_people(rest)
-        if people and len(people[-1].split()) == 1 and adjacent:
-            # a first name alone: the surname wrapped onto the next line ("Wendy" / "Ghaffar HMI")
-            longer = split_people(f"{rest} {next_text}")
-            if (
-                longer
-                and longer[: len(people) - 1] == people[:-1]
-                and len(longer[len(people) - 1].split()) > 1
-            ):
-                people, evidence = longer[: len(people)], f"{line.text} {next_text}"
-        if people:
-            report.lead_inspectors = people
-            report.cite("lead_inspector", "; ".join(people), line.page, evidence)
-            return
+        # the lines just below: more lead inspectors, one to a line or each under a label of their own
+        at = next_text_line(lines, last)
+        while at >= 0 and at - last <= 2 and len(people) < 4:
+            more, more_evidence, more_last = _lead_inspectors_at(lines, at)
+            if not more:
+                more = _continued_lead(lines[at].text, plural=_is_plural_label(line.text), first=people[0])
+                more_evidence, more_last = lines[at].text, at
+            if not more:
+                break
+            people += [person for person in more if person not in people]
+            evidence, last = f"{evidence} {more_evidence}", more_last
+            at = next_text_line(lines, last)
+        report.lead_inspectors = people
+        report.cite("lead_inspector", "; ".join(people), line.page, evidence)
+        return
+
+
+def _is_plural_label(text: str) -> bool:
+    return bool(re.search(r"(?:lead|reporting)\s+inspectors\b", text, re.I))
+
+
+_ROLE_OF_PERSON = re.compile(
+    r"^(?:[-\w'. ]+?)\s*,?\s*(?:(?:Her|His)\s+Majesty'?s\s+Inspector|HMI|Ofsted\s+Inspector|"
+    r"Senior\s+HMI|Social\s+Care\s+Regulatory\s+Inspector)\b",
+    re.I,
+)
+
+
+def _continued_lead(text: str, *, plural: bool, first: str) -> list[str]:
+    """Another lead inspector on a line of their own below the first: the whole line is a name (with its
+    title, "B, His Majesty's Inspector"), under a plural label, or under a singular one when the line gives
+    the inspector's title as the first line did. A line with a label ("Deputy lead inspector: C", "Team
+    inspectors: D") or anything but names is not one."""
+    if ":" in text or not text.strip():
+        return []
+    if not plural and not _ROLE_OF_PERSON.match(text.strip()):
+        return []
+    people = split_people(text)
+    leftover = _HONORIFICS.sub(" ", text)
+    for person in people:
+        leftover = leftover.replace(person, " ", 1)
+    if not people or re.sub(r"[\s,;&.]|\band\b", "", leftover):
+        return []
+    return [person for person in people if person != first]
+
+
+def _lead_inspectors_at(lines: list[Line], index: int) -> tuple[list[str], str, int]:
+    """The people a lead-inspector label on line `index` names, the text they were read from and the last
+    line it took; ([], "", index) when the line has no such label followed by names."""
+    line = lines[index]
+    match = None if line.is_blank else _LEAD_RE.search(line.text)
+    if not match:
+        return [], "", index
+    rest = line.text[match.end() :]
+    evidence, last = line.text, index
+    following = next_text_line(lines, index)
+    next_text = lines[following].text if following >= 0 else ""
+    adjacent = following == index + 1
+    if not rest.strip() or re.search(r"(?:\band|,)\s*$", rest):
+        rest, evidence, last = f"{rest} {next_text}", f"{line.text} {next_text}", max(following, index)
+    elif re.search(r"(?:Her|His)\s+Majesty'?s\s*$", rest) and adjacent:
+        # the title wraps: "A, His Majesty's" / "Inspector, and B, His Majesty's Inspector"
+        rest, evidence, last = f"{rest} {next_text}", f"{line.text} {next_text}", following
+    people = split_people(rest)
+    if people and len(people[-1].split()) == 1 and adjacent and last == index:
+        # a first name alone: the surname wrapped onto the next line ("Wendy" / "Ghaffar HMI")
+        longer = split_people(f"{rest} {next_text}")
+        if longer and longer[: len(people) - 1] == people[:-1] and len(longer[len(people) - 1].split()) > 1:
+            people, evidence, last = longer[: len(people)], f"{line.text} {next_text}", following
+    return people, evidence, last
 
 
 def name_above(lines: list[Line], index: int, *, max_lines: int = 3) -> list[Line]:

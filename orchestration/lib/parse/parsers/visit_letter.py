@@ -289,6 +289,7 @@ def parse(lines: list[Line], report: ParsedReport, visit_type: str) -> ParsedRep
         services_in = re.search(rf"\bchildren'?s services in ({_NAME})", opening)
         named = services_in and _tidy_name(services_in.group(1))
     report.local_authority_as_written = _choose_authority(named, council, opening)
+    report.authority_context = " ".join(line.text for line in lines if not line.is_blank)
 
     _visit_dates(opening, joined, report, visit)
     _numbers(opening, joined, report, visit)
