@@ -148,3 +148,23 @@ def test_a_shared_name_with_no_text_to_decide_stays_unresolved():
     assert resolver.resolve_or_placeholder("Achieving for Children") == "unresolved:achieving for children"
     # a shared name is never what find_in reports for an address block
     assert resolver.find_in("Achieving for Children, Guildhall 2") is None
+
+
+@pytest.mark.parametrize(
+    "written, code",
+    [
+        ("the London Borough of Lewisham's", "E09000023"),
+        ("Derby City Council's", "E06000015"),
+        ("Dudley Metropolitan Borough Council (MBC)", "E08000027"),
+        ("Bournemouth, Christchurch and Poole (BCP)", "E06000058"),
+    ],
+)
+def test_possessives_and_bracketed_abbreviations_resolve(written, code):
+    assert resolver_for(REFERENCE_AUTHORITIES_CSV).resolve(written) == code
+
+
+def test_a_shortened_form_inside_a_longer_name_is_not_taken_for_that_authority():
+    # "London" alone is the City of London, but "London Borough of <unknown>" is not
+    resolver = resolver_for(REFERENCE_AUTHORITIES_CSV)
+    assert resolver.resolve("London Borough of Atlantis") is None
+    assert resolver.resolve_or_placeholder("London Borough of Atlantis") == "unresolved:atlantis"

@@ -85,12 +85,20 @@ def _key(name: str) -> str:
 
 
 def _variants(name: str) -> list[str]:
-    """The name, then the name with kind-of-body words peeled off one at a time."""
+    """The name, then the name with kind-of-body words peeled off one at a time. A name with a bracketed
+    part ("Dudley Metropolitan Borough Council (MBC)", "Bournemouth, Christchurch and Poole (BCP)") is
+    read without it; a possessive ("Lewisham's") without its "'s"."""
+    if "(" in name and (bare := re.sub(r"\([^)]*\)?", " ", name).strip()):
+        return _variants(bare)
     seen = [_key(name)]
     changed = True
     while changed:
         changed = False
         current = seen[-1]
+        if current.endswith("'s") and len(current) > 2:
+            seen.append(current[:-2].rstrip())
+            changed = True
+            continue
         for prefix in _PREFIXES:
             if current.startswith(prefix) and len(current) > len(prefix):
                 seen.append(current[len(prefix) :])
@@ -144,10 +152,13 @@ class AuthorityResolver:
         self._shared: dict[str, tuple[str, ...]] = {
             key: tuple(codes) for key, codes in owners.items() if len(codes) > 1
         }
+        # whole names and aliases, without the shortened forms
+        self._exact: dict[str, str] = {}
         for code, names in names_of.items():
             for name in names:
                 if _key(name) in self._shared:
                     continue
+                self._exact.setdefault(_key(name), code)
                 self._by_key.setdefault(_key(name), code)
                 # "City of London" must stay itself; other variants only fill gaps
                 for variant in _variants(name)[1:]:
@@ -214,10 +225,11 @@ class AuthorityResolver:
         return ranked[0][0]
 
     def _only_authority_within(self, as_written: str, context: str | None) -> str | None:
-        """A name that holds one authority's name among other words ("Together for Children Sunderland"):
-        that authority, when every name found within it is the same authority's."""
+        """A name that holds one authority's name or alias among other words ("Together for Children
+        Sunderland"): that authority, when every name found within it is the same authority's. Only whole
+        names count here, not the shortened forms ("London" of "City of London")."""
         lowered = " " + _key(as_written) + " "
-        found = {code for key, code in self._by_key.items() if len(key) >= 4 and f" {key} " in lowered}
+        found = {code for key, code in self._exact.items() if len(key) >= 4 and f" {key} " in lowered}
         for key, codes in self._shared.items():
             if f" {key} " in lowered:
                 chosen = self.choose_among(codes, context or as_written)
