@@ -316,3 +316,38 @@ def test_a_company_serving_two_councils_is_read_as_the_council_the_letter_is_abo
     report = _parse(letter)
     assert report.local_authority_as_written == "Achieving for Children"
     assert _authority_of(report) == "E09000027"
+
+
+@pytest.mark.parametrize(
+    ("team", "leads", "inspectors"),
+    [
+        (
+            "The lead inspectors were Rebekah Tucker and Russel Breyer.",
+            ["Rebekah Tucker", "Russel Breyer"],
+            ["Rebekah Tucker", "Russel Breyer"],
+        ),
+        (
+            "His Majesty's Inspectors for this visit were Rebekah Tucker and Russel Breyer (lead inspectors) "
+            "and Jo Bloggs.",
+            ["Rebekah Tucker", "Russel Breyer"],
+            ["Rebekah Tucker", "Russel Breyer", "Jo Bloggs"],
+        ),
+        (
+            "His Majesty's Inspectors for this visit were Rebekah Tucker (lead inspector) and Russel Breyer.",
+            ["Rebekah Tucker"],
+            ["Rebekah Tucker", "Russel Breyer"],
+        ),
+        (
+            "Lead inspector: Rebekah Tucker. Lead inspector: Russel Breyer. The visit looked at care.",
+            ["Rebekah Tucker", "Russel Breyer"],
+            ["Rebekah Tucker", "Russel Breyer"],
+        ),
+    ],
+)
+def test_every_lead_inspector_a_letter_names_is_kept(team, leads, inspectors):
+    letter = FOCUSED.replace(
+        "His Majesty's Inspectors for this visit\nwere Rebekah Tucker and Russel Breyer.", team
+    )
+    report = _parse(letter)
+    assert report.lead_inspectors == leads
+    assert report.inspectors == inspectors
