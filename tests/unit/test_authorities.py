@@ -168,3 +168,32 @@ def test_a_shortened_form_inside_a_longer_name_is_not_taken_for_that_authority()
     resolver = resolver_for(REFERENCE_AUTHORITIES_CSV)
     assert resolver.resolve("London Borough of Atlantis") is None
     assert resolver.resolve_or_placeholder("London Borough of Atlantis") == "unresolved:atlantis"
+
+
+def test_the_choice_between_a_company_s_councils_is_explained():
+    resolver = resolver_for(REFERENCE_AUTHORITIES_CSV)
+    text = "Children in Richmond are safe. Richmond upon Thames leaders act. Kingston is near."
+    explained = resolver.explain_choice("Achieving for Children", text)
+    assert "Richmond upon Thames twice" in explained.replace("2 times", "twice")
+    assert "Kingston upon Thames once" in explained
+    assert explained.endswith("read as Richmond upon Thames, the one it names most often")
+    assert resolver.explain_choice("Surrey County Council", text) is None
+
+
+def test_the_report_row_cites_the_council_chosen_for_a_company():
+    from collections import defaultdict
+
+    from orchestration.lib.parse.parsers.model import ParsedReport
+    from orchestration.lib.parse.rows import report_rows
+
+    report = ParsedReport(
+        report_type="focused_visit",
+        local_authority_as_written="Achieving for Children",
+        authority_context="Achieving for Children works in Kingston. Kingston upon Thames children are safe.",
+    )
+    rows = defaultdict(list)
+    report_rows(rows, report, "r1", 1, "a.pdf", "0" * 64, None, resolver_for(REFERENCE_AUTHORITIES_CSV))
+    assert rows["reports"][0]["local_authority_id"] == "E09000021"
+    [choice] = [e for e in rows["evidence"] if e["field_name"] == "local_authority_choice"]
+    assert choice["field_value"] == "E09000021"
+    assert "read as Kingston upon Thames" in choice["evidence"]

@@ -199,8 +199,34 @@ class AuthorityResolver:
         """Of several authorities, the one the text names most often (its name, an alias, or the first word
         of its name when that word is its own among them: "Kingston" for Kingston upon Thames, "Windsor"
         for Windsor and Maidenhead); None on a tie or without text."""
-        if not context:
+        counts = self._mention_counts(codes, context)
+        ranked = sorted(counts.items(), key=lambda item: -item[1])
+        if not ranked or ranked[0][1] == 0 or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
             return None
+        return ranked[0][0]
+
+    def explain_choice(self, as_written: str | None, context: str | None) -> str | None:
+        """For a name several authorities share, what the document's text decided, in words; else None."""
+        codes = self.shared_by(as_written)
+        if not codes:
+            return None
+        counts = self._mention_counts(codes, context)
+        chosen = self.choose_among(codes, context)
+        times = {0: "not at all", 1: "once"}
+        named = ", ".join(
+            f"{self.by_code[code].name} {times.get(counts.get(code, 0), f'{counts.get(code, 0)} times')}"
+            for code in codes
+        )
+        verdict = (
+            f"read as {self.by_code[chosen].name}, the one it names most often"
+            if chosen
+            else "left unresolved: the document does not name one of them more often than the others"
+        )
+        return f"{as_written} serves {len(codes)} councils; the document names {named}; {verdict}"
+
+    def _mention_counts(self, codes: tuple[str, ...], context: str | None) -> dict[str, int]:
+        if not context:
+            return {}
         words: dict[str, str] = {}
         for code in codes:
             for mention in self._mentions.get(code, []):
@@ -210,7 +236,7 @@ class AuthorityResolver:
             if len(first) >= 4 and firsts.count(first) == 1:
                 words.setdefault(_key(first), code)
         if not words:
-            return None
+            return {}
         pattern = re.compile(
             r"(?<![a-z0-9])("
             + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
@@ -219,10 +245,7 @@ class AuthorityResolver:
         counts = {code: 0 for code in codes}
         for match in pattern.finditer(_key(context)):
             counts[words[match.group(1)]] += 1
-        ranked = sorted(counts.items(), key=lambda item: -item[1])
-        if ranked[0][1] == 0 or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
-            return None
-        return ranked[0][0]
+        return counts
 
     def _only_authority_within(self, as_written: str, context: str | None) -> str | None:
         """A name that holds one authority's name or alias among other words ("Together for Children

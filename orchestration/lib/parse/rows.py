@@ -13,6 +13,9 @@ def report_rows(
     authority_id = resolver.resolve_or_placeholder(
         report.local_authority_as_written, report.authority_context
     )
+    choice = resolver.explain_choice(report.local_authority_as_written, report.authority_context)
+    if choice:  # a company serving several councils: which one the document is about, and why
+        report.cite("local_authority_choice", authority_id, None, choice)
     start = min((w[0] for w in report.windows), default=None)
     end = max((w[1] for w in report.windows), default=None)
     rows["reports"].append(
