@@ -287,6 +287,11 @@ def _authority_of(report):
     ("subject", "code"),
     [
         ("Monitoring visit to Sandwell Children's Trust", "E08000028"),
+        ("Monitoring visit of Birmingham Children's Trust", "E08000025"),
+        ("Monitoring visit to Doncaster Children's Services Trust", "E08000017"),
+        ("Focused visit to Bradford Children and Families Trust", "E08000032"),
+        ("Focused visit to Derby City Council children's services", "E06000015"),
+        ("Focused visit to Bristol City Council's children's services", "E06000023"),
         ("Monitoring visit to Slough Children First", "E06000039"),
         ("Focused visit to Together for Children Sunderland", "E08000024"),
         ("Focused visit to Brighter Futures for Children", "E06000038"),
