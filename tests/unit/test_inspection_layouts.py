@@ -320,6 +320,7 @@ def test_a_reinspection_title_in_any_spelling(title):
         "Since the last inspection, 12 serious incident notifications were made, up from 31 March 2015.",
         "The local authority's fostering service was last inspected in 2015 and judged good.",
         "One of its children's homes had its last inspection in 2015.",
+        "The last inspection in 2015 of its fostering service found it good.",
         "This is the first inspection under the single inspection framework.",
     ],
 )

@@ -125,6 +125,9 @@ def _is_reinspection(joined: Joined) -> bool:
                 start = max(match.start() - 160, 0)
                 start = max(joined.text.rfind(". ", start, match.start()), start)
                 what += " " + joined.text[start : match.start()]
+                # "... last inspection in 2014 of its fostering service"
+                after = re.match(r"\s*,?\s*(?:of|for)\s+([^.,;]{0,60})", joined.text[match.end() :])
+                what += " " + (after.group(1) if after else "")
             if _NOT_CHILDREN_S_SERVICES.search(what):
                 continue
             year = int(match.group("year"))
