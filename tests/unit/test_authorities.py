@@ -197,3 +197,22 @@ def test_the_report_row_cites_the_council_chosen_for_a_company():
     [choice] = [e for e in rows["evidence"] if e["field_name"] == "local_authority_choice"]
     assert choice["field_value"] == "E09000021"
     assert "read as Kingston upon Thames" in choice["evidence"]
+
+
+@pytest.mark.parametrize(
+    "written, code",
+    [
+        ("West Northamptonshire Local Area Partnership", "E06000062"),
+        ("Bedford Borough Local Area Partnership", "E06000055"),
+        ("Royal Borough of Windsor and Maidenhead Local Safeguarding Partnership", "E06000040"),
+        ("Buckinghamshire Safeguarding Children Partnership", "E06000060"),
+        ("Bradford Metropolitan District Council", "E08000032"),
+    ],
+)
+def test_partnerships_named_after_their_council_resolve(written, code):
+    assert resolver_for(REFERENCE_AUTHORITIES_CSV).resolve(written) == code
+
+
+def test_a_name_holding_two_councils_is_not_given_to_either():
+    resolver = resolver_for(REFERENCE_AUTHORITIES_CSV)
+    assert resolver.resolve("Richmond upon Thames and Kingston upon Thames") is None

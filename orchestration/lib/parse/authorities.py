@@ -43,6 +43,9 @@ _SUFFIXES = (
     " local safeguarding children board",
     " safeguarding children board",
     " safeguarding children partnership",
+    " local safeguarding partnership",
+    " safeguarding partnership",
+    " local area partnership",  # an area SEND partnership
     " children's services trust",
     " children's trust",
     " children's services",
@@ -252,11 +255,19 @@ class AuthorityResolver:
         Sunderland"): that authority, when every name found within it is the same authority's. Only whole
         names count here, not the shortened forms ("London" of "City of London")."""
         lowered = " " + _key(as_written) + " "
-        found = {code for key, code in self._exact.items() if len(key) >= 4 and f" {key} " in lowered}
+        spans: list[tuple[int, int, str]] = []
+        for key, code in self._exact.items():
+            if len(key) >= 4 and (at := lowered.find(f" {key} ")) >= 0:
+                spans.append((at, at + len(key) + 1, code))
         for key, codes in self._shared.items():
-            if f" {key} " in lowered:
-                chosen = self.choose_among(codes, context or as_written)
-                found.add(chosen or "?")
+            if (at := lowered.find(f" {key} ")) >= 0:
+                spans.append((at, at + len(key) + 1, self.choose_among(codes, context or as_written) or "?"))
+        # a name inside a longer one found ("Northamptonshire" in "West Northamptonshire") is that one
+        found = {
+            code
+            for start, end, code in spans
+            if not any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in spans)
+        }
         return found.pop() if len(found) == 1 and "?" not in found else None
 
     def resolve_or_placeholder(self, as_written: str | None, context: str | None = None) -> str | None:
