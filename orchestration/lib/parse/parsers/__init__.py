@@ -29,7 +29,8 @@ _TITLES = [
         "ilacs_inspection",
         r"inspection of (?!looked after)(?:the )?[\w ,'&.-]{0,70}?children'?s (?:(?:social care )?services"
         r"|(?:services )?trust(?! (?:fostering|adoption|residential|children'?s home|home|secure)))"
-        r"|inspection of [\w ,'&.-]{2,40}? (?:children and families trust|children first)\b"
+        r"|inspection of (?:(?!how |whether |that |puts? |which )[\w,'&.-]+ ){1,5}?"
+        r"(?:children and families trust|children first)\b"
         r"(?! (?:fostering|adoption|residential|children'?s home|home|secure))",
     ),
 ]
