@@ -33,3 +33,13 @@
 {% macro reconciliation_tolerance_days() -%}
     {{ return(21) }}
 {%- endmacro %}
+
+{#
+    How long after the last day of an inspection the statistics' publication date may fall, for a report
+    that prints no publication date of an event the statistics give no inspection date (a SIF inspection,
+    an LSCB review): Ofsted publishes a report some 3 to 19 weeks after the inspection ends (18 to 133 days
+    over the reports of ../shared/archive), and one authority's inspections of one kind are years apart.
+#}
+{% macro reconciliation_publication_window_days() -%}
+    {{ return(150) }}
+{%- endmacro %}

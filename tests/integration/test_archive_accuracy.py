@@ -3,14 +3,17 @@ compared field by field with what Ofsted's official statistics and listing recor
 
 Prints a table per framework and field, and the documents held back with their reasons. Floors: at least
 99.5% of the fields the statistics record, no grade wrong (a grade read differently from the statistics;
-a grade not read is counted as missed, not wrong), and at most 1% of documents held back."""
+a grade not read is counted as missed, not wrong), and at most 1% of documents held back. The same build
+also shows that every event the statistics list for a file is matched to that file in
+fct_official_reconciliation, and that no recommendation is a sentence saying there is nothing to list."""
 
 import csv
+import re
 from collections import defaultdict
 
 import pytest
 
-from tests.support import ARCHIVE_GRADE_AREAS, build_warehouse
+from tests.support import ARCHIVE_GRADE_AREAS, SHARED, build_warehouse
 
 pytestmark = pytest.mark.integration
 
@@ -50,13 +53,78 @@ def _reports_by_file(con) -> dict[str, dict]:
     return found
 
 
-def test_archive_accuracy(shared_dir, tmp_path_factory):
-    archive = shared_dir / "archive"
+# A sentence standing where a list's items would, saying there are none ("There are no areas for priority
+# action", "No areas were identified for immediate improvement", "None"): never a recommendation.
+NOTHING_TO_LIST = re.compile(
+    r"^(?:there (?:are|is|were|was) no\b|no (?:\w+ ){0,3}?(?:areas?|recommendations?|actions?|priorit)"
+    r"|none\b|nil\b|not applicable\b|n/?a$|nothing (?:to|further)\b)",
+    re.I,
+)
+
+
+def nothing_to_list_items(con) -> list[str]:
+    """Recommendations that only say there is nothing to list."""
+    return [
+        f"{source_file}: {text}"
+        for source_file, text in con.execute(
+            """SELECT r.source_file, f.recommendation_text FROM marts.fct_recommendations f
+               JOIN marts.dim_reports r USING (report_id) ORDER BY 1, f.recommendation_number"""
+        ).fetchall()
+        if len(text.split()) <= 30 and NOTHING_TO_LIST.match(text)
+    ]
+
+
+@pytest.fixture(scope="module")
+def archive_build(tmp_path_factory):
+    archive = SHARED / "archive"
     if not (archive / "pdf").is_dir():
         pytest.skip(f"needs the shared archive at {archive}, which is not beside this clone")
-    expected = list(csv.DictReader(open(archive / "expected.csv", encoding="utf-8")))
     build = build_warehouse(archive / "pdf", tmp_path_factory.mktemp("archive"))
     assert build.result.success, [e.description for e in build.failed_checks()]
+    return build
+
+
+@pytest.fixture(scope="module")
+def expected():
+    return list(csv.DictReader(open(SHARED / "archive" / "expected.csv", encoding="utf-8")))
+
+
+def test_no_recommendation_says_there_is_nothing_to_list(archive_build):
+    con = archive_build.published()
+    try:
+        assert nothing_to_list_items(con) == []
+    finally:
+        con.close()
+
+
+def test_every_listed_event_is_matched_to_its_file(archive_build, expected):
+    """Each event of Ofsted's statistics that expected.csv gives a file is that file's event in
+    fct_official_reconciliation, also where the report prints no publication date (matched by its
+    inspection dates, matched_on 'publication_window')."""
+    con = archive_build.published()
+    try:
+        matched = dict(
+            con.execute(
+                """SELECT f.official_event_id, r.source_file FROM marts.fct_official_reconciliation f
+                   JOIN marts.dim_reports r USING (report_id) WHERE f.official_event_id IS NOT NULL"""
+            ).fetchall()
+        )
+        by_window = con.execute(
+            "SELECT count(*) FROM marts.fct_official_reconciliation WHERE matched_on = 'publication_window'"
+        ).fetchall()[0][0]
+    finally:
+        con.close()
+    unmatched = [
+        f"{row['official_event_id']} {row['file']}: matched to {matched.get(row['official_event_id'])!r}"
+        for row in expected
+        if row["official_event_id"] and matched.get(row["official_event_id"]) != row["file"]
+    ]
+    print(f"\n{by_window} events matched by the publication window after the inspection")
+    assert unmatched == []
+
+
+def test_archive_accuracy(archive_build, expected):
+    build = archive_build
     con = build.published()
     try:
         reports = _reports_by_file(con)

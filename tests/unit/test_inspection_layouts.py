@@ -237,3 +237,114 @@ def test_names_with_accents_and_particles():
     assert clean_person("Máire Ní Bhriain HMI") == "Máire Ní Bhriain"
     assert clean_person("Anne de Vries") == "Anne de Vries"
     assert clean_person("the lead inspector") is None
+
+
+_ILACS_HEAD = (
+    "Inspection of Example local authority children's services\n\nInspection dates: 6 to 10 February 2023\n\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("block", "leads"),
+    [
+        # named together
+        (
+            "Lead inspectors: Jenny Turnross and Jo Warburton, His Majesty's Inspectors",
+            ["Jenny Turnross", "Jo Warburton"],
+        ),
+        # one to a line under a plural label
+        (
+            "Lead inspectors: Kathryn Grindrod, His Majesty's Inspector\nTara Geere, His Majesty's Inspector",
+            ["Kathryn Grindrod", "Tara Geere"],
+        ),
+        ("Lead inspectors: Kathryn Grindrod HMI\nTara Geere HMI", ["Kathryn Grindrod", "Tara Geere"]),
+        # one to a line under a singular label, each with their title
+        (
+            "Lead inspector: Kathryn Grindrod, His Majesty's Inspector\nTara Geere, His Majesty's Inspector",
+            ["Kathryn Grindrod", "Tara Geere"],
+        ),
+        # each under a label of their own
+        ("Lead inspector: Ann Other HMI\nLead inspector: Bo Peep HMI", ["Ann Other", "Bo Peep"]),
+        ("Lead inspector: Ann Other HMI\n\nLead inspector: Bo Peep HMI", ["Ann Other", "Bo Peep"]),
+        # the title wrapped between the two names
+        (
+            "Lead inspectors: Ann Other, His Majesty's\nInspector, and Bo Peep, His Majesty's Inspector",
+            ["Ann Other", "Bo Peep"],
+        ),
+    ],
+)
+def test_two_lead_inspectors_are_both_kept(block, leads):
+    assert parse(_ILACS_HEAD + block + "\n\nJudgement\tGrade\n").lead_inspectors == leads
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "Lead inspector: Ann Other HMI\nDeputy lead inspector: Bo Peep HMI",
+        "Lead inspector: Ann Other HMI\nTeam inspectors: Bo Peep HMI, Cy Twombly HMI",
+        "Lead inspector: Ann Other\nJudgement\tGrade",
+        # a name without a title under a singular label is not taken for a second lead
+        "Lead inspector: Ann Other, His Majesty's Inspector\nOverall Effectiveness",
+    ],
+)
+def test_one_lead_inspector_stays_one(block):
+    assert parse(_ILACS_HEAD + block + "\n").lead_inspectors == ["Ann Other"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Since the last inspection in 2015, when services were judged inadequate, leaders have acted.",
+        "At the last inspection, in June 2014, services were judged to be inadequate.",
+        "Services were judged inadequate when last inspected in 2014.",
+        "This is the local authority's reinspection under the single inspection framework.",
+        "Progress since the previous inspection under the single inspection framework has been slow.",
+        "The local authority was previously inspected in March 2015.",
+    ],
+)
+def test_a_reinspection_that_does_not_say_so_in_its_title_is_one(sentence):
+    text = SIF_PAGE_1.replace("22 May 2015 – 18 June 2015", "7 November 2016 - 1 December 2016")
+    assert parse(text, SIF_PAGE_2 + "\n\n" + sentence + "\n").inspection_kind == "reinspection"
+
+
+@pytest.mark.parametrize("title", ["Re-inspection", "Re\u2011inspection", "Reinspection", "Re- inspection"])
+def test_a_reinspection_title_in_any_spelling(title):
+    text = SIF_PAGE_1.replace("Inspection of services", f"{title} of services")
+    assert parse(text, SIF_PAGE_2).inspection_kind == "reinspection"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Since the last inspection in 2012, when services were judged adequate, leaders have acted.",
+        "Since the last inspection, 12 serious incident notifications were made, up from 31 March 2015.",
+        "The local authority's fostering service was last inspected in 2015 and judged good.",
+        "One of its children's homes had its last inspection in 2015.",
+        "The last inspection in 2015 of its fostering service found it good.",
+        "This is the first inspection under the single inspection framework.",
+    ],
+)
+def test_a_first_inspection_stays_a_first_inspection(sentence):
+    text = SIF_PAGE_1.replace("22 May 2015 – 18 June 2015", "7 November 2016 - 1 December 2016")
+    assert parse(text, SIF_PAGE_2 + "\n\n" + sentence + "\n").inspection_kind == "standard"
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("Inspection of Bradford Children and Families Trust", "Bradford Children and Families Trust"),
+        ("Inspection of Bradford Children and\nFamilies Trust", "Bradford Children and Families Trust"),
+        ("Inspection of Slough Children First", "Slough Children First"),
+        ("Inspection of Birmingham Children's Trust", "Birmingham Children's Trust"),
+        ("Inspection of Dudley MBC children's services", "Dudley MBC"),
+    ],
+)
+def test_an_ilacs_title_naming_a_trust_or_a_council_by_its_suffix(title, name):
+    report = parse(title + "\n" + ILACS_BODY)
+    assert report.report_type == "ilacs_inspection"
+    assert report.local_authority_as_written == name
+
+
+def test_a_provider_s_own_inspection_is_not_an_ilacs_report():
+    report = parse("Inspection of Sandwell Children's Trust fostering agency\n" + ILACS_BODY)
+    assert report.report_type == "other"

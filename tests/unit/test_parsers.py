@@ -342,3 +342,73 @@ def test_ilacs_section_heading_wrapped_before_to_be_good():
     assert [(s.area, s.grade) for s in report.statements if s.kind == "section_heading"] == [
         ("help_and_protection", "requires improvement to be good")
     ]
+
+
+_SIF_IMPROVE = """What does the Local Authority need to improve?
+
+Priority and immediate action
+
+{priority}
+
+Areas for improvement
+
+\u2022 Ensure that there are no delays in accommodating children when they need to be looked after.
+\u2022 Improve the timeliness of initial health assessments.
+
+What does the LSCB need to improve?
+
+Priority and immediate action
+
+{board_priority}
+
+Areas for improvement
+
+\u2022 Evaluate the impact of training on practice.
+
+Information about this inspection
+"""
+
+
+@pytest.mark.parametrize(
+    ("priority", "board_priority"),
+    [
+        ("There are no areas of priority action.", "There are no areas for priority or immediate action."),
+        (
+            "\u2022 There are no areas for priority action.",
+            "\u2022 No areas were identified for immediate improvement.",
+        ),
+        ("None.", "Not applicable"),
+        ("\u2022 None identified", "\u2022 There are no recommendations for priority action"),
+    ],
+)
+def test_a_sentence_saying_there_is_nothing_to_list_is_not_a_recommendation(priority, board_priority):
+    text = (
+        "Examplesham Borough Council\nInspection of services for children in need of help and protection, "
+        "children looked after and care leavers\n\n"
+        + _SIF_IMPROVE.format(priority=priority, board_priority=board_priority)
+    )
+    [report] = parse_document([text], paged=False)
+    items = [(r.addressed_to, r.is_priority, r.text) for r in report.recommendations]
+    assert items == [
+        (
+            "local_authority",
+            False,
+            "Ensure that there are no delays in accommodating children when they need to be looked after",
+        ),
+        ("local_authority", False, "Improve the timeliness of initial health assessments"),
+        ("lscb", False, "Evaluate the impact of training on practice"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No child should wait too long for an assessment",
+        "Improve the areas of priority action",
+        "Nominate a lead",
+    ],
+)
+def test_an_item_that_asks_for_something_is_kept(text):
+    from orchestration.lib.parse.parsers.common import says_nothing_to_list
+
+    assert not says_nothing_to_list(text)

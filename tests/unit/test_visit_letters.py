@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+import pytest
+
 from orchestration.lib.parse.parsers import parse_document
 from orchestration.lib.parse.parsers.visit_letter import letter_type
 
@@ -270,3 +272,87 @@ def test_a_value_corrected_later_in_the_letter_keeps_one_citation():
     report.cite("letter_date", "2019-01-21", 1, "21 January 2019")
     report.cite("letter_date", "2020-01-21", None, "letter dated 2019-01-21, before the visit it reports")
     assert [(e.field_name, e.field_value) for e in report.evidence] == [("letter_date", "2020-01-21")]
+
+
+def _authority_of(report):
+    from orchestration.lib.parse.authorities import resolver_for
+    from orchestration.settings import REFERENCE_AUTHORITIES_CSV
+
+    return resolver_for(REFERENCE_AUTHORITIES_CSV).resolve(
+        report.local_authority_as_written, report.authority_context
+    )
+
+
+@pytest.mark.parametrize(
+    ("subject", "code"),
+    [
+        ("Monitoring visit to Sandwell Children's Trust", "E08000028"),
+        ("Monitoring visit of Birmingham Children's Trust", "E08000025"),
+        ("Monitoring visit to Doncaster Children's Services Trust", "E08000017"),
+        ("Focused visit to Bradford Children and Families Trust", "E08000032"),
+        ("Focused visit to Derby City Council children's services", "E06000015"),
+        ("Focused visit to Bristol City Council's children's services", "E06000023"),
+        ("Monitoring visit to Slough Children First", "E06000039"),
+        ("Focused visit to Together for Children Sunderland", "E08000024"),
+        ("Focused visit to Brighter Futures for Children", "E06000038"),
+        ("Focused visit to Dudley MBC children's services", "E08000027"),
+        ("Focused visit to Wakefield District children's services", "E08000036"),
+        ("Focused visit to the London Borough of Lewisham children's services", "E09000023"),
+        ("Focused visit to South Tyneside Metropolitan Borough children's services", "E08000023"),
+    ],
+)
+def test_a_trust_or_a_council_suffix_in_the_subject_resolves_to_the_council(subject, code):
+    letter = FOCUSED.replace("Knowsley Council\n", "").replace(
+        "Focused visit to Knowsley children's services", subject
+    )
+    assert _authority_of(_parse(letter)) == code
+
+
+def test_a_company_serving_two_councils_is_read_as_the_council_the_letter_is_about():
+    letter = (
+        FOCUSED.replace("Knowsley Council\n", "")
+        .replace("Focused visit to Knowsley children's services", "Focused visit to Achieving for Children")
+        .replace("Care leavers benefit", "Care leavers in Richmond benefit")
+        .replace(
+            "Inspectors looked at",
+            "Achieving for Children also serves Kingston. In Richmond, inspectors looked at",
+        )
+    )
+    report = _parse(letter)
+    assert report.local_authority_as_written == "Achieving for Children"
+    assert _authority_of(report) == "E09000027"
+
+
+@pytest.mark.parametrize(
+    ("team", "leads", "inspectors"),
+    [
+        (
+            "The lead inspectors were Rebekah Tucker and Russel Breyer.",
+            ["Rebekah Tucker", "Russel Breyer"],
+            ["Rebekah Tucker", "Russel Breyer"],
+        ),
+        (
+            "His Majesty's Inspectors for this visit were Rebekah Tucker and Russel Breyer (lead inspectors) "
+            "and Jo Bloggs.",
+            ["Rebekah Tucker", "Russel Breyer"],
+            ["Rebekah Tucker", "Russel Breyer", "Jo Bloggs"],
+        ),
+        (
+            "His Majesty's Inspectors for this visit were Rebekah Tucker (lead inspector) and Russel Breyer.",
+            ["Rebekah Tucker"],
+            ["Rebekah Tucker", "Russel Breyer"],
+        ),
+        (
+            "Lead inspector: Rebekah Tucker. Lead inspector: Russel Breyer. The visit looked at care.",
+            ["Rebekah Tucker", "Russel Breyer"],
+            ["Rebekah Tucker", "Russel Breyer"],
+        ),
+    ],
+)
+def test_every_lead_inspector_a_letter_names_is_kept(team, leads, inspectors):
+    letter = FOCUSED.replace(
+        "His Majesty's Inspectors for this visit\nwere Rebekah Tucker and Russel Breyer.", team
+    )
+    report = _parse(letter)
+    assert report.lead_inspectors == leads
+    assert report.inspectors == inspectors

@@ -8,7 +8,15 @@
 -- event: publication date against publication date, or the statistics' inspection or visit date against
 -- the report's first day (macro reconciliation_tolerance_days). The nearest wins; on a tie, the report of
 -- the expected inspection kind, then the lowest report_id.
+--
+-- A report that prints no publication date, of an event the statistics give no inspection date (a SIF
+-- inspection, an LSCB review, the 2012-13 inspections), has no pair of dates to compare. It is matched by
+-- its inspection dates instead: the event's publication date falls on or after the report's last day of
+-- inspection, within publication_window_days of it (macro reconciliation_publication_window_days; Ofsted
+-- publishes a report some 3 to 19 weeks after the inspection ends). The nearest such report wins; a
+-- report already matched on a pair of dates to an event of the same framework is not matched again.
 {% set tolerance_days = reconciliation_tolerance_days() %}
+{% set publication_window_days = reconciliation_publication_window_days() %}
 {% set areas = reconciled_judgement_areas() %}
 
 with
@@ -64,6 +72,7 @@ reports as (
         report_type,
         inspection_kind,
         inspection_start_date as first_day,
+        inspection_end_date as last_day,
         publication_date
 
     from inspections
@@ -76,6 +85,7 @@ reports as (
         visit_type as report_type,
         null as inspection_kind,
         visit_start_date as first_day,
+        visit_end_date as last_day,
         publication_date
 
     from visits
@@ -160,11 +170,18 @@ candidates as (
 
     select
         events_dated.official_event_id,
+        events_dated.framework,
         reports.report_id,
         reports.report_type,
         abs(date_diff('day', events_dated.match_publication_date, reports.publication_date))
             as publication_days_apart,
         abs(date_diff('day', events_dated.match_first_day, reports.first_day)) as first_day_days_apart,
+        -- only where neither pair of dates can be compared: days from the last day of inspection to the
+        -- event's publication
+        case
+            when reports.publication_date is null and events_dated.match_first_day is null
+                then date_diff('day', reports.last_day, events_dated.match_publication_date)
+        end as publication_lag_days,
         not(reports.inspection_kind is distinct from frameworks.inspection_kind) as is_expected_kind
 
     from events_dated
@@ -189,11 +206,12 @@ candidates as (
 
 ),
 
-matches as (
+-- least() skips nulls: the closer of the two date pairs the event and the report both have
+date_matches as (
 
-    -- least() skips nulls: the closer of the two date pairs the event and the report both have
     select
         official_event_id,
+        framework,
         report_id,
         report_type,
         least(publication_days_apart, first_day_days_apart) as days_apart,
@@ -209,6 +227,58 @@ matches as (
         partition by official_event_id
         order by least(publication_days_apart, first_day_days_apart), is_expected_kind desc, report_id asc
     ) = 1
+
+),
+
+-- where no pair of dates exists: the publication window after the report's last day of inspection, for an
+-- event not matched on dates, to a report no event of the same framework matched on dates
+window_matches as (
+
+    select
+        candidates.official_event_id,
+        candidates.framework,
+        candidates.report_id,
+        candidates.report_type,
+        candidates.publication_lag_days as days_apart,
+        'publication_window' as matched_on
+
+    from candidates
+    where
+        candidates.publication_lag_days between 0 and {{ publication_window_days }}
+        and candidates.official_event_id not in (select date_matches.official_event_id from date_matches)
+        and not exists (
+            select 1
+            from date_matches
+            where
+                date_matches.report_id = candidates.report_id
+                and date_matches.framework = candidates.framework
+        )
+    qualify row_number() over (
+        partition by candidates.official_event_id
+        order by candidates.publication_lag_days asc, candidates.is_expected_kind desc, candidates.report_id asc
+    ) = 1
+
+),
+
+matches as (
+
+    select
+        official_event_id,
+        report_id,
+        report_type,
+        days_apart,
+        matched_on
+    from date_matches
+
+    union all
+
+    select
+        official_event_id,
+        report_id,
+        report_type,
+        days_apart,
+        matched_on
+    from window_matches
 
 ),
 

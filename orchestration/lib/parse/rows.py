@@ -11,7 +11,12 @@ from orchestration.lib.parse.parsers.model import ParsedReport
 def report_rows(
     rows, report: ParsedReport, report_id, part_number, source_file, sha256, page_count, resolver
 ):
-    authority_id = resolver.resolve_or_placeholder(report.local_authority_as_written)
+    authority_id = resolver.resolve_or_placeholder(
+        report.local_authority_as_written, report.authority_context
+    )
+    choice = resolver.explain_choice(report.local_authority_as_written, report.authority_context)
+    if choice:  # a company serving several councils: which one the document is about, and why
+        report.cite("local_authority_choice", authority_id, None, choice)
     start = min((w[0] for w in report.windows), default=None)
     end = max((w[1] for w in report.windows), default=None)
     rows["reports"].append(

@@ -31,7 +31,11 @@ _TITLES = [
     # names none ("Inspection of children's social care services", 2018-19)
     (
         "ilacs_inspection",
-        r"inspection of (?!looked after)(?:the )?[\w ,'&.-]{0,70}?children'?s (?:social care )?services",
+        r"inspection of (?!looked after)(?:the )?[\w ,'&.-]{0,70}?children'?s (?:(?:social care )?services"
+        r"|(?:services )?trust(?! (?:fostering|adoption|residential|children'?s home|home|secure)))"
+        r"|inspection of (?:(?!how |whether |that |puts? |which )[\w,'&.-]+ ){1,5}?"
+        r"(?:children and families trust|children first)\b"
+        r"(?! (?:fostering|adoption|residential|children'?s home|home|secure))",
     ),
 ]
 # When two titles match at the same place, the earlier in this list wins (its wording is more specific).

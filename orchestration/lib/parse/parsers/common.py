@@ -1,4 +1,5 @@
-"""Pieces shared by the report parsers: locating text, grades, inspector names, recommendation lists."""
+"""Pieces shared by the report parsers: locating text, grades, recommendation lists (inspector names are
+in people.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,14 @@ from dataclasses import dataclass
 
 from orchestration.lib.parse.dates import find_date_expression, mend_slipped_years, parse_date, parse_windows
 from orchestration.lib.parse.parsers.model import JudgementStatement, ParsedReport
+
+# people's names and the lead-inspector label live in parsers/people.py; imported here as before
+from orchestration.lib.parse.parsers.people import (  # noqa: F401
+    clean_person,
+    next_text_line,
+    read_lead_inspectors,
+    split_people,
+)
 from orchestration.lib.parse.text import BULLET_GLYPHS, Line, collapse
 
 GRADES = (
@@ -72,52 +81,6 @@ def find_line(lines: list[Line], pattern: str, start: int = 0, end: int | None =
         if not lines[index].is_blank and regex.search(lines[index].text):
             return index
     return -1
-
-
-def next_text_line(lines: list[Line], index: int) -> int:
-    for position in range(index + 1, len(lines)):
-        if not lines[position].is_blank:
-            return position
-    return -1
-
-
-_HONORIFICS = re.compile(
-    r",?\s*\(?\b(?:(?:Her|His)\s+Majesty'?s\s+Inspectors?|HMI|Ofsted\s+Inspectors?|Senior\s+HMI|"
-    r"Social\s+Care\s+Regulatory\s+Inspectors?|Regulatory\s+Inspectors?|Additional\s+Inspectors?)\b\.?\)?",
-    re.I,
-)
-# Lower-case particles inside a surname ("Anne de Vries", "Ali bin Hassan").
-_NAME_PARTICLES = {"de", "van", "von", "du", "le", "la", "da", "di", "der", "den", "bin", "al", "y"}
-
-
-def _name_word(word: str, first: bool) -> bool:
-    """A capitalised word of letters, apostrophes, hyphens and dots ("Máire", "O'Neill", "J."), in any
-    alphabet with accents; a particle is allowed after the first word."""
-    if not first and word in _NAME_PARTICLES:
-        return True
-    letters = word.replace("'", "").replace("-", "").replace(".", "")
-    return bool(letters) and letters.isalpha() and word[0].isupper() and not (first and word.endswith("."))
-
-
-def clean_person(name: str) -> str | None:
-    name = _HONORIFICS.sub("", name)
-    name = re.sub(r"^(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+", "", name.strip())
-    name = collapse(name.strip(" ,.;:"))
-    words = name.split()
-    if not words or len(words) > 5 or not all(_name_word(w, i == 0) for i, w in enumerate(words)):
-        return None
-    return name
-
-
-def split_people(text: str) -> list[str]:
-    """'Linda Steele and Donna Marriott, Her Majesty's Inspectors' -> both names."""
-    text = _HONORIFICS.sub(",", text)
-    people = []
-    for part in re.split(r",|;|\band\b|&", text):
-        person = clean_person(part)
-        if person:
-            people.append(person)
-    return people
 
 
 TIMESCALE_HEADINGS = {
@@ -277,14 +240,31 @@ def group_items(lines: list[Line]) -> list[list[Line]]:
     return items
 
 
+# What a list would hold; a sentence saying there is none of it is not an item ("There are no areas for
+# priority action", "No areas were identified for immediate improvement", "None").
+_LISTABLE = r"(?:areas?|recommendations?|actions?|priorit(?:y|ies)|improvements?|concerns?|matters?|issues?)"
+_NOTHING_TO_LIST = re.compile(
+    rf"^(?:there\s+(?:are|is|were|was)\s+no\s+(?:\S+\s+){{0,4}}?{_LISTABLE}\b"
+    rf"|no\s+(?:\S+\s+){{0,3}}?{_LISTABLE}\b(?!\s+(?:to|of)\s+(?:the|their|its)\b)"
+    r"|none\b|nil\b|not\s+applicable\b|n/?a$|nothing\s+(?:to|further|was|is|has)\b)",
+    re.I,
+)
+
+
+def says_nothing_to_list(text: str) -> bool:
+    """A sentence standing where a list's items would, saying there are none."""
+    return len(text.split()) <= 30 and bool(_NOTHING_TO_LIST.match(text.strip(" -–•*")))
+
+
 def items_to_texts(lines: list[Line]) -> list[tuple[str, int | None, str]]:
-    """(clean text, page of its first line, raw evidence) for each item in a list."""
+    """(clean text, page of its first line, raw evidence) for each item in a list; a sentence saying the
+    list is empty is not an item."""
     out = []
     for item in group_items(lines):
         raw = collapse(" ".join(line.text for line in item))
         for piece in split_run_together(raw):
             text = clean_item(piece)
-            if text:
+            if text and not says_nothing_to_list(text):
                 out.append((text, item[0].page, raw[:1000]))
     return out
 
@@ -489,45 +469,6 @@ def read_publication_date(head: list[Line], report: ParsedReport) -> None:
         at = find_line(
             head, r"^(?:report published|publication date|date published|published)\b\s*:?", at + 1
         )
-
-
-# "Lead inspector: A", "Lead inspectors: A, His Majesty's Inspector, and B", "Lead inspector on site: A",
-# "Reporting inspector A", also run into the line before ("...May 2013Lead inspector:Wendy Ghaffar HMI").
-# A deputy or assistant lead inspector is not the lead.
-_LEAD_RE = re.compile(
-    r"(?<!deputy )(?<!assistant )(?<![a-z])(?:lead|reporting)\s+inspectors?(?:\s+on\s+site)?\s*:?\s*", re.I
-)
-
-
-def read_lead_inspectors(lines: list[Line], report: ParsedReport) -> None:
-    """The lead inspector(s), named on the front page or only at the end of the report: the first line
-    naming them where what follows the label is one or more names (a sentence mentioning "the lead
-    inspector" is not). The names may wrap onto the next line, or sit on it alone."""
-    for index, line in enumerate(lines):
-        match = None if line.is_blank else _LEAD_RE.search(line.text)
-        if not match:
-            continue
-        rest = line.text[match.end() :]
-        evidence = line.text
-        following = next_text_line(lines, index)
-        next_text = lines[following].text if following >= 0 else ""
-        adjacent = following == index + 1
-        if not rest.strip() or re.search(r"(?:\band|,)\s*$", rest):
-            rest, evidence = f"{rest} {next_text}", f"{line.text} {next_text}"
-        people = split_people(rest)
-        if people and len(people[-1].split()) == 1 and adjacent:
-            # a first name alone: the surname wrapped onto the next line ("Wendy" / "Ghaffar HMI")
-            longer = split_people(f"{rest} {next_text}")
-            if (
-                longer
-                and longer[: len(people) - 1] == people[:-1]
-                and len(longer[len(people) - 1].split()) > 1
-            ):
-                people, evidence = longer[: len(people)], f"{line.text} {next_text}"
-        if people:
-            report.lead_inspectors = people
-            report.cite("lead_inspector", "; ".join(people), line.page, evidence)
-            return
 
 
 def name_above(lines: list[Line], index: int, *, max_lines: int = 3) -> list[Line]:

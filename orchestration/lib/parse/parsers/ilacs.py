@@ -47,14 +47,20 @@ def area_of(label: str) -> str | None:
     return None
 
 
-_TITLE_END = r"children'?s\s+(?:social\s+care\s+)?services"
+# a title naming the trust or company that runs the children's services: "Inspection of Bradford
+# Children and Families Trust", "Inspection of Slough Children First", "... Birmingham Children's Trust"
+_TRUST_END = r"children\s+and\s+families\s+trust|children'?s\s+(?:services\s+)?trust|children\s+first"
+_TITLE_END = rf"children'?s\s+(?:social\s+care\s+)?services|(?:{_TRUST_END})\s*$"
 _TITLE_NAME = re.compile(
-    r"^(?:re-?)?inspection of (?:the )?(?P<name>.*?)\s*(?:\blocal authority\s+)?" + _TITLE_END, re.I
+    r"^(?:re-?)?inspection of (?:the )?(?P<name>.*?)\s*(?:\blocal authority\s+)?"
+    rf"(?:children'?s\s+(?:social\s+care\s+)?services|(?P<trust>{_TRUST_END})\s*$)",
+    re.I,
 )
 
 
 def parse(lines: list[Line], report: ParsedReport) -> ParsedReport:
     head = lines[:60]
+    report.authority_context = " ".join(line.text for line in lines if not line.is_blank)
     title_at = find_line(head, r"^inspection of ")
     if title_at >= 0:
         _authority(head, title_at, report)
@@ -82,6 +88,8 @@ def _authority(head: list[Line], title_at: int, report: ParsedReport) -> None:
     report.title = title
     match = _TITLE_NAME.match(title)
     name = match.group("name").strip(" ,") if match else ""
+    if match and match.group("trust"):
+        name = f"{name} {match.group('trust')}"  # the trust's whole name, which the resolver reads
     if name and name.lower() not in ("local authority", "local authority's"):
         report.local_authority_as_written = name
         report.cite("local_authority", name, taken[0].page, title)

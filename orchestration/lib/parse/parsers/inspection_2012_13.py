@@ -72,6 +72,7 @@ def _label_pattern(label: str) -> str:
 
 def parse(lines: list[Line], report: ParsedReport, areas: dict[str, list[str]]) -> ParsedReport:
     joined = Joined.of(lines)
+    report.authority_context = joined.text
     findings_at = _last_heading(lines, r"^record of main findings\s*$")
     _front_page(lines, report)
     _summary_statements(joined, report)

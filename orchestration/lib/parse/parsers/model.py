@@ -91,6 +91,9 @@ class ParsedReport:
     report_type: str
     title: str | None = None
     local_authority_as_written: str | None = None
+    # the document's text, to tell which council a name several councils share means (a company running
+    # the children's services of two councils); not stored
+    authority_context: str | None = None
     publication_date: dt.date | None = None
     inspection_kind: str | None = None
     windows: list[tuple[dt.date, dt.date]] = field(default_factory=list)

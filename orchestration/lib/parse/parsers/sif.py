@@ -45,6 +45,7 @@ SIF_AREAS = [
 
 def parse(lines: list[Line], report: ParsedReport) -> ParsedReport:
     joined = Joined.of(lines)
+    report.authority_context = joined.text
     head = lines[:80]
     title_at = find_line(
         head,
@@ -77,9 +78,28 @@ def _dates_and_inspectors(head: list[Line], lines: list[Line], report: ParsedRep
 # framework, and this one is a re-inspection. Inspections of children's homes, fostering or adoption
 # agencies are other inspections and do not count.
 _SIF_BEGAN = dt.date(2013, 11, 1)
-_PREVIOUS_INSPECTION = re.compile(
-    r"(?:previous|last) (?:ofsted )?inspection(?: report)? (?:of|for) (?P<what>[^.]{0,160}?)"
-    r"(?:was|were) (?:carried out |published )?in (?P<month>[a-z]+) (?P<year>20\d\d)",
+_DATED = r"(?:(?P<month>[a-z]+)\s+)?(?P<year>20\d\d)\b"
+_PREVIOUS_INSPECTIONS = (
+    # "The previous inspection of the local authority's safeguarding arrangements was in November 2013"
+    re.compile(
+        r"(?:previous|last|most recent) (?:full )?(?:ofsted )?inspection(?: report)? (?:of|for) "
+        r"(?P<what>[^.]{0,160}?)(?:was|were) (?:carried out |published |undertaken )?in " + _DATED,
+        re.I,
+    ),
+    # "Since the last inspection in 2015, when ...", "at the last inspection, in June 2014,"
+    re.compile(
+        r"(?:previous|last|most recent) (?:full )?(?:ofsted )?inspection(?P<what>)"
+        r"(?: of children.s services)?,? in " + _DATED,
+        re.I,
+    ),
+    # "... were judged inadequate when last inspected in 2015", "the council was previously inspected in"
+    re.compile(r"(?:last|previously) inspected(?P<what>[^.]{0,40}?) in " + _DATED, re.I),
+)
+# "re-inspection", also with a hyphen of another kind or a line break after it ("Re- inspection")
+_REINSPECTION = re.compile(r"\bre[-\u2010\u2011\u2013]?\s?inspection", re.I)
+_NOT_CHILDREN_S_SERVICES = re.compile(
+    r"children.{0,3}s homes?|fostering|adoption|residential|school|nursery|youth offending|academy|"
+    r"provider|agency|college|home\b",
     re.I,
 )
 
@@ -88,21 +108,34 @@ def _is_reinspection(joined: Joined) -> bool:
     """A re-inspection says so near the top ("Re-inspection of services ..."), names the previous single
     inspection, or dates a previous inspection of the authority's children's services within the
     framework's own years (even when it does not call itself one)."""
-    if re.search(r"re-?inspection", joined.text[:3000], re.I) or re.search(
-        r"previous single inspection|previous inspection of the local authority.{0,3}s services for children "
-        r"who need help and protection",
+    if _REINSPECTION.search(joined.text[:3000]) or re.search(
+        r"previous single inspection|(?:previous|last) inspection under the single inspection framework"
+        r"|previous inspection of the local authority.{0,3}s services for children who need help and "
+        r"protection|this is (?:a|the authority.s|the council.s|the local authority.s) re-?inspection",
         joined.text,
         re.I,
     ):
         return True
-    for match in _PREVIOUS_INSPECTION.finditer(joined.text):
-        if re.search(
-            r"children.{0,3}s homes?|fostering|adoption|residential|school", match.group("what"), re.I
-        ):
-            continue
-        month = MONTHS.get(match.group("month").lower())
-        if month and dt.date(int(match.group("year")), month, 1) >= _SIF_BEGAN:
-            return True
+    for number, pattern in enumerate(_PREVIOUS_INSPECTIONS):
+        for match in pattern.finditer(joined.text):
+            # what was inspected: named after "inspection of", or before ("Its fostering service was last
+            # inspected in 2015", "the children's home's last inspection in 2015")
+            what = match.group("what")
+            if number > 0:
+                start = max(match.start() - 160, 0)
+                start = max(joined.text.rfind(". ", start, match.start()), start)
+                what += " " + joined.text[start : match.start()]
+                # "... last inspection in 2014 of its fostering service"
+                after = re.match(r"\s*,?\s*(?:of|for)\s+([^.,;]{0,60})", joined.text[match.end() :])
+                what += " " + (after.group(1) if after else "")
+            if _NOT_CHILDREN_S_SERVICES.search(what):
+                continue
+            year = int(match.group("year"))
+            month = MONTHS.get((match.group("month") or "").lower())
+            if month and dt.date(year, month, 1) >= _SIF_BEGAN:
+                return True
+            if not month and year >= _SIF_BEGAN.year + 1:
+                return True
     return False
 
 

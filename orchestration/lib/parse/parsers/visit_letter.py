@@ -118,12 +118,12 @@ _HONORIFIC = re.compile(
     r"\(?\b(?:(?:two|three|four|five|both) of\s+)?"
     r"(?:(?:Her|His)\s+Majesty'?s\s+(?:Inspectors?|HMI)|Senior\s+HMI|"
     r"HMI|Ofsted\s+Inspectors?|(?:Social\s+Care\s+)?Regulatory\s+Inspectors?|Additional\s+Inspectors?|"
-    r"(?:the\s+)?lead\s+inspector(?:\s+on\s+site)?|(?:the\s+)?(?:team|shadow)\s+inspectors?|"
+    r"(?:the\s+)?(?:joint\s+)?lead\s+inspectors?(?:\s+on\s+site)?|(?:the\s+)?(?:team|shadow)\s+inspectors?|"
     r"all\s+of\s+whom\s+are|designate)\b\.?\)?"
     r"(?:\s*(?:Social\s+Care|Schools|Early\s+Years|Further\s+Education(?:\s+and\s+Skills)?)\b)?",
     re.I,
 )
-_LEAD_NOTE = re.compile(r"\blead\s+inspector\b", re.I)
+_LEAD_NOTE = re.compile(r"\blead\s+inspectors?\b", re.I)
 
 
 def _unaccented(text: str) -> str:
@@ -154,12 +154,21 @@ def _people(text: str) -> tuple[list[str], list[str]]:
     of them marked as the lead."""
     people: list[str] = []
     leads: list[str] = []
+    group: list[str] = []  # the names since the last note, which a plural note ("(lead inspectors)") marks
     for part in re.split(r",|;|\band\b|&", text):
         person = _person(part)
         if person and person not in people:
             people.append(person)
-            if _LEAD_NOTE.search(part):
-                leads.append(person)
+            group.append(person)
+        if _LEAD_NOTE.search(part):
+            # "(lead inspector)" marks its own name, or the one before; "(lead inspectors)" every one since
+            # the last title
+            plural = re.search(r"lead\s+inspectors\b", part, re.I)
+            marked = group if plural else ([person] if person else group[-1:])
+            leads += [name for name in marked if name and name not in leads]
+            group = []
+        elif re.search(r"\binspectors?\b|\bHMI\b", part, re.I):
+            group = []
     return people, leads
 
 
@@ -289,6 +298,7 @@ def parse(lines: list[Line], report: ParsedReport, visit_type: str) -> ParsedRep
         services_in = re.search(rf"\bchildren'?s services in ({_NAME})", opening)
         named = services_in and _tidy_name(services_in.group(1))
     report.local_authority_as_written = _choose_authority(named, council, opening)
+    report.authority_context = " ".join(line.text for line in lines if not line.is_blank)
 
     _visit_dates(opening, joined, report, visit)
     _numbers(opening, joined, report, visit)
@@ -520,6 +530,11 @@ _LEAD_RE = re.compile(
     r"(.+?)(?=[.,;(\n]|\s+and\s|$)",
     re.I,
 )
+_LEADS_RE = re.compile(
+    r"\b(?:joint )?lead inspectors(?: on site| for (?:this|the) visit)?\s*(?:were|are|:|-|–)\s*"
+    r"(.+?)\.(?=\s|$)",
+    re.I,
+)
 
 
 def _inspectors(text: str, joined: Joined, report: ParsedReport) -> None:
@@ -535,15 +550,27 @@ def _inspectors(text: str, joined: Joined, report: ParsedReport) -> None:
                 report.lead_inspectors = leads
                 report.cite("lead_inspector", leads[0], joined.page_at(team.start()), collapse(team.group(0)))
             break
-    # "Lead inspector on site: Máire Atherton", in the first paragraph or at the end of the letter
-    for lead in _LEAD_RE.finditer(joined.text):
-        person = _person(lead.group(1))
-        if person:
-            report.lead_inspectors = [person]
-            report.cite("lead_inspector", person, joined.page_at(lead.start()), collapse(lead.group(0)))
+    # "Lead inspector on site: Máire Atherton", in the first paragraph or at the end of the letter; every
+    # lead inspector the letter names so ("The lead inspectors were A and B", a label for each)
+    named: list[str] = []
+    evidence: list[str] = []
+    page = None
+    for lead in sorted(
+        [*_LEAD_RE.finditer(joined.text), *_LEADS_RE.finditer(joined.text)], key=lambda m: m.start()
+    ):
+        found = _people(lead.group(1))[0] if lead.re is _LEADS_RE else [_person(lead.group(1))]
+        found = [person for person in found if person and person not in named]
+        if found:
+            named += found
+            evidence.append(collapse(lead.group(0)))
+            if len(evidence) == 1:
+                page = joined.page_at(lead.start())
+    if named:
+        report.lead_inspectors = named
+        report.cite("lead_inspector", "; ".join(named), page, " ".join(evidence))
+        for person in reversed(named):
             if person not in report.inspectors:
                 report.inspectors.insert(0, person)  # kept in the letter's order when already named
-            break
 
 
 # ---------------------------------------------------------------------------------------------------
