@@ -17,14 +17,12 @@ import re
 
 from orchestration.lib.parse.dates import find_date_expression, parse_windows
 from orchestration.lib.parse.parsers.common import (
-    ListItem,
     find_line,
-    heading_lines,
     read_inspection_dates,
-    section_items,
     split_people,
 )
 from orchestration.lib.parse.parsers.model import AreaSendInspection, Finding, ParsedReport, Recommendation
+from orchestration.lib.parse.parsers.sections import ListItem, heading_lines, section_items
 from orchestration.lib.parse.text import Line, collapse
 
 TITLE_RE = re.compile(r"^(?:#+\s*)?area send (?:full )?(?:re)?inspection of\b", re.I)
@@ -71,6 +69,8 @@ def is_title(line: Line) -> bool:
 def parse(lines: list[Line], report: ParsedReport) -> None:
     send = AreaSendInspection()
     report.area_send = send
+    # the whole text decides between councils that share a name (a company serving two)
+    report.authority_context = " ".join(line.text for line in lines if not line.is_blank)
     top = [line for line in lines[:300] if not line.is_blank][:60]
     title_line = next((line for line in top if TITLE_RE.match(line.text)), None)
     if title_line is None:

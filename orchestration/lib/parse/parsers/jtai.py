@@ -21,12 +21,9 @@ from orchestration.lib.core.vocabulary import SEEDS_DIR, seed_rows
 from orchestration.lib.parse.dates import find_date_expression, parse_date, parse_windows
 from orchestration.lib.parse.parsers.common import (
     Joined,
-    ListItem,
-    heading_lines,
-    listed_items,
-    section_items,
 )
 from orchestration.lib.parse.parsers.model import Finding, JointInspection, ParsedReport, Recommendation
+from orchestration.lib.parse.parsers.sections import ListItem, heading_lines, listed_items, section_items
 from orchestration.lib.parse.text import Line, collapse
 
 THEMES_SEED = SEEDS_DIR / "jtai_themes.csv"
@@ -58,6 +55,8 @@ def is_title(line: Line) -> bool:
 def parse(lines: list[Line], report: ParsedReport) -> None:
     joint = JointInspection()
     report.joint_inspection = joint
+    # the whole text decides between councils that share a name (a company serving two)
+    report.authority_context = " ".join(line.text for line in lines if not line.is_blank)
     title_at = next((i for i, line in enumerate(lines[:200]) if is_title(line)), -1)
     _read_letter_date(lines, title_at, report, joint)
     _read_partnership(lines, title_at, report, joint)
