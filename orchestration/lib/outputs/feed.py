@@ -26,23 +26,12 @@ from pathlib import Path
 import duckdb
 from feedgen.feed import FeedGenerator
 
+from orchestration.lib.core.vocabulary import SEEDS_DIR, seed_rows
 from orchestration.lib.outputs.documents import document_href, documents_dir_for
 from orchestration.lib.publish.publication import attach_published
 
 FEED_ID = "urn:ofsted-warehouse:feed"
 ENTRY_ID = "urn:ofsted-warehouse:report:{}"
-KIND_LABELS = {
-    "child_protection_inspection": "Child protection inspection (2012-13)",
-    "looked_after_children_inspection": "Looked after children inspection (2013)",
-    "sif_inspection": "Single inspection framework inspection",
-    "lscb_review": "Safeguarding board review",
-    "ilacs_inspection": "ILACS inspection",
-    "monitoring_visit": "Monitoring visit",
-    "focused_visit": "Focused visit",
-    "joint_targeted_area_inspection": "Joint targeted area inspection",
-    "area_send_inspection": "Area SEND inspection",
-    "other": "Other document",
-}
 
 
 @dataclass
@@ -138,8 +127,10 @@ def read_changes(con: duckdb.DuckDBPyConnection) -> list[Change] | None:
             ORDER BY c.published_at DESC, c.change, 5, c.report_id"""
     ).fetchall()
     changes = [Change(*row) for row in rows]
+    # a report type with no council event is named as the event kinds' seed names it
+    labels = {row["event_kind"]: row["event_kind_label"] for row in seed_rows(SEEDS_DIR / "event_kinds.csv")}
     for change in changes:
-        change.kind = KIND_LABELS.get(change.kind or "", change.kind)
+        change.kind = labels.get(change.kind or "", change.kind)
     return changes
 
 
