@@ -192,8 +192,11 @@ SYSTEMIC = """ There are widespread and/or systemic failings leading to signific
 
 def rows_of(report: ParsedReport) -> dict[str, list[dict]]:
     class Resolver:
-        def resolve_or_placeholder(self, name):
+        def resolve_or_placeholder(self, name, context=None):
             return name
+
+        def explain_choice(self, name, context=None):
+            return None
 
     rows: dict[str, list[dict]] = defaultdict(list)
     report_rows(rows, report, "r1", 1, "f.pdf", "0" * 64, 3, Resolver())
