@@ -133,6 +133,15 @@ SQL_PIECES = {
     # COMMENT ON takes no parameter: the project's own dbt descriptions, quoted with sql.literal
     ("orchestration/lib/publish/publication.py", "_copy_table", "literal(comment)"),
     ("orchestration/lib/publish/publication.py", "_copy_table", "literal(column_comment)"),
+    # the catalogue's own table name, a constant of the module that owns it
+    ("orchestration/lib/ingest/catalogue.py", "record_document_authorities", "CATALOGUE_TABLE"),
+    # the report's reads of the published file: table and column names written in the calling code, and the
+    # ORDER BY / WHERE clause after them, also written there
+    ("orchestration/lib/outputs/report/data.py", "select", "table"),
+    ("orchestration/lib/outputs/report/data.py", "select", "chosen"),
+    ("orchestration/lib/outputs/report/data.py", "select", "rest"),
+    # one of two fixed conditions, chosen by whether the published file has the column
+    ("orchestration/lib/outputs/documents.py", "cited_files", "without_url"),
 }
 _SQL_METHODS = {"execute", "executemany", "sql", "query"}
 

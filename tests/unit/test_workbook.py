@@ -41,12 +41,13 @@ def make_published(path: Path) -> Path:
     con.execute(
         f"""CREATE TABLE marts.dim_reports AS
             SELECT * FROM (VALUES ('r_surrey', '{SURREY_PDF.replace("'", "''")}', '{OFSTED_URL}',
-                                   DATE '2026-07-01', 'E10000030', 'ilacs_inspection'),
+                                   DATE '2026-07-01', 'E10000030', 'ilacs_inspection', DATE '2026-05-22'),
                                   ('r_kent', 'kent/inspection.pdf', NULL, DATE '2013-03-01', 'E10000016',
-                                   'looked_after_children_inspection'),
-                                  ('v_kent', 'kent/visit.txt', NULL, NULL, 'E10000016', 'focused_visit'))
+                                   'looked_after_children_inspection', DATE '2013-01-25'),
+                                  ('v_kent', 'kent/visit.txt', NULL, NULL, 'E10000016', 'focused_visit',
+                                   DATE '2019-10-02'))
                  AS t(report_id, source_file, source_url, publication_date, local_authority_id,
-                      report_type)"""
+                      report_type, report_date)"""
     )
     con.execute(
         """CREATE TABLE marts.fct_inspections AS

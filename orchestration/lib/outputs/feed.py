@@ -75,56 +75,23 @@ def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str
     }
 
 
-def _or_null(columns: set[str], alias: str, column: str) -> str:
-    return f"{alias}.{column}" if column in columns else "NULL"
-
-
 def read_changes(con: duckdb.DuckDBPyConnection) -> list[Change] | None:
-    """Every recorded change, newest publication first; None when the file has no audit.report_changes."""
-    if not _columns(con, "audit", "report_changes"):
+    """Every recorded change, newest publication first; None when the file predates the record of changes
+    (no audit.report_changes) or the council timeline it names each report by."""
+    needed = {("audit", "report_changes"), ("marts", "dim_reports"), ("marts", "fct_council_events")}
+    if not all(_columns(con, schema, table) for schema, table in needed):
         return None
-    reports = _columns(con, "marts", "dim_reports")
-    events = _columns(con, "marts", "fct_council_events")
-    inspections = _columns(con, "marts", "fct_inspections")
-    visits = _columns(con, "marts", "fct_visits")
-    authorities = _columns(con, "marts", "dim_local_authorities")
-    joins, kind, outcome, date = [], ["NULL"], ["NULL"], ["NULL"]
-    if reports:
-        joins.append("LEFT JOIN marts.dim_reports AS d ON d.report_id = c.report_id")
-        kind.append(_or_null(reports, "d", "report_type"))
-        date.append(_or_null(reports, "d", "report_date"))
-    if events:
-        joins.append(
-            """LEFT JOIN (SELECT * FROM marts.fct_council_events
-                          QUALIFY row_number() OVER (PARTITION BY report_id ORDER BY event_id) = 1) AS e
-                   ON e.report_id = c.report_id"""
-        )
-        kind.insert(0, _or_null(events, "e", "event_kind_label"))
-        outcome.insert(0, _or_null(events, "e", "headline_outcome"))
-        date.insert(0, _or_null(events, "e", "report_date"))
-    if {"report_id", "overall_effectiveness"} <= inspections:
-        joins.append("LEFT JOIN marts.fct_inspections AS i ON i.report_id = c.report_id")
-        outcome.append("i.overall_effectiveness")
-        date.append(_or_null(inspections, "i", "inspection_end_date"))
-    if {"report_id", "visit_type"} <= visits:
-        joins.append("LEFT JOIN marts.fct_visits AS v ON v.report_id = c.report_id")
-        outcome.append("CASE WHEN v.report_id IS NOT NULL THEN 'not graded' END")
-        date.append(
-            f"coalesce({_or_null(visits, 'v', 'visit_end_date')}, {_or_null(visits, 'v', 'letter_date')})"
-        )
-    council_id = _or_null(reports, "d", "local_authority_id") if reports else "NULL"
-    council = "NULL"
-    if authorities and "local_authority_id" in reports:
-        joins.append(
-            "LEFT JOIN marts.dim_local_authorities AS a ON a.local_authority_id = d.local_authority_id"
-        )
-        council = "a.local_authority_name"
     rows = con.execute(
-        f"""SELECT c.published_at, c.run_id, c.report_id, c.change, {council}, {council_id},
-                   coalesce({", ".join(kind)}), coalesce({", ".join(date)}), coalesce({", ".join(outcome)}),
-                   {_or_null(reports, "d", "source_url")}, {_or_null(reports, "d", "source_file")}
-            FROM audit.report_changes AS c {" ".join(joins)}
-            ORDER BY c.published_at DESC, c.change, 5, c.report_id"""
+        """SELECT c.published_at, c.run_id, c.report_id, c.change, a.local_authority_name,
+                  d.local_authority_id, coalesce(e.event_kind_label, d.report_type),
+                  coalesce(e.report_date, d.report_date), e.headline_outcome, d.source_url, d.source_file
+           FROM audit.report_changes AS c
+           LEFT JOIN marts.dim_reports AS d ON d.report_id = c.report_id
+           LEFT JOIN (SELECT * FROM marts.fct_council_events
+                      QUALIFY row_number() OVER (PARTITION BY report_id ORDER BY event_id) = 1) AS e
+             ON e.report_id = c.report_id
+           LEFT JOIN marts.dim_local_authorities AS a ON a.local_authority_id = d.local_authority_id
+           ORDER BY c.published_at DESC, c.change, 5, c.report_id"""
     ).fetchall()
     changes = [Change(*row) for row in rows]
     # a report type with no council event is named as the event kinds' seed names it
