@@ -97,26 +97,6 @@ SQL_PIECES = {
     ("orchestration/lib/outputs/reconciliation.py", "reconciliation_summary", "total('agrees')"),
     ("orchestration/lib/outputs/reconciliation.py", "reconciliation_summary", "total('differs')"),
     ("orchestration/lib/outputs/reconciliation.py", "reconciliation_summary", "total('missing')"),
-    # the report's own table and column names, each checked against the file's catalogue first (a column
-    # the file lacks becomes NULL), and its own fixed ORDER BY / WHERE clauses
-    ("orchestration/lib/outputs/report/page.py", "_select", "select"),
-    ("orchestration/lib/outputs/report/page.py", "_select", "table"),
-    ("orchestration/lib/outputs/report/page.py", "_select", "rest"),
-    (
-        "orchestration/lib/outputs/report/page.py",
-        "read_report_data",
-        "_or(con, 'marts.fct_inspections', 'report_id', 'inspection_id')",
-    ),
-    (
-        "orchestration/lib/outputs/report/page.py",
-        "read_report_data",
-        "_or(con, 'marts.fct_visits', 'report_id', 'visit_id')",
-    ),
-    (
-        "orchestration/lib/outputs/report/page.py",
-        "read_report_data",
-        "_or(con, 'marts.fct_visits', 'visit_theme', 'NULL')",
-    ),
     # each sheet's fixed query, written in the module
     ("orchestration/lib/outputs/workbook.py", "write_workbook", "sheet.query"),
     # the rebuild of a damaged working file: CREATE statements from schema.create_statements(), the audit
