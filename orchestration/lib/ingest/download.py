@@ -121,7 +121,7 @@ def _attempt_download(client: PoliteClient, url: str, part: Path) -> FileOutcome
 
 def _resumes_at(response: requests.Response, offset: int) -> bool:
     match = re.match(r"bytes (\d+)-", response.headers.get("Content-Range", ""))
-    return bool(match) and int(match.group(1)) == offset
+    return match is not None and int(match.group(1)) == offset
 
 
 def _receive(
@@ -173,9 +173,9 @@ def _receive(
             if not client.expired:
                 raise _CutOff(f"the connection closed after {written} bytes") from None
     if client.expired:
-        error = client.abandoned(final, written - offset)
-        kept = f"{error.reason}; the next pull resumes from the {_size(part)} bytes kept"
-        return FileOutcome("failed", kept, None, error.cause)
+        abandoned = client.abandoned(final, written - offset)
+        kept = f"{abandoned.reason}; the next pull resumes from the {_size(part)} bytes kept"
+        return FileOutcome("failed", kept, None, abandoned.cause)
     if written == 0:
         part.unlink(missing_ok=True)
         return FileOutcome(

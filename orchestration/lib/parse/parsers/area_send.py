@@ -324,7 +324,7 @@ def _read_priority(lines: list[Line], start: int, end: int, report: ParsedReport
         elif len(text) < 35 and not re.search(r"[.:;]$", text):
             body, action = text, ""  # a line of the body's cell alone ("Trust")
         else:
-            body, action = _split_line(text, first=new_row)
+            body, action = _split_line(text, first=bool(new_row))
         if body:
             body_so_far = body
             row["bodies"].append(body)
