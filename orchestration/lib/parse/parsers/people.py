@@ -4,6 +4,7 @@ dropped), and the lead inspector(s) a report names under its "Lead inspector(s):
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from orchestration.lib.parse.parsers.model import ParsedReport
 from orchestration.lib.parse.text import Line, collapse
@@ -144,3 +145,65 @@ def _lead_inspectors_at(lines: list[Line], index: int) -> tuple[list[str], str, 
         if longer and longer[: len(people) - 1] == people[:-1] and len(longer[len(people) - 1].split()) > 1:
             people, evidence, last = longer[: len(people)], f"{line.text} {next_text}", following
     return people, evidence, last
+
+
+# ---------------------------------------------------------------------------------------------------
+# People. Names may carry accents ("Máire"), so a name is checked in its unaccented spelling and kept
+# as written.
+
+_HONORIFIC = re.compile(
+    r"\(?\b(?:(?:two|three|four|five|both) of\s+)?"
+    r"(?:(?:Her|His)\s+Majesty'?s\s+(?:Inspectors?|HMI)|Senior\s+HMI|"
+    r"HMI|Ofsted\s+Inspectors?|(?:Social\s+Care\s+)?Regulatory\s+Inspectors?|Additional\s+Inspectors?|"
+    r"(?:the\s+)?(?:joint\s+)?lead\s+inspectors?(?:\s+on\s+site)?|(?:the\s+)?(?:team|shadow)\s+inspectors?|"
+    r"all\s+of\s+whom\s+are|designate)\b\.?\)?"
+    r"(?:\s*(?:Social\s+Care|Schools|Early\s+Years|Further\s+Education(?:\s+and\s+Skills)?)\b)?",
+    re.I,
+)
+_LEAD_NOTE = re.compile(r"\blead\s+inspectors?\b", re.I)
+
+
+def unaccented(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def letter_person(text: str) -> str | None:
+    text = _HONORIFIC.sub(" ", text)
+    text = re.sub(r"(\w)- (\w)", r"\1-\2", text)  # "Jenny-" / "Louise" wrapped at the hyphen
+    text = collapse(text).strip(" ,.;:()")
+    text = re.sub(r"^(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+", "", text)
+    if len(text.split()) < 2:
+        return None
+    plain = unaccented(text)
+    if re.search(r"[^\x00-\x7f]", plain) or not clean_person(plain):
+        return None
+    if re.search(
+        r"\b(?:Inspector|Inspectors|Majesty|Children|Services|Council|Director|Ofsted|Visit|Social|"
+        r"Care|Schools)\b",
+        plain,
+    ):
+        return None
+    return text
+
+
+def letter_people(text: str) -> tuple[list[str], list[str]]:
+    """The names in "Alison Smale (lead inspector) and John Roughton, Her Majesty's Inspectors", and those
+    of them marked as the lead."""
+    people: list[str] = []
+    leads: list[str] = []
+    group: list[str] = []  # the names since the last note, which a plural note ("(lead inspectors)") marks
+    for part in re.split(r",|;|\band\b|&", text):
+        person = letter_person(part)
+        if person and person not in people:
+            people.append(person)
+            group.append(person)
+        if _LEAD_NOTE.search(part):
+            # "(lead inspector)" marks its own name, or the one before; "(lead inspectors)" every one since
+            # the last title
+            plural = re.search(r"lead\s+inspectors\b", part, re.I)
+            marked = group if plural else ([person] if person else group[-1:])
+            leads += [name for name in marked if name and name not in leads]
+            group = []
+        elif re.search(r"\binspectors?\b|\bHMI\b", part, re.I):
+            group = []
+    return people, leads

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 
 from orchestration.lib.parse.dates import (
     DATE_EXPRESSION_RE,
@@ -28,13 +27,12 @@ from orchestration.lib.parse.dates import (
 )
 from orchestration.lib.parse.parsers.common import (
     Joined,
-    clean_item,
-    clean_person,
     find_line,
-    group_items,
     list_section,
 )
 from orchestration.lib.parse.parsers.model import ParsedReport, Recommendation, Visit
+from orchestration.lib.parse.parsers.people import clean_person, letter_people, letter_person, unaccented
+from orchestration.lib.parse.parsers.visit_focus_areas import read_focus_areas
 from orchestration.lib.parse.text import Line, collapse, split_sentences
 
 ORDINALS = {
@@ -111,68 +109,6 @@ def _respelled(lines: list[Line]) -> list[Line]:
 
 
 # ---------------------------------------------------------------------------------------------------
-# People. Names may carry accents ("Máire"), so a name is checked in its unaccented spelling and kept
-# as written.
-
-_HONORIFIC = re.compile(
-    r"\(?\b(?:(?:two|three|four|five|both) of\s+)?"
-    r"(?:(?:Her|His)\s+Majesty'?s\s+(?:Inspectors?|HMI)|Senior\s+HMI|"
-    r"HMI|Ofsted\s+Inspectors?|(?:Social\s+Care\s+)?Regulatory\s+Inspectors?|Additional\s+Inspectors?|"
-    r"(?:the\s+)?(?:joint\s+)?lead\s+inspectors?(?:\s+on\s+site)?|(?:the\s+)?(?:team|shadow)\s+inspectors?|"
-    r"all\s+of\s+whom\s+are|designate)\b\.?\)?"
-    r"(?:\s*(?:Social\s+Care|Schools|Early\s+Years|Further\s+Education(?:\s+and\s+Skills)?)\b)?",
-    re.I,
-)
-_LEAD_NOTE = re.compile(r"\blead\s+inspectors?\b", re.I)
-
-
-def _unaccented(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
-def _person(text: str) -> str | None:
-    text = _HONORIFIC.sub(" ", text)
-    text = re.sub(r"(\w)- (\w)", r"\1-\2", text)  # "Jenny-" / "Louise" wrapped at the hyphen
-    text = collapse(text).strip(" ,.;:()")
-    text = re.sub(r"^(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+", "", text)
-    if len(text.split()) < 2:
-        return None
-    plain = _unaccented(text)
-    if re.search(r"[^\x00-\x7f]", plain) or not clean_person(plain):
-        return None
-    if re.search(
-        r"\b(?:Inspector|Inspectors|Majesty|Children|Services|Council|Director|Ofsted|Visit|Social|"
-        r"Care|Schools)\b",
-        plain,
-    ):
-        return None
-    return text
-
-
-def _people(text: str) -> tuple[list[str], list[str]]:
-    """The names in "Alison Smale (lead inspector) and John Roughton, Her Majesty's Inspectors", and those
-    of them marked as the lead."""
-    people: list[str] = []
-    leads: list[str] = []
-    group: list[str] = []  # the names since the last note, which a plural note ("(lead inspectors)") marks
-    for part in re.split(r",|;|\band\b|&", text):
-        person = _person(part)
-        if person and person not in people:
-            people.append(person)
-            group.append(person)
-        if _LEAD_NOTE.search(part):
-            # "(lead inspector)" marks its own name, or the one before; "(lead inspectors)" every one since
-            # the last title
-            plural = re.search(r"lead\s+inspectors\b", part, re.I)
-            marked = group if plural else ([person] if person else group[-1:])
-            leads += [name for name in marked if name and name not in leads]
-            group = []
-        elif re.search(r"\binspectors?\b|\bHMI\b", part, re.I):
-            group = []
-    return people, leads
-
-
-# ---------------------------------------------------------------------------------------------------
 # The authority.
 
 _NOT_A_NAME = (
@@ -199,7 +135,7 @@ _ORG_WORDS = re.compile(
 def _core(name: str) -> str:
     """The place in an authority's name: "the London Borough of Sutton" and "Sutton Council" are both
     "sutton"."""
-    name = _unaccented(name).lower().replace("&", " and ")
+    name = unaccented(name).lower().replace("&", " and ")
     name = re.sub(r"[-,']|\bs\b", " ", name)
     return collapse(_ORG_WORDS.sub(" ", name))
 
@@ -303,7 +239,7 @@ def parse(lines: list[Line], report: ParsedReport, visit_type: str) -> ParsedRep
     _visit_dates(opening, joined, report, visit)
     _numbers(opening, joined, report, visit)
     _inspectors(opening, joined, report)
-    _focus_areas(body[after_subject:], report, visit)
+    read_focus_areas(body[after_subject:], report, visit)
     _verdict(joined, report, visit)
     _signatory(lines, report)
     if not report.lead_inspectors and report.inspectors:
@@ -359,7 +295,7 @@ def _letter_head(head: list[Line], report: ParsedReport, visit: Visit) -> str | 
     # Ofsted's is found by its person-then-role pair.
     candidates = ([date_at + 1] if date_at >= 0 else []) + list(range(len(text_lines)))
     for at in candidates:
-        if at >= len(text_lines) or not clean_person(_unaccented(text_lines[at].text)):
+        if at >= len(text_lines) or not clean_person(unaccented(text_lines[at].text)):
             continue
         has_role = at + 1 < len(text_lines) and _ROLE_WORDS.search(text_lines[at + 1].text)
         if at != date_at + 1 and not has_role:
@@ -427,16 +363,25 @@ def _visit_dates(text: str, joined: Joined, report: ParsedReport, visit: Visit) 
     if expression:
         wording = expression.group(0)
     no_year = _NO_YEAR_RE.match(text, start)
-    if no_year and (expression is None or len(no_year.group(0)) > len(wording) + 6) and visit.letter_date:
+    if (
+        no_year
+        and (expression is None or len(no_year.group(0)) > len(wording or "") + 6)
+        and visit.letter_date
+    ):
         # no year printed: the letter's own, or the one before when that would put the visit after it
         wording = f"{no_year.group(0)} {visit.letter_date.year}"
         expression = no_year
-    if wording is None:
+    if wording is None or expression is None:
         return
     windows = _windows(wording, text[on_match.start() : on_match.start() + 8])
     if not windows:
         return
-    if visit.letter_date and expression is no_year and windows[0][0] > visit.letter_date:
+    if (
+        visit.letter_date
+        and no_year is not None
+        and expression is no_year
+        and windows[0][0] > visit.letter_date
+    ):
         windows = _windows(f"{no_year.group(0)} {visit.letter_date.year - 1}", "")
     windows = _mend_years(windows, report, visit)
     report.windows = windows
@@ -540,7 +485,7 @@ _LEADS_RE = re.compile(
 def _inspectors(text: str, joined: Joined, report: ParsedReport) -> None:
     matches = [m for pattern in _TEAM_RES if (m := pattern.search(text))]
     for team in sorted(matches, key=lambda m: m.start()):
-        people, leads = _people(team.group(1))
+        people, leads = letter_people(team.group(1))
         if people:
             report.inspectors = people
             report.cite(
@@ -558,8 +503,12 @@ def _inspectors(text: str, joined: Joined, report: ParsedReport) -> None:
     for lead in sorted(
         [*_LEAD_RE.finditer(joined.text), *_LEADS_RE.finditer(joined.text)], key=lambda m: m.start()
     ):
-        found = _people(lead.group(1))[0] if lead.re is _LEADS_RE else [_person(lead.group(1))]
-        found = [person for person in found if person and person not in named]
+        candidates: list[str | None] = []
+        if lead.re is _LEADS_RE:
+            candidates += letter_people(lead.group(1))[0]
+        else:
+            candidates.append(letter_person(lead.group(1)))
+        found = [person for person in candidates if person and person not in named]
         if found:
             named += found
             evidence.append(collapse(lead.group(0)))
@@ -571,180 +520,6 @@ def _inspectors(text: str, joined: Joined, report: ParsedReport) -> None:
         for person in reversed(named):
             if person not in report.inspectors:
                 report.inspectors.insert(0, person)  # kept in the letter's order when already named
-
-
-# ---------------------------------------------------------------------------------------------------
-# What the visit looked at.
-
-_FINDINGS_HEADING = re.compile(
-    r"^(?:overview|headline findings|(?:main )?findings|summary|areas? for priority action|"
-    r"what needs to improve|"
-    r"findings and evaluation of progress|evaluation of progress|the local authority'?s? progress)\b",
-    re.I,
-)
-_FOCUS_VERB = (
-    r"(?:looked (?:specifically |in particular )?at|considered|evaluated|reviewed|focused (?:up)?on|"
-    r"explored|examined|scrutinised|tested|assessed|inspected|concentrated on|tracked and sampled)"
-)
-_FOCUS_RE = re.compile(
-    r"^(?:[A-Z][\w ,]{0,40}?,\s*)?(?:the |this |our )?(?:inspectors?|(?:focused |monitoring )?visit|they)\s+"
-    rf"(?:also |specifically |particularly |primarily )?{_FOCUS_VERB}\s+(.+)$"
-    # "The focus of this visit was on planning and achieving permanence ..."
-    r"|^(?:the |this )?(?:main |particular )?focus of (?:the |this )?"
-    r"(?:focused |monitoring )?visit (?:was|is)"
-    r"(?:\s+on)?\s+(.+)$",
-    re.I,
-)
-# Sentences about how the visit was done, not what it looked at.
-_METHOD_RE = re.compile(
-    r"\b(?:range of evidence|evidence|case records|case discussions|case files|records of|performance "
-    r"(?:management )?(?:information|data)|quality assurance information|spoke (?:to|with)|met with|"
-    r"video calls|"
-    r"framework|methodology|remote|audits?|observed|observation)\b",
-    re.I,
-)
-_LEAD_IN = re.compile(
-    r"^(?:the\s+)?(?:(?:local authority|council|trust)'?s\s+)?arrangements\s+(?:for|in)\s+", re.I
-)
-_LIST_TAIL = re.compile(
-    r",?\s*(?:(?:which|this|these)\s+)?"
-    r"(?:included|including|includes|with\s+(?:a\s+)?(?:particular|specific|special)?\s*"
-    r"(?:focus|emphasis)\s+on|in particular|specifically|namely|such as)\b(?P<rest>[^.]*)$|\s*:\s*$",
-    re.I,
-)
-
-
-def _blocks(lines: list[Line]) -> list[tuple[str, int | None, bool]]:
-    """Paragraphs and list items of a stretch of the letter, in order: (text, page, is_item)."""
-    blocks: list[tuple[list[Line], bool]] = []
-    for line in lines:
-        if line.is_blank:
-            blocks.append(([], False))
-            continue
-        current = blocks[-1] if blocks else None
-        if line.mark == "bullet":
-            blocks.append(([line], True))
-        elif current and current[0] and (not current[1] or line.mark == "indent" or line.text[:1].islower()):
-            current[0].append(line)
-        else:
-            blocks.append(([line], False))
-    return [
-        (collapse(" ".join(l.text for l in block)), block[0].page, is_item)
-        for block, is_item in blocks
-        if block
-    ]
-
-
-def _focus_areas(body: list[Line], report: ParsedReport, visit: Visit) -> None:
-    start = find_line(
-        body, r"^areas? covered by (?:the|this) visit|^areas? of focus|^focus of (?:the|this) visit"
-    )
-    if start >= 0:
-        _areas_under_heading(body, start, visit)
-        if visit.focus_areas:
-            report.cite(
-                "visit_focus",
-                "; ".join(text for text, _ in visit.focus_areas),
-                visit.focus_areas[0][1],
-                "; ".join(text for text, _ in visit.focus_areas),
-            )
-            return
-    end = next(
-        (
-            i
-            for i, l in enumerate(body)
-            if not l.is_blank and _FINDINGS_HEADING.match(l.text) and len(l.text) < 70 and i > 0
-        ),
-        min(len(body), 80),
-    )
-    blocks = _blocks(body[:end])
-    stated: list[str] = []
-    for index, (text, page, is_item) in enumerate(blocks):
-        if is_item:
-            continue
-        sentences = split_sentences(text)
-        for at, sentence in enumerate(sentences):
-            focus = _FOCUS_RE.match(sentence)
-            if not focus or _METHOD_RE.search(focus.group(1) or focus.group(2)):
-                continue
-            stated.append(sentence)
-            # the list that follows belongs to this sentence when nothing but "This included:" comes between
-            after = sentences[at + 1 :]
-            lists_follow = not after or (len(after) == 1 and bool(_INCLUDED_RE.match(after[0])))
-            _areas_of_sentence(
-                focus.group(1) or focus.group(2), page, blocks[index + 1 :], visit, lists_follow, bool(after)
-            )
-    if not stated:
-        # the opening paragraph, for a letter that states no focus (the 2020-21 visits under the COVID-19
-        # arrangements say what Ofsted's work looked into instead)
-        paragraphs = [text for text, _, is_item in blocks if not is_item and len(text) > 80]
-        stated = paragraphs[:2]
-    if stated:
-        text = " ".join(stated)
-        report.cite("visit_focus", text[:2000], blocks[0][1] if blocks else None, text[:2000])
-
-
-_INCLUDED_RE = re.compile(
-    r"^(?:this|these|it|they|which) (?:included|includes|include|covered|were)\b[^.]*:?\s*$", re.I
-)
-
-
-def _areas_of_sentence(
-    object_text, page, following, visit: Visit, lists_follow: bool, introduced: bool
-) -> None:
-    """The areas one focus sentence states: the thing looked at ("care leavers"), then each item of a list
-    it introduces, inline after a colon ("...progress of: a; b; c") or as the list items that follow."""
-    object_text = object_text.strip().rstrip(".")
-    head, _, inline = object_text.partition(": ")
-    inline_items = (
-        [clean_item(part) for part in re.split(r";\s*(?:and\s+)?", inline) if part.strip()] if inline else []
-    )
-    base = head if inline else object_text
-    tail = _LIST_TAIL.search(base)
-    lead = base[: tail.start()] if tail else base
-    lead = re.sub(r"[\s,]+(?:and|or)$", "", _LEAD_IN.sub("", lead).strip(" ,;:"))
-    # "..., in particular, the quality of matching": what follows the particular is an area of its own
-    rest = (tail.group("rest") or "").strip(" ,;:") if tail else ""
-    introduces_list = bool(re.search(r"(?::|\b(?:on|the|of|including|include|included))\s*$", object_text))
-    for part in (lead, rest):
-        if part and not re.search(r"\b(?:of|on|the|for|to|in|at|by|with)$", part, re.I):
-            _add_area(visit, part, page)
-    for item in inline_items:
-        _add_area(visit, item, page)
-    if lists_follow and following and not following[0][2] and _INCLUDED_RE.match(following[0][0]):
-        following, introduced = following[1:], True  # "This included:" as a paragraph of its own
-    if lists_follow and (introduces_list or introduced):
-        for text, item_page, is_item in following:
-            if not is_item:
-                break
-            _add_area(visit, clean_item(text), item_page)
-
-
-def _add_area(visit: Visit, text: str, page) -> None:
-    text = re.sub(r"\.'$", "'", collapse(text)).strip(" ;,.")  # "the 'front door.'"
-    text = re.sub(r"(\w)- (?=[a-z])", r"\1-", text)  # "decision-" / "making" wrapped at the hyphen
-    if len(text) > 3 and text.lower() not in {t.lower() for t, _ in visit.focus_areas}:
-        visit.focus_areas.append((text, page))
-
-
-def _areas_under_heading(body: list[Line], start: int, visit: Visit) -> None:
-    section: list[Line] = []
-    seen_item = False
-    for line in body[start + 1 :]:
-        if line.is_blank:
-            section.append(line)
-            continue
-        if line.is_item:
-            seen_item = True
-            section.append(line)
-        elif seen_item and line.text[:1].isupper() and section and section[-1].is_blank:
-            break  # a paragraph after the list
-        elif seen_item:
-            section.append(line)
-    items = [item for item in group_items(section) if any(l.is_item for l in item)]
-    for item in items:
-        text = collapse(" ".join(l.text for l in item)).rstrip(".;")
-        visit.focus_areas.append((text, item[0].page))
 
 
 def _verdict(joined: Joined, report: ParsedReport, visit: Visit) -> None:
@@ -775,12 +550,12 @@ def _signatory(lines: list[Line], report: ParsedReport) -> None:
                 and index
             ):
                 candidates = [tail[index - 1]]
-            elif re.search(r"(?:(?:Her|His) Majesty'?s Inspector|\bHMI)\W*$", line.text) and _person(
+            elif re.search(r"(?:(?:Her|His) Majesty'?s Inspector|\bHMI)\W*$", line.text) and letter_person(
                 line.text
             ):
                 candidates = [line]
     for line in candidates:
-        name = _person(line.text)
+        name = letter_person(line.text)
         if not name:
             continue
         if not report.lead_inspectors:
