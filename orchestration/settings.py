@@ -42,6 +42,8 @@ class Settings:
     max_held_back_share: float
     # RETRY=1: this run reads every quarantined or held-back document again, whatever its failure was
     retry_failed: bool = False
+    # ALLOW_SHRINK=1: publish even when the run would remove most of the published reports
+    allow_shrink: bool = False
 
     @property
     def parquet_dir(self) -> Path:
@@ -77,4 +79,5 @@ def load() -> Settings:
         pull_timeout_seconds=float(os.environ.get("PULL_TIMEOUT_SECONDS", "30")),
         max_held_back_share=float(os.environ.get("MAX_HELD_BACK_SHARE", "0.05")),
         retry_failed=os.environ.get("RETRY", "").strip().lower() not in ("", "0", "no", "false"),
+        allow_shrink=os.environ.get("ALLOW_SHRINK", "").strip().lower() not in ("", "0", "no", "false"),
     )

@@ -16,6 +16,7 @@ from orchestration.lib.core.warehouse import writer_lock
 from orchestration.lib.ingest.files import printable_name
 from orchestration.lib.outputs.reconciliation import reconciliation_summary
 from orchestration.lib.outputs.report.page import report_is_current
+from orchestration.lib.publish.changes import changes_of
 from orchestration.lib.publish.publication import open_published
 
 from .settings import Settings
@@ -162,11 +163,11 @@ def _ledger(settings: Settings) -> tuple[dict[str, int], list[tuple[str, str, st
     return counts, problems
 
 
-def _published_state(settings: Settings) -> tuple[str | None, str | None, dict[str, int], str | None]:
-    """(run id, time) of the publication the published file holds, its marts' row counts, and how far
-    they agree with Ofsted's statistics."""
+def _published_state(settings: Settings) -> tuple[str | None, str | None, dict[str, int], str | None, list]:
+    """(run id, time) of the publication the published file holds, its marts' row counts, how far
+    they agree with Ofsted's statistics, and the reports it added and removed."""
     if not settings.published_duckdb_path.is_file():
-        return None, None, {}, None
+        return None, None, {}, None, []
     con = open_published(settings.published_duckdb_path)
     try:
         latest = con.execute(
@@ -182,11 +183,33 @@ def _published_state(settings: Settings) -> tuple[str | None, str | None, dict[s
             t: con.execute(f"SELECT count(*) FROM marts.{identifier(t)}").fetchall()[0][0] for t in tables
         }
         reconciliation = reconciliation_summary(con)
+        changes = _changes(con, latest[0][0]) if latest else []
     finally:
         con.close()
     if not latest:
-        return None, None, rows, reconciliation
-    return latest[0][0], f"{latest[0][1]:%Y-%m-%d %H:%M:%S}", rows, reconciliation
+        return None, None, rows, reconciliation, []
+    return latest[0][0], f"{latest[0][1]:%Y-%m-%d %H:%M:%S}", rows, reconciliation, changes
+
+
+def _changes(con: duckdb.DuckDBPyConnection, run_id: str) -> list:
+    try:
+        return changes_of(con, run_id)
+    except duckdb.Error:  # a publication made before audit.report_changes existed
+        return []
+
+
+def _print_changes(changes: list) -> None:
+    added = [c for c in changes if c[0] == "added"]
+    removed = [c for c in changes if c[0] == "removed"]
+    if not changes:
+        print("  what's new: no report added or removed")
+        return
+    print(f"  what's new: {len(added)} reports added, {len(removed)} removed (audit.report_changes)")
+    for change, authority, report_type, source_file in changes[:MAX_LISTED]:
+        shown = printable_name(source_file or "")
+        print(f"    {change} {printable_name(authority)}: {report_type.replace('_', ' ')} ({shown})")
+    if len(changes) > MAX_LISTED:
+        print(f"    ... and {len(changes) - MAX_LISTED} more: see audit.report_changes")
 
 
 def print_summary(
@@ -252,9 +275,9 @@ def print_summary(
         again = republished_because(result)
 
     try:
-        published_run, published_at, rows, reconciliation = _published_state(settings)
+        published_run, published_at, rows, reconciliation, changes = _published_state(settings)
     except duckdb.Error as error:
-        published_run, published_at, rows, reconciliation = None, None, {}, None
+        published_run, published_at, rows, reconciliation, changes = None, None, {}, None, []
         print(
             f"  the published file cannot be read ({describe_error(error)}): "
             "the next `make run` publishes it again"
@@ -269,6 +292,8 @@ def print_summary(
         )
         if again:
             print(f"  republished: {again}")
+        if published_now and not again:
+            _print_changes(changes)
         if standing:
             skipped = "dbt and publishing skipped" if result is not None else "no run was needed"
             print(f"  unchanged: nothing changed since the publication of {standing} UTC; {skipped}")

@@ -5,6 +5,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.lib.core.warehouse import insert_rows, utc_now
+from orchestration.lib.publish.changes import Changes, changes_against, forget_unpublished, record_changes
 from orchestration.lib.publish.fingerprint import (
     latest_publication,
     publication_problem,
@@ -49,7 +50,15 @@ def published_warehouse(
     with warehouse.writer_lock(on_wait=report):
         # said already by the build step, which did not skip for this reason; kept for the summary and the UI
         again = _why_again(warehouse, settings.published_duckdb_path, settings.parquet_dir)
-        fingerprint = _record_publication(warehouse, context.run_id, settings.published_duckdb_path)
+        with warehouse.connect() as con:
+            for run_id in forget_unpublished(con, settings.published_duckdb_path):
+                report(f"publish: forgot the publication of run {run_id}, which never reached readers")
+            changes = changes_against(con, settings.published_duckdb_path)
+        refused = changes.shrink_problem(settings.allow_shrink)
+        if refused:
+            report(f"publish: {refused}")
+            raise dg.Failure(description=refused, allow_retries=False)
+        fingerprint = _record_publication(warehouse, context.run_id, settings.published_duckdb_path, changes)
         report(f"publish: writing {settings.published_duckdb_path} and its Parquet copies")
         try:
             result = publish(
@@ -78,6 +87,8 @@ def published_warehouse(
             "parquet_dir": dg.MetadataValue.path(str(result.parquet_dir)),
             "warehouse_fingerprint": fingerprint,
             **({"republished_because": again} if again else {}),
+            "reports_added": len(changes.added),
+            "reports_removed": len(changes.removed),
             **{f"rows_{name.replace('.', '_')}": count for name, count in result.tables.items()},
             # equal between two runs exactly when the mart's content is
             **{f"checksum_marts_{table}": checksum for table, checksum in checksums.items()},
@@ -92,16 +103,21 @@ def published_warehouse(
     )
 
 
-def _record_publication(warehouse: WarehouseResource, run_id: str, published_path: Path) -> str:
-    """The row goes in before the copy, so the published file names the state it holds."""
+def _record_publication(
+    warehouse: WarehouseResource, run_id: str, published_path: Path, changes: Changes
+) -> str:
+    """The row, and the reports it adds and removes, go in before the copy, so the published file names
+    the state it holds and what changed."""
+    published_at = utc_now()
     with warehouse.connect() as con:
         fingerprint = warehouse_fingerprint(con)
+        record_changes(con, changes, run_id, published_at)
         insert_rows(
             con,
             "audit.publications",
             [
                 {
-                    "published_at": utc_now(),
+                    "published_at": published_at,
                     "run_id": run_id,
                     "warehouse_fingerprint": fingerprint,
                     "published_path": str(published_path),
@@ -168,6 +184,7 @@ def _forget_publication(warehouse: WarehouseResource, fingerprint: str, run_id: 
             "DELETE FROM audit.publications WHERE run_id = ? AND warehouse_fingerprint = ?",
             [run_id, fingerprint],
         )
+        con.execute("DELETE FROM audit.report_changes WHERE run_id = ?", [run_id])
 
 
 def _read_back(warehouse: WarehouseResource) -> tuple[list[tuple], dict[str, str]]:
