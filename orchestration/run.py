@@ -62,12 +62,11 @@ def main() -> int:
         standing = _standing_before_run(settings)
         if standing is not None:
             print(f"  scan: nothing new since the publication of {standing} UTC: no run needed", flush=True)
-            _refresh_stale_report(settings)
         else:
             result = _execute(settings, run_id)
             interrupted = _was_interrupted(result)
-            if result.success and _unchanged(result):
-                _refresh_stale_report(settings)
+        if not interrupted:
+            _refresh_stale_outputs(settings)
     except KeyboardInterrupt:
         interrupted = True
     except Exception as error:  # noqa: BLE001  (the summary names it; the run's last words stay true)
@@ -139,25 +138,18 @@ def _was_interrupted(result) -> bool:
     return False
 
 
-def _unchanged(result) -> bool:
-    from .summary import unchanged_since
+def _refresh_stale_outputs(settings) -> None:
+    """Every output drawn from the publication (workbook, report, feed) that is missing, was drawn from
+    another publication or changed since is drawn again from the published file, whatever the run did
+    (defs/publish/standing.py lists them; lib/publish/outputs.py compares them)."""
+    from .defs.publish.standing import published_outputs
+    from .lib.publish.outputs import refresh
 
-    return unchanged_since(result) is not None
-
-
-def _refresh_stale_report(settings) -> None:
-    """Nothing to publish, but the publication standing has no report yet (it predates the report, or
-    drawing it failed last time): draw it now from the published file."""
-    from .lib.outputs.report.page import build_report, report_is_current
-
-    if report_is_current(settings.report_dir, settings.published_duckdb_path):
-        return
-    try:
-        result = build_report(settings.published_duckdb_path, settings.report_dir, settings.raw_dir)
-    except Exception as error:  # noqa: BLE001  (the summary says the report is missing)
-        print(f"  report not rebuilt: {type(error).__name__}: {error}", flush=True)
-        return
-    print(f"  report: drawn again for the standing publication: {result.path}", flush=True)
+    refresh(
+        settings.published_duckdb_path,
+        published_outputs(settings),
+        lambda message: print(f"  {message}", flush=True),
+    )
 
 
 if __name__ == "__main__":

@@ -15,8 +15,8 @@ from orchestration.lib.core.sql import identifier
 from orchestration.lib.core.warehouse import writer_lock
 from orchestration.lib.ingest.files import printable_name
 from orchestration.lib.outputs.reconciliation import reconciliation_summary
-from orchestration.lib.outputs.report.page import report_is_current
 from orchestration.lib.publish.changes import changes_of
+from orchestration.lib.publish.outputs import output_state
 from orchestration.lib.publish.publication import open_published
 
 from .settings import Settings
@@ -304,7 +304,7 @@ def print_summary(
             print(f"    {table:<28} {count}")
         print(f"  published: {settings.published_duckdb_path}{' (as it was)' if standing else ''}")
         print(f"  parquet:   {settings.parquet_dir}")
-        _print_report(result, settings)
+        _print_outputs(settings)
     elif published_run is not None:
         print(
             f"  not published by this run: {settings.published_duckdb_path} still holds the publication "
@@ -316,12 +316,18 @@ def print_summary(
     return 0 if ok else 1
 
 
-def _print_report(result, settings: Settings) -> None:
-    page = settings.report_dir / "index.html"
-    error = report_error(result) if result is not None else None
-    if error:
-        print(f"  report:    NOT rebuilt ({error}); the published warehouse is not affected: `make report`")
-    elif report_is_current(settings.report_dir, settings.published_duckdb_path):
-        print(f"  report:    {page}")
-    else:
-        print(f"  report:    none for this publication yet: `make report` builds {page}")
+def _print_outputs(settings: Settings) -> None:
+    """Each output drawn from the publication, and whether it was drawn from the one standing."""
+    from .defs.publish.standing import published_outputs
+
+    for output in published_outputs(settings):
+        state = output_state(settings.published_duckdb_path, output.path)
+        shown = output.path / "index.html" if output.path.is_dir() else output.path
+        label = f"{output.name}:".ljust(10)
+        if state.current:
+            print(f"  {label} {shown}")
+        else:
+            print(
+                f"  {label} NOT current ({state.problem}); the published warehouse is not affected: "
+                f"`{output.remedy}`"
+            )
