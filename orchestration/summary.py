@@ -156,7 +156,8 @@ def _ledger(settings: Settings) -> tuple[dict[str, int], list[tuple[str, str, st
             )
             problems = con.execute(
                 """SELECT status, source_file, coalesce(status_reason, '') FROM audit.file_ledger
-                   WHERE is_present AND status IN ('quarantined', 'held_back') ORDER BY status, source_file"""
+                   WHERE is_present AND status IN ('quarantined', 'held_back', 'unreadable')
+                   ORDER BY status, source_file"""
             ).fetchall()
         finally:
             con.close()
@@ -244,6 +245,12 @@ def print_summary(
             f"  files: {sum(counts.values())} seen, {counts.get('loaded', 0)} loaded, "
             f"{counts.get('held_back', 0)} held back, {counts.get('quarantined', 0)} quarantined, "
             f"{counts.get('duplicate', 0)} duplicate"
+            + (f", {counts['unreadable']} unreadable" if counts.get("unreadable") else "")
+            + (
+                f", {counts['not_read']} of kinds the warehouse does not read (status not_read)"
+                if counts.get("not_read")
+                else ""
+            )
         )
     for status, name, reason in problems[:MAX_LISTED]:
         print(f"    {status.replace('_', ' ')} {printable_name(name)}: {printable_name(reason)}")

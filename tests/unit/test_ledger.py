@@ -411,3 +411,43 @@ def test_an_unreadable_file_that_is_later_deleted_is_removed(shared_raw, tmp_pat
         file_ledger.scan(con, shared_raw, max_file_mb=5, files=_discover_as_a_user(shared_raw))
         ledger, _ = _ledger_and_reports(con)
     assert ledger["surrey.txt"][0] == "removed" and ledger["surrey.txt"][3] is False
+
+
+OTHER_KINDS = {
+    "annual report.txt": "Ofsted\nThe Annual Report of His Majesty's Chief Inspector 2023\n\nEducation, "
+    "children's services and skills.\n\n© Crown copyright 2023\n",
+    "survey.txt": "Ofsted\n\nEvaluation of the new inspection arrangements: a survey of providers\n\n"
+    "What we found.\n\n© Crown copyright 2021\n",
+    "consultation.txt": "Ofsted\nChanges to how we inspect, a consultation\n\nWe would like your views.\n",
+}
+
+
+def test_documents_of_kinds_the_warehouse_does_not_read_are_not_read_and_never_checked(raw, tmp_path):
+    from orchestration.lib.quality.hold_back import documents_checked
+
+    for name, text in OTHER_KINDS.items():
+        (raw / name).write_text(text, encoding="utf-8")
+    with warehouse.connect(tmp_path / "w.duckdb") as con:
+        file_ledger.scan(con, raw, max_file_mb=5)
+        extract_with(con, raw)
+        parsing.parse(con, REFERENCE_AUTHORITIES_CSV)
+        ledger = {
+            name: (status, reason, report_id)
+            for name, status, reason, report_id in con.execute(
+                "SELECT source_file, status, status_reason, report_id FROM audit.file_ledger"
+            ).fetchall()
+        }
+        types = con.execute("SELECT DISTINCT report_type FROM extracted.reports").fetchall()
+        checked = documents_checked(con)
+    assert ledger["surrey.txt"][0] == "loaded"
+    for name in OTHER_KINDS:
+        status, reason, report_id = ledger[name]
+        assert (status, report_id) == ("not_read", None), (name, reason)
+        assert "a document of a kind the warehouse does not read" in reason
+    assert (
+        "it appears to be: The Annual Report of His Majesty's Chief Inspector 2023"
+        in (ledger["annual report.txt"][1])
+    )
+    assert "it appears to be: Evaluation of the new inspection arrangements" in ledger["survey.txt"][1]
+    # nothing of theirs reaches the tables the checks read, so they can never make a failure systemic
+    assert len(types) == 1 and types[0][0] != "other" and checked == 1
