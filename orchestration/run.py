@@ -15,7 +15,6 @@ import contextlib
 import gc
 import logging
 import os
-import shutil
 import signal
 import sys
 import time
@@ -25,14 +24,12 @@ from pathlib import Path
 from . import settings as settings_module
 
 
-def _prepare_dagster_home() -> None:
-    home = os.environ.get("DAGSTER_HOME") or str(settings_module.REPO_ROOT / ".dagster_home")
-    os.environ["DAGSTER_HOME"] = home
-    os.makedirs(home, exist_ok=True)
-    config = settings_module.REPO_ROOT / "dagster.yaml"
-    target = os.path.join(home, "dagster.yaml")
-    if config.exists() and not os.path.exists(target):
-        shutil.copyfile(config, target)
+def _prepare_dagster_home(settings) -> None:
+    """The run history of this warehouse (orchestration/dagster_home.py: DAGSTER_HOME, else beside
+    DUCKDB_PATH)."""
+    from .dagster_home import prepare
+
+    prepare(settings.duckdb_path)
 
 
 def _progress_to_terminal() -> None:
@@ -56,7 +53,7 @@ def main() -> int:
     run_id = str(uuid.uuid4())
     result, standing, notices, interrupted = None, None, [], False
     try:
-        _prepare_dagster_home()
+        _prepare_dagster_home(settings)
         _progress_to_terminal()
         print(f"Ofsted warehouse: reading {settings.raw_dir}", flush=True)
         standing = _standing_before_run(settings)
@@ -122,6 +119,7 @@ def _execute(settings, run_id: str):
                 resources=resources_for(settings),
                 raise_on_error=False,
                 run_id=run_id,
+                tags={"warehouse": str(settings.duckdb_path)},
                 run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
             )
 

@@ -44,6 +44,7 @@ class Settings:
     retry_failed: bool = False
     # ALLOW_SHRINK=1: publish even when the run would remove most of the published reports
     allow_shrink: bool = False
+    dagster_port: int = 3000  # DAGSTER_PORT: where `make dev` serves the UI
 
     @property
     def parquet_dir(self) -> Path:
@@ -80,4 +81,5 @@ def load() -> Settings:
         max_held_back_share=float(os.environ.get("MAX_HELD_BACK_SHARE", "0.05")),
         retry_failed=os.environ.get("RETRY", "").strip().lower() not in ("", "0", "no", "false"),
         allow_shrink=os.environ.get("ALLOW_SHRINK", "").strip().lower() not in ("", "0", "no", "false"),
+        dagster_port=int(os.environ.get("DAGSTER_PORT") or 3000),
     )
