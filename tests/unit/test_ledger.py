@@ -15,15 +15,18 @@ from orchestration.lib.ingest.files import discover
 from orchestration.lib.parse import documents as parsing
 from orchestration.settings import REFERENCE_AUTHORITIES_CSV
 from tests.fixtures import bad_files
+from tests.fixtures.clocks import WorkerCpuClock
 from tests.support import REPO, extract_with
 
 SURREY = REPO / "raw" / "000_9f7ce6b861c02e06.txt"
 
 
-def run_once(raw, db, *, max_file_mb=5, timeout_seconds=60, memory_mb=1024, summary=None):
+def run_once(raw, db, *, max_file_mb=5, timeout_seconds=60, memory_mb=1024, summary=None, clock=None):
     with warehouse.connect(db) as con:
         file_ledger.scan(con, raw, max_file_mb=max_file_mb)
-        extracted = extract_with(con, raw, timeout_seconds=timeout_seconds, memory_mb=memory_mb)
+        extracted = extract_with(
+            con, raw, timeout_seconds=timeout_seconds, memory_mb=memory_mb, clock=clock or WorkerCpuClock()
+        )
         parsing.parse(con, REFERENCE_AUTHORITIES_CSV)
         if summary is not None:
             summary.append(extracted)
