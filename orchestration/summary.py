@@ -129,6 +129,17 @@ def describe_error_info(error) -> str:
     return message[-1] if message else "no message"
 
 
+def publication_refused(result) -> str | None:
+    """Why this run's publication was refused (it would have removed most of the published reports)."""
+    for event in result.all_events:
+        if event.event_type_value != "ASSET_OBSERVATION":
+            continue
+        observation = event.event_specific_data.asset_observation
+        if observation.asset_key.path == ["published", "warehouse"] and "refused" in observation.metadata:
+            return observation.metadata["refused"].value
+    return None
+
+
 def republished_because(result) -> str | None:
     """Why this run published the same state again, when it did: the published file did not match."""
     for event in result.all_events:
@@ -280,6 +291,9 @@ def print_summary(
             print(f"    FAILED step {line}")
         standing = unchanged_since(result)
         again = republished_because(result)
+        refused = publication_refused(result)
+        if refused:
+            print(f"  {refused}")
 
     try:
         published_run, published_at, rows, reconciliation, changes = _published_state(settings)

@@ -38,13 +38,14 @@ MART_TABLES = sorted(key.path[-1] for key in MART_KEYS)
     group_name="published",
     kinds={"duckdb", "parquet"},
     owners=["team:ofsted-warehouse"],
+    output_required=False,
     description="PUBLISHED_DUCKDB_PATH (schemas marts and audit, readable by DuckDB 1.1+) and a Parquet copy "
     "of every mart beside it. Runs only when every upstream step and blocking check succeeded, and only "
-    "when something the marts are built from changed since the last publication (audit.publications).",
+    "when something the marts are built from changed since the last publication (audit.publications). "
+    "A publication that would remove more than half of the published reports is refused (the standing "
+    "one is kept, and the refusal recorded as an observation) unless ALLOW_SHRINK=1.",
 )
-def published_warehouse(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource
-) -> dg.MaterializeResult:
+def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     settings = settings_module.load()
     report = reporter(context)
     with warehouse.writer_lock(on_wait=report):
@@ -56,8 +57,10 @@ def published_warehouse(
             changes = changes_against(con, settings.published_duckdb_path)
         refused = changes.shrink_problem(settings.allow_shrink)
         if refused:
+            # not an error of the run: a decision, which the summary prints and the exit status carries
             report(f"publish: {refused}")
-            raise dg.Failure(description=refused, allow_retries=False)
+            context.log_event(dg.AssetObservation(asset_key=PUBLISHED_KEY, metadata={"refused": refused}))
+            return
         fingerprint = _record_publication(warehouse, context.run_id, settings.published_duckdb_path, changes)
         report(f"publish: writing {settings.published_duckdb_path} and its Parquet copies")
         try:
@@ -81,7 +84,7 @@ def published_warehouse(
         # no business opening the readers' file (DuckDB would hand it a cached, replaced database).
         latest, checksums = _read_back(warehouse)
     context.log.info(f"published {result.path}")
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(result.path)),
             "parquet_dir": dg.MetadataValue.path(str(result.parquet_dir)),
