@@ -138,7 +138,9 @@ def test_the_summary_lists_the_reports_each_publication_added_and_removed(guards
     assert "what's new: 5 reports added, 0 removed" in first.output, first.output
     con = open_published(guards.published)
     try:
-        changes = con.execute("SELECT change, count(*) FROM audit.report_changes GROUP BY 1 ORDER BY 1").fetchall()
+        changes = con.execute(
+            "SELECT change, count(*) FROM audit.report_changes GROUP BY 1 ORDER BY 1"
+        ).fetchall()
     finally:
         con.close()
     assert dict(changes)["added"] == 5
