@@ -134,3 +134,10 @@ def test_a_writer_that_fails_records_nothing(tmp_path):
         target.write_text("half a feed")
         raise RuntimeError("disk full")
     assert made_from(target) is None and not output_state(published, target).current
+
+
+def test_each_parquet_copy_names_the_publication_it_belongs_to(tmp_path):
+    published = _publish(tmp_path, "run-1")
+    _publish(tmp_path, "run-2")
+    copies = sorted((published.parent / "parquet").glob("*.parquet"))
+    assert copies and {made_from(copy) for copy in copies} == {"run-2"}

@@ -129,7 +129,20 @@ def stamping(published_path: Path, output: Path) -> Iterator[None]:
 
 
 def made_from(output: Path) -> str | None:
-    """The run id of the publication `output` was drawn from, as its stamp records it."""
+    """The run id of the publication `output` was drawn from, as its stamp records it (a Parquet copy
+    records it in its own key-value metadata, `publication_run_id`)."""
+    if output.suffix == ".parquet" and output.is_file():
+        con = duckdb.connect()
+        try:
+            rows = con.execute(
+                "SELECT value::VARCHAR FROM parquet_kv_metadata(?) WHERE key::VARCHAR = 'publication_run_id'",
+                [str(output)],
+            ).fetchall()
+        except duckdb.Error:
+            return None
+        finally:
+            con.close()
+        return rows[0][0] if rows else None
     return _read_stamp(output).get("made_from")
 
 
