@@ -243,14 +243,18 @@ def print_summary(
         print(f"  {notice}")
     counts: dict[str, int] = {}
     problems: list = []
+    ledger_read = False
     if settings.duckdb_path.exists():
         try:
             counts, problems = _ledger(settings)
+            ledger_read = True
         except (duckdb.Error, TimeoutError) as error:
             print(
                 f"  the working warehouse could not be read ({describe_error(error)}); the next `make run` "
                 "checks it and rebuilds it if it is damaged"
             )
+    if ledger_read and not counts and result is not None:
+        print(f"  files: none seen in RAW_DIR ({settings.raw_dir})")
     if counts:
         print(
             f"  files: {sum(counts.values())} seen, {counts.get('loaded', 0)} loaded, "
