@@ -282,7 +282,10 @@ def test_the_next_run_recovers_on_its_own_and_publishes(faults):
         con.close()
     assert removed == [("removed",)]  # only the new file knows the report came and went
     assert "publish: tidied .ofsted.duckdb." in output
+    # nothing left over: the outputs, and the stamp of the publication each was drawn from
     assert sorted(path.name for path in faults.published.parent.iterdir()) == [
+        ".ofsted.xlsx.publication.json",
+        ".report.publication.json",
         "ofsted.duckdb",
         "ofsted.xlsx",
         "parquet",
