@@ -17,6 +17,7 @@ from pathlib import Path
 
 from orchestration.lib.outputs.feed import build_feed
 from orchestration.lib.outputs.workbook import workbook_path_for, write_workbook
+from orchestration.lib.publish.outputs import stamping
 
 from . import settings as settings_module
 
@@ -41,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = args.out or workbook_path_for(args.published)
     try:
-        result = write_workbook(args.published, out, settings.raw_dir)
+        with stamping(args.published, out):  # the publication it was drawn from
+            result = write_workbook(args.published, out, settings.raw_dir)
         feed = build_feed(args.published)
     except Exception as error:  # noqa: BLE001  (any failure is reported in words, with its type)
         print(f"workbook not written: {type(error).__name__}: {error}", file=sys.stderr)

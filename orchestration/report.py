@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from orchestration.lib.outputs.report.page import build_report
+from orchestration.lib.publish.outputs import stamping
 
 from . import settings as settings_module
 
@@ -39,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = args.out or args.published.parent / "report"
     try:
-        result = build_report(args.published, out, settings.raw_dir)
+        with stamping(args.published, out):  # the publication it was drawn from
+            result = build_report(args.published, out, settings.raw_dir)
     except Exception as error:  # noqa: BLE001  (any failure is reported in words, with its type)
         print(f"report not built: {type(error).__name__}: {error}", file=sys.stderr)
         return 1

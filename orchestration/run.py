@@ -16,7 +16,6 @@ import gc
 import io
 import logging
 import os
-import shutil
 import signal
 import sys
 import time
@@ -26,14 +25,12 @@ from pathlib import Path
 from . import settings as settings_module
 
 
-def _prepare_dagster_home() -> None:
-    home = os.environ.get("DAGSTER_HOME") or str(settings_module.REPO_ROOT / ".dagster_home")
-    os.environ["DAGSTER_HOME"] = home
-    os.makedirs(home, exist_ok=True)
-    config = settings_module.REPO_ROOT / "dagster.yaml"
-    target = os.path.join(home, "dagster.yaml")
-    if config.exists() and not os.path.exists(target):
-        shutil.copyfile(config, target)
+def _prepare_dagster_home(settings) -> None:
+    """The run history of this warehouse (orchestration/dagster_home.py: DAGSTER_HOME, else beside
+    DUCKDB_PATH)."""
+    from .dagster_home import prepare
+
+    prepare(settings.duckdb_path)
 
 
 def _progress_to_terminal() -> None:
@@ -58,18 +55,17 @@ def main() -> int:
     run_id = str(uuid.uuid4())
     result, standing, notices, interrupted = None, None, [], False
     try:
-        _prepare_dagster_home()
+        _prepare_dagster_home(settings)
         _progress_to_terminal()
         print(f"Ofsted warehouse: reading {settings.raw_dir}", flush=True)
         standing = _standing_before_run(settings)
         if standing is not None:
             print(f"  scan: nothing new since the publication of {standing} UTC: no run needed", flush=True)
-            _refresh_stale_report(settings)
         else:
             result = _execute(settings, run_id)
             interrupted = _was_interrupted(result)
-            if result.success and _unchanged(result):
-                _refresh_stale_report(settings)
+        if not interrupted:
+            _refresh_stale_outputs(settings)
     except KeyboardInterrupt:
         interrupted = True
     except Exception as error:  # noqa: BLE001  (the summary names it; the run's last words stay true)
@@ -125,6 +121,7 @@ def _execute(settings, run_id: str):
                 resources=resources_for(settings),
                 raise_on_error=False,
                 run_id=run_id,
+                tags={"warehouse": str(settings.duckdb_path)},
                 run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
             )
 
@@ -141,25 +138,18 @@ def _was_interrupted(result) -> bool:
     return False
 
 
-def _unchanged(result) -> bool:
-    from .summary import unchanged_since
+def _refresh_stale_outputs(settings) -> None:
+    """Every output drawn from the publication (workbook, report, feed) that is missing, was drawn from
+    another publication or changed since is drawn again from the published file, whatever the run did
+    (defs/publish/standing.py lists them; lib/publish/outputs.py compares them)."""
+    from .defs.publish.standing import published_outputs
+    from .lib.publish.outputs import refresh
 
-    return unchanged_since(result) is not None
-
-
-def _refresh_stale_report(settings) -> None:
-    """Nothing to publish, but the publication standing has no report yet (it predates the report, or
-    drawing it failed last time): draw it now from the published file."""
-    from .lib.outputs.report.page import build_report, report_is_current
-
-    if report_is_current(settings.report_dir, settings.published_duckdb_path):
-        return
-    try:
-        result = build_report(settings.published_duckdb_path, settings.report_dir, settings.raw_dir)
-    except Exception as error:  # noqa: BLE001  (the summary says the report is missing)
-        print(f"  report not rebuilt: {type(error).__name__}: {error}", flush=True)
-        return
-    print(f"  report: drawn again for the standing publication: {result.path}", flush=True)
+    refresh(
+        settings.published_duckdb_path,
+        published_outputs(settings),
+        lambda message: print(f"  {message}", flush=True),
+    )
 
 
 if __name__ == "__main__":

@@ -45,6 +45,9 @@ class Settings:
     pdf_layout_mirror: bool = True
     # RETRY=1: this run reads every quarantined or held-back document again, whatever its failure was
     retry_failed: bool = False
+    # ALLOW_SHRINK=1: publish even when the run would remove most of the published reports
+    allow_shrink: bool = False
+    dagster_port: int = 3000  # DAGSTER_PORT: where `make dev` serves the UI
 
     @property
     def parquet_dir(self) -> Path:
@@ -82,4 +85,6 @@ def load() -> Settings:
         pdf_layout_mirror=os.environ.get("PDF_LAYOUT_MIRROR", "1").strip().lower()
         not in ("0", "no", "false"),
         retry_failed=os.environ.get("RETRY", "").strip().lower() not in ("", "0", "no", "false"),
+        allow_shrink=os.environ.get("ALLOW_SHRINK", "").strip().lower() not in ("", "0", "no", "false"),
+        dagster_port=int(os.environ.get("DAGSTER_PORT") or 3000),
     )

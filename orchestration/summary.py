@@ -16,7 +16,8 @@ from orchestration.lib.core.sql import identifier
 from orchestration.lib.core.warehouse import writer_lock
 from orchestration.lib.ingest.files import printable_name
 from orchestration.lib.outputs.reconciliation import reconciliation_summary
-from orchestration.lib.outputs.report.page import report_is_current
+from orchestration.lib.publish.changes import changes_of
+from orchestration.lib.publish.outputs import output_state
 from orchestration.lib.publish.publication import open_published
 
 from .settings import Settings
@@ -131,6 +132,17 @@ def describe_error_info(error) -> str:
     return message[-1] if message else "no message"
 
 
+def publication_refused(result) -> str | None:
+    """Why this run's publication was refused (it would have removed most of the published reports)."""
+    for event in result.all_events:
+        if event.event_type_value != "ASSET_OBSERVATION":
+            continue
+        observation = event.event_specific_data.asset_observation
+        if observation.asset_key.path == ["published", "warehouse"] and "refused" in observation.metadata:
+            return observation.metadata["refused"].value
+    return None
+
+
 def republished_because(result) -> str | None:
     """Why this run published the same state again, when it did: the published file did not match."""
     for event in result.all_events:
@@ -158,18 +170,19 @@ def _ledger(settings: Settings) -> tuple[dict[str, int], list[tuple[str, str, st
             )
             problems = con.execute(
                 """SELECT status, source_file, coalesce(status_reason, '') FROM audit.file_ledger
-                   WHERE is_present AND status IN ('quarantined', 'held_back') ORDER BY status, source_file"""
+                   WHERE is_present AND status IN ('quarantined', 'held_back', 'unreadable')
+                   ORDER BY status, source_file"""
             ).fetchall()
         finally:
             con.close()
     return counts, problems
 
 
-def _published_state(settings: Settings) -> tuple[str | None, str | None, dict[str, int], str | None]:
-    """(run id, time) of the publication the published file holds, its marts' row counts, and how far
-    they agree with Ofsted's statistics."""
+def _published_state(settings: Settings) -> tuple[str | None, str | None, dict[str, int], str | None, list]:
+    """(run id, time) of the publication the published file holds, its marts' row counts, how far
+    they agree with Ofsted's statistics, and the reports it added and removed."""
     if not settings.published_duckdb_path.is_file():
-        return None, None, {}, None
+        return None, None, {}, None, []
     con = open_published(settings.published_duckdb_path)
     try:
         latest = con.execute(
@@ -185,11 +198,33 @@ def _published_state(settings: Settings) -> tuple[str | None, str | None, dict[s
             t: con.execute(f"SELECT count(*) FROM marts.{identifier(t)}").fetchall()[0][0] for t in tables
         }
         reconciliation = reconciliation_summary(con)
+        changes = _changes(con, latest[0][0]) if latest else []
     finally:
         con.close()
     if not latest:
-        return None, None, rows, reconciliation
-    return latest[0][0], f"{latest[0][1]:%Y-%m-%d %H:%M:%S}", rows, reconciliation
+        return None, None, rows, reconciliation, []
+    return latest[0][0], f"{latest[0][1]:%Y-%m-%d %H:%M:%S}", rows, reconciliation, changes
+
+
+def _changes(con: duckdb.DuckDBPyConnection, run_id: str) -> list:
+    try:
+        return changes_of(con, run_id)
+    except duckdb.Error:  # a publication made before audit.report_changes existed
+        return []
+
+
+def _print_changes(changes: list) -> None:
+    added = [c for c in changes if c[0] == "added"]
+    removed = [c for c in changes if c[0] == "removed"]
+    if not changes:
+        print("  what's new: no report added or removed")
+        return
+    print(f"  what's new: {len(added)} reports added, {len(removed)} removed (audit.report_changes)")
+    for change, authority, report_type, source_file in changes[:MAX_LISTED]:
+        shown = printable_name(source_file or "")
+        print(f"    {change} {printable_name(authority)}: {report_type.replace('_', ' ')} ({shown})")
+    if len(changes) > MAX_LISTED:
+        print(f"    ... and {len(changes) - MAX_LISTED} more: see audit.report_changes")
 
 
 def print_summary(
@@ -211,19 +246,29 @@ def print_summary(
         print(f"  {notice}")
     counts: dict[str, int] = {}
     problems: list = []
+    ledger_read = False
     if settings.duckdb_path.exists():
         try:
             counts, problems = _ledger(settings)
+            ledger_read = True
         except (duckdb.Error, TimeoutError) as error:
             print(
                 f"  the working warehouse could not be read ({describe_error(error)}); the next `make run` "
                 "checks it and rebuilds it if it is damaged"
             )
+    if ledger_read and not counts and result is not None:
+        print(f"  files: none seen in RAW_DIR ({settings.raw_dir})")
     if counts:
         print(
             f"  files: {sum(counts.values())} seen, {counts.get('loaded', 0)} loaded, "
             f"{counts.get('held_back', 0)} held back, {counts.get('quarantined', 0)} quarantined, "
             f"{counts.get('duplicate', 0)} duplicate"
+            + (f", {counts['unreadable']} unreadable" if counts.get("unreadable") else "")
+            + (
+                f", {counts['not_read']} of kinds the warehouse does not read (status not_read)"
+                if counts.get("not_read")
+                else ""
+            )
         )
     for status, name, reason in problems[:MAX_LISTED]:
         print(f"    {status.replace('_', ' ')} {printable_name(name)}: {printable_name(reason)}")
@@ -253,11 +298,14 @@ def print_summary(
             print(f"    FAILED step {line}")
         standing = unchanged_since(result)
         again = republished_because(result)
+        refused = publication_refused(result)
+        if refused:
+            print(f"  {refused}")
 
     try:
-        published_run, published_at, rows, reconciliation = _published_state(settings)
+        published_run, published_at, rows, reconciliation, changes = _published_state(settings)
     except duckdb.Error as error:
-        published_run, published_at, rows, reconciliation = None, None, {}, None
+        published_run, published_at, rows, reconciliation, changes = None, None, {}, None, []
         print(
             f"  the published file cannot be read ({describe_error(error)}): "
             "the next `make run` publishes it again"
@@ -272,6 +320,8 @@ def print_summary(
         )
         if again:
             print(f"  republished: {again}")
+        if published_now and not again:
+            _print_changes(changes)
         if standing:
             skipped = "dbt and publishing skipped" if result is not None else "no run was needed"
             print(f"  unchanged: nothing changed since the publication of {standing} UTC; {skipped}")
@@ -282,7 +332,7 @@ def print_summary(
             print(f"    {table:<28} {count}")
         print(f"  published: {settings.published_duckdb_path}{' (as it was)' if standing else ''}")
         print(f"  parquet:   {settings.parquet_dir}")
-        _print_report(result, settings)
+        _print_outputs(settings)
     elif published_run is not None:
         print(
             f"  not published by this run: {settings.published_duckdb_path} still holds the publication "
@@ -290,16 +340,25 @@ def print_summary(
         )
     else:
         print(f"  not published: there is no publication at {settings.published_duckdb_path} yet")
-    print(f"  took {seconds:.1f} s; open the UI with `make dev` (http://127.0.0.1:3000)", flush=True)
+    print(
+        f"  took {seconds:.1f} s; open the UI with `make dev` (http://127.0.0.1:{settings.dagster_port})",
+        flush=True,
+    )
     return 0 if ok else 1
 
 
-def _print_report(result, settings: Settings) -> None:
-    page = settings.report_dir / "index.html"
-    error = report_error(result) if result is not None else None
-    if error:
-        print(f"  report:    NOT rebuilt ({error}); the published warehouse is not affected: `make report`")
-    elif report_is_current(settings.report_dir, settings.published_duckdb_path):
-        print(f"  report:    {page}")
-    else:
-        print(f"  report:    none for this publication yet: `make report` builds {page}")
+def _print_outputs(settings: Settings) -> None:
+    """Each output drawn from the publication, and whether it was drawn from the one standing."""
+    from .defs.publish.standing import published_outputs
+
+    for output in published_outputs(settings):
+        state = output_state(settings.published_duckdb_path, output.path)
+        shown = output.path / "index.html" if output.path.is_dir() else output.path
+        label = f"{output.name}:".ljust(10)
+        if state.current:
+            print(f"  {label} {shown}")
+        else:
+            print(
+                f"  {label} NOT current ({state.problem}); the published warehouse is not affected: "
+                f"`{output.remedy}`"
+            )

@@ -249,13 +249,21 @@ def _iso(value):
 
 
 def extract_with(
-    con: duckdb.DuckDBPyConnection, raw: Path, *, timeout_seconds=60, memory_mb=1024, workers=None
+    con: duckdb.DuckDBPyConnection,
+    raw: Path,
+    *,
+    timeout_seconds=60,
+    memory_mb=1024,
+    workers=None,
+    clock=None,
 ):
-    """The extract step without Dagster: a pool of extraction processes over raw, closed afterwards."""
+    """The extract step without Dagster: a pool of extraction processes over raw, closed afterwards.
+    `clock`: what the timeout is measured on (tests/fixtures/clocks.py), else the machine's clock."""
     from orchestration.lib.extract import store as extracting
     from orchestration.lib.extract.pool import ExtractionPool, Limits
 
-    pool = ExtractionPool(Path(raw).resolve(), Limits(timeout_seconds, memory_mb), workers)
+    options = {} if clock is None else {"clock": clock}
+    pool = ExtractionPool(Path(raw).resolve(), Limits(timeout_seconds, memory_mb), workers, **options)
     try:
         return extracting.extract(con, pool)
     finally:

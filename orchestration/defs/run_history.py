@@ -12,6 +12,11 @@ Set RUN_HISTORY_SYNCHRONOUS=NORMAL or FULL to flush at every checkpoint or every
 
 The pragma is set through SQLAlchemy's public `connect` event, on which Dagster's SQLite storage opens
 its files.
+
+Each warehouse has a run history of its own, so the UI of one never shows the runs of another: unless
+DAGSTER_HOME is set, it is the folder `<name>.dagster` beside the working warehouse DUCKDB_PATH
+(data/warehouse.dagster for the default data/warehouse.duckdb); orchestration/dagster_home.py decides
+it, and `python -m orchestration.dagster_home` prepares it and prints its path for `make dev`.
 """
 
 import os

@@ -282,8 +282,11 @@ def test_the_next_run_recovers_on_its_own_and_publishes(faults):
         con.close()
     assert removed == [("removed",)]  # only the new file knows the report came and went
     assert "publish: tidied .ofsted.duckdb." in output
-    # documents/: the hand-added documents the outputs link to, relative to this folder
+    # nothing left over: the outputs, the stamp of the publication each was drawn from, and documents/ (the
+    # hand-added documents the outputs link to, relative to this folder)
     assert sorted(path.name for path in faults.published.parent.iterdir() if path.name != "documents") == [
+        ".ofsted.xlsx.publication.json",
+        ".report.publication.json",
         "ofsted.atom",
         "ofsted.duckdb",
         "ofsted.xlsx",

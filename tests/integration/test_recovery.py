@@ -23,6 +23,7 @@ import pytest
 
 from orchestration.lib.publish.publication import open_published, table_checksums
 from tests.fixtures import bad_files
+from tests.fixtures.clocks import WORKER_MODULE
 from tests.integration.test_faults import CommandLineRun, _session_of
 from tests.support import REPO, build_warehouse
 
@@ -45,8 +46,6 @@ _INTERRUPTED_AT_THE_RENAME = textwrap.dedent(
     runpy.run_module("orchestration.run", run_name="__main__")
     """
 )
-
-WORKER = b"orchestration.lib.extract.worker"  # the extraction process's module, on its command line
 
 
 def _checksums(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -122,10 +121,10 @@ def recovery(tmp_path_factory) -> Recovery:
         # an extraction process ended by SIGTERM in the middle of its document
         runs.append(run := CommandLineRun(env))
         assert run.wait_for("  extract:"), run.output()
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 600  # a bound for a hang only
         busy = []
         while not busy and time.monotonic() < deadline:
-            busy = [pid for pid in _processes_of(run, WORKER) if _cpu_seconds(pid) > 1.5]
+            busy = [pid for pid in _processes_of(run, WORKER_MODULE) if _cpu_seconds(pid) > 1.5]
             time.sleep(0.05)
         assert busy, run.output()
         os.kill(busy[0], signal.SIGTERM)
@@ -165,7 +164,7 @@ def recovery(tmp_path_factory) -> Recovery:
         run.process.send_signal(signal.SIGTERM)
         code, output = run.finish()
         sequence.steps["sigterm"] = Step(code, output, seconds=time.monotonic() - stopped)
-        sequence.steps["sigterm"].checksums = {"workers left": str(_processes_of(run, WORKER))}
+        sequence.steps["sigterm"].checksums = {"workers left": str(_processes_of(run, WORKER_MODULE))}
         runs.append(run := CommandLineRun(env))
         finish("after sigterm", run)
     finally:

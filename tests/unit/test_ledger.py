@@ -15,15 +15,18 @@ from orchestration.lib.ingest.files import discover
 from orchestration.lib.parse import documents as parsing
 from orchestration.settings import REFERENCE_AUTHORITIES_CSV
 from tests.fixtures import bad_files
+from tests.fixtures.clocks import WorkerCpuClock
 from tests.support import REPO, extract_with
 
 SURREY = REPO / "raw" / "000_9f7ce6b861c02e06.txt"
 
 
-def run_once(raw, db, *, max_file_mb=5, timeout_seconds=60, memory_mb=1024, summary=None):
+def run_once(raw, db, *, max_file_mb=5, timeout_seconds=60, memory_mb=1024, summary=None, clock=None):
     with warehouse.connect(db) as con:
         file_ledger.scan(con, raw, max_file_mb=max_file_mb)
-        extracted = extract_with(con, raw, timeout_seconds=timeout_seconds, memory_mb=memory_mb)
+        extracted = extract_with(
+            con, raw, timeout_seconds=timeout_seconds, memory_mb=memory_mb, clock=clock or WorkerCpuClock()
+        )
         parsing.parse(con, REFERENCE_AUTHORITIES_CSV)
         if summary is not None:
             summary.append(extracted)
@@ -298,3 +301,156 @@ def test_records_exactly_tells_whether_a_scan_would_find_anything_new(raw, tmp_p
     assert exact()
     (raw / "another.txt").unlink()
     assert not exact()  # a file gone
+
+
+# Unreadable is not removed: permissions are real, so as root the folder is listed by an unprivileged user
+_UNPRIVILEGED = 65534  # nobody
+# loaded as root (the interpreter lives in root's home), then run as the unprivileged user
+_DISCOVER = (
+    "import json, os, sys, dataclasses; from pathlib import Path; "
+    "from orchestration.lib.ingest.files import discover; "
+    f"os.setgroups([]); os.setgid({_UNPRIVILEGED}); os.setuid({_UNPRIVILEGED}); "
+    "print(json.dumps([dataclasses.asdict(f) for f in discover(Path(sys.argv[1]), max_file_mb=5)]))"
+)
+
+
+def _discover_as_a_user(raw):
+    """What `discover` finds under raw, run as a user the permissions apply to (root reads anything)."""
+    import json
+    import sys
+
+    from orchestration.lib.ingest.files import InputFile
+
+    if os.geteuid() != 0:
+        return discover(raw, max_file_mb=5)
+    found = subprocess.run(
+        [sys.executable, "-c", _DISCOVER, str(raw)],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO), "PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [InputFile(**item) for item in json.loads(found.stdout)]
+
+
+@pytest.fixture
+def shared_raw():
+    """A RAW_DIR an unprivileged user can walk (pytest's own folders are private to root)."""
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="h6-unreadable-")
+    os.chmod(folder, 0o755)
+    raw = os.path.join(folder, "raw")
+    os.mkdir(raw)
+    os.chmod(raw, 0o755)
+    try:
+        from pathlib import Path
+
+        yield Path(raw)
+    finally:
+        for directory, dirnames, filenames in os.walk(folder):
+            for name in dirnames + filenames:
+                os.chmod(os.path.join(directory, name), 0o755)
+        shutil.rmtree(folder)
+
+
+def _ledger_and_reports(con):
+    ledger = {
+        row[0]: row[1:]
+        for row in con.execute(
+            "SELECT source_file, status, status_reason, report_id, is_present FROM audit.file_ledger"
+        ).fetchall()
+    }
+    reports = {r for (r,) in con.execute("SELECT report_id FROM extracted.reports").fetchall()}
+    return ledger, reports
+
+
+@pytest.mark.parametrize("what", ["folder", "file"])
+def test_a_folder_or_file_that_cannot_be_read_is_unreadable_and_keeps_what_was_read(
+    shared_raw, tmp_path, what
+):
+    (shared_raw / "region").mkdir()
+    os.chmod(shared_raw / "region", 0o755)
+    shutil.copy(SURREY, shared_raw / "region" / "surrey.txt")
+    os.chmod(shared_raw / "region" / "surrey.txt", 0o644)
+    with warehouse.connect(tmp_path / "w.duckdb") as con:
+        file_ledger.scan(con, shared_raw, max_file_mb=5, files=_discover_as_a_user(shared_raw))
+        extract_with(con, shared_raw)
+        parsing.parse(con, REFERENCE_AUTHORITIES_CSV)
+        before, reports_before = _ledger_and_reports(con)
+        assert before["region/surrey.txt"][0] == "loaded"
+
+        os.chmod(shared_raw / "region" if what == "folder" else shared_raw / "region" / "surrey.txt", 0)
+        summary = file_ledger.scan(con, shared_raw, max_file_mb=5, files=_discover_as_a_user(shared_raw))
+        parsing.parse(con, REFERENCE_AUTHORITIES_CSV)
+        during, reports_during = _ledger_and_reports(con)
+        status, reason, report_id, present = during["region/surrey.txt"]
+        assert (status, report_id, present) == ("unreadable", before["region/surrey.txt"][2], True)
+        assert "stays published" in reason and "permissions" in reason
+        assert summary.removed == 0 and summary.unreadable >= 1
+        assert reports_during == reports_before  # its rows stay for the marts
+        if what == "folder":
+            assert during["region"][0] == "unreadable" and "could not be read" in during["region"][1]
+        # unchanged while it stays unreadable: nothing for a run to do
+        files = _discover_as_a_user(shared_raw)
+        assert file_ledger.records_exactly(con, files)
+
+        os.chmod(shared_raw / "region" if what == "folder" else shared_raw / "region" / "surrey.txt", 0o755)
+        file_ledger.scan(con, shared_raw, max_file_mb=5, files=_discover_as_a_user(shared_raw))
+        parsing.parse(con, REFERENCE_AUTHORITIES_CSV)
+        after, _ = _ledger_and_reports(con)
+        assert after["region/surrey.txt"][:3] == before["region/surrey.txt"][:3]
+        if what == "folder":
+            assert after["region"][0] == "removed" and "now readable" in after["region"][1]
+
+
+def test_an_unreadable_file_that_is_later_deleted_is_removed(shared_raw, tmp_path):
+    shutil.copy(SURREY, shared_raw / "surrey.txt")
+    os.chmod(shared_raw / "surrey.txt", 0)
+    with warehouse.connect(tmp_path / "w.duckdb") as con:
+        file_ledger.scan(con, shared_raw, max_file_mb=5, files=_discover_as_a_user(shared_raw))
+        (shared_raw / "surrey.txt").unlink()
+        file_ledger.scan(con, shared_raw, max_file_mb=5, files=_discover_as_a_user(shared_raw))
+        ledger, _ = _ledger_and_reports(con)
+    assert ledger["surrey.txt"][0] == "removed" and ledger["surrey.txt"][3] is False
+
+
+OTHER_KINDS = {
+    "annual report.txt": "Ofsted\nThe Annual Report of His Majesty's Chief Inspector 2023\n\nEducation, "
+    "children's services and skills.\n\n© Crown copyright 2023\n",
+    "survey.txt": "Ofsted\n\nEvaluation of the new inspection arrangements: a survey of providers\n\n"
+    "What we found.\n\n© Crown copyright 2021\n",
+    "consultation.txt": "Ofsted\nChanges to how we inspect, a consultation\n\nWe would like your views.\n",
+}
+
+
+def test_documents_of_kinds_the_warehouse_does_not_read_are_not_read_and_never_checked(raw, tmp_path):
+    from orchestration.lib.quality.hold_back import documents_checked
+
+    for name, text in OTHER_KINDS.items():
+        (raw / name).write_text(text, encoding="utf-8")
+    with warehouse.connect(tmp_path / "w.duckdb") as con:
+        file_ledger.scan(con, raw, max_file_mb=5)
+        extract_with(con, raw)
+        parsing.parse(con, REFERENCE_AUTHORITIES_CSV)
+        ledger = {
+            name: (status, reason, report_id)
+            for name, status, reason, report_id in con.execute(
+                "SELECT source_file, status, status_reason, report_id FROM audit.file_ledger"
+            ).fetchall()
+        }
+        types = con.execute("SELECT DISTINCT report_type FROM extracted.reports").fetchall()
+        checked = documents_checked(con)
+    assert ledger["surrey.txt"][0] == "loaded"
+    for name in OTHER_KINDS:
+        status, reason, report_id = ledger[name]
+        assert (status, report_id) == ("not_read", None), (name, reason)
+        assert "a document of a kind the warehouse does not read" in reason
+    assert (
+        "it appears to be: The Annual Report of His Majesty's Chief Inspector 2023"
+        in (ledger["annual report.txt"][1])
+    )
+    assert "it appears to be: Evaluation of the new inspection arrangements" in ledger["survey.txt"][1]
+    # nothing of theirs reaches the tables the checks read, so they can never make a failure systemic
+    assert len(types) == 1 and types[0][0] != "other" and checked == 1

@@ -256,3 +256,146 @@ def test_the_publication_row_of_the_published_copy_names_its_parquet_copies(tmp_
         reader.close()
     assert parquet_digests_from_json(recorded) == result.parquet == parquet_digests(path.parent / "parquet")
     assert result.file.sha256 and result.file.size == path.stat().st_size
+
+
+# What a publication changes: report changes, the guard against emptying the warehouse, phantoms
+
+
+def _working_with_reports(path: Path, report_ids: list[str]) -> Path:
+    """A working warehouse with the real audit tables and a dim_reports of `report_ids`."""
+    from orchestration.lib.core import warehouse
+
+    with warehouse.connect(path) as con:
+        con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+        con.execute("DROP TABLE IF EXISTS marts.dim_reports")
+        con.execute(
+            """CREATE TABLE marts.dim_reports AS
+               SELECT unnest(?::VARCHAR[]) AS report_id, 'E10000030' AS local_authority_id,
+                      'ilacs_inspection' AS report_type, 'x.pdf' AS source_file""",
+            [report_ids],
+        )
+    return path
+
+
+def _publish_with_row(working: Path, published: Path, run_id: str, *, allow_shrink: bool = False):
+    """What the publish step does, without Dagster: forget phantoms, compare, record, copy, digest."""
+    from orchestration.lib.core import warehouse
+    from orchestration.lib.core.warehouse import insert_rows, utc_now
+    from orchestration.lib.publish.changes import changes_against, forget_unpublished, record_changes
+
+    with warehouse.connect(working) as con:
+        forget_unpublished(con, published)
+        changes = changes_against(con, published)
+        refused = changes.shrink_problem(allow_shrink)
+        if refused:
+            return changes, refused
+        now = utc_now()
+        record_changes(con, changes, run_id, now)
+        insert_rows(con, "audit.publications", [{"published_at": now, "run_id": run_id}])
+    result = publish(working, published, published.parent / "parquet", run_id)
+    with warehouse.connect(working) as con:
+        con.execute(
+            "UPDATE audit.publications SET file_sha256 = ? WHERE run_id = ?", [result.file.sha256, run_id]
+        )
+    return changes, None
+
+
+def _published_rows(published: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_each_publication_records_the_reports_it_added_and_removed(tmp_path):
+    published = tmp_path / "published" / "ofsted.duckdb"
+    working = _working_with_reports(tmp_path / "w.duckdb", ["a", "b", "c"])
+    _publish_with_row(working, published, "run-1")
+    _working_with_reports(working, ["a", "b", "d"])
+    changes, refused = _publish_with_row(working, published, "run-2")
+    assert refused is None and [r.report_id for r in changes.added] == ["d"]
+    rows = _published_rows(
+        published, "SELECT run_id, report_id, change FROM audit.report_changes ORDER BY run_id, report_id"
+    )
+    assert rows == [
+        ("run-1", "a", "added"),
+        ("run-1", "b", "added"),
+        ("run-1", "c", "added"),
+        ("run-2", "c", "removed"),
+        ("run-2", "d", "added"),
+    ]
+
+
+@pytest.mark.parametrize(("after", "refused"), [([], True), (["a"], True), (["a", "b"], False)])
+def test_a_publication_that_would_remove_more_than_half_the_reports_is_refused_unless_allowed(
+    tmp_path, after, refused
+):
+    published = tmp_path / "published" / "ofsted.duckdb"
+    working = _working_with_reports(tmp_path / "w.duckdb", ["a", "b", "c", "d"])
+    _publish_with_row(working, published, "run-1")
+    before = published.read_bytes()
+    _working_with_reports(working, after)
+    _, problem = _publish_with_row(working, published, "run-2")
+    assert (problem is not None) == refused
+    if refused:
+        assert "ALLOW_SHRINK=1" in problem and f"remove {4 - len(after)} of the 4" in problem
+        assert published.read_bytes() == before  # the standing publication is kept
+        _, problem = _publish_with_row(working, published, "run-3", allow_shrink=True)
+        assert problem is None
+        assert _published_rows(published, "SELECT count(*) FROM marts.dim_reports") == [(len(after),)]
+
+
+_KILLED_WHILE_STAGING = textwrap.dedent(
+    """
+    import os, signal, sys
+    from pathlib import Path
+    from orchestration.lib.core import warehouse
+    from orchestration.lib.core.warehouse import insert_rows, utc_now
+    from orchestration.lib.publish import publication as module
+
+    working, published = Path(sys.argv[1]), Path(sys.argv[2])
+    with warehouse.connect(working) as con:
+        insert_rows(con, "audit.publications", [{"published_at": utc_now(), "run_id": "killed"}])
+    copy = module._copy_table
+    module._copy_table = lambda *args: (copy(*args), os.kill(os.getpid(), signal.SIGKILL))
+    module.publish(working, published, published.parent / "parquet", "killed")
+    """
+)
+
+
+def test_a_publish_killed_while_staging_leaves_no_phantom_in_the_history(tmp_path):
+    published = tmp_path / "published" / "ofsted.duckdb"
+    working = _working_with_reports(tmp_path / "w.duckdb", ["a", "b"])
+    _publish_with_row(working, published, "run-1")
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED_WHILE_STAGING, str(working), str(published)],
+        cwd=REPO,
+        capture_output=True,
+        check=False,
+    )
+    assert killed.returncode == -9, killed.stderr.decode()
+    _publish_with_row(working, published, "run-2")
+    history = _published_rows(published, "SELECT run_id FROM audit.publications ORDER BY published_at")
+    assert history == [("run-1",), ("run-2",)]
+    con = duckdb.connect(str(working), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM audit.publications WHERE run_id = 'killed'").fetchall() == [
+            (0,)
+        ]
+    finally:
+        con.close()
+
+
+def test_a_publication_renamed_into_place_before_its_digest_was_recorded_stays_in_the_history(tmp_path):
+    from orchestration.lib.core import warehouse
+    from orchestration.lib.core.warehouse import insert_rows, utc_now
+    from orchestration.lib.publish.changes import forget_unpublished
+
+    published = tmp_path / "published" / "ofsted.duckdb"
+    working = _working_with_reports(tmp_path / "w.duckdb", ["a"])
+    with warehouse.connect(working) as con:
+        insert_rows(con, "audit.publications", [{"published_at": utc_now(), "run_id": "renamed"}])
+    publish(working, published, published.parent / "parquet", "renamed")  # killed before its digest
+    with warehouse.connect(working) as con:
+        assert forget_unpublished(con, published) == []

@@ -43,3 +43,35 @@ def test_runs_are_recorded_in_write_ahead_log_mode_under_dagster_home(tmp_path):
             connection.commit()
             assert connection.execute(text("PRAGMA journal_mode")).scalar() == "delete"
         engine.dispose()
+
+
+def test_each_warehouse_keeps_its_own_run_history_beside_its_working_file(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    homes = []
+    for name in ("first", "second"):
+        env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+        env.update(DUCKDB_PATH=str(tmp_path / name / "warehouse.duckdb"), PYTHONPATH=str(REPO))
+        printed = subprocess.run(
+            [sys.executable, "-m", "orchestration.dagster_home"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert printed.stderr == ""  # `make dev` starts with nothing the user cannot act on
+        homes.append(printed.stdout.strip())
+    assert homes == [str(tmp_path / name / "warehouse.dagster") for name in ("first", "second")]
+    for home in homes:
+        assert (REPO / "dagster.yaml").read_bytes() == (tmp_path / home / "dagster.yaml").read_bytes()
+
+
+def test_a_dagster_home_set_by_the_user_is_kept(tmp_path):
+    from orchestration.dagster_home import prepare
+
+    with environment(DAGSTER_HOME=str(tmp_path / "mine")):
+        assert prepare(tmp_path / "w.duckdb") == tmp_path / "mine"
+        assert (tmp_path / "mine" / "dagster.yaml").exists()

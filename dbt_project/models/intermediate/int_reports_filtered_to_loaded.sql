@@ -1,5 +1,6 @@
 -- The one place that decides which extracted rows reach the marts: a report flows on only while its file
--- (by content hash) has an audit.file_ledger row with status 'loaded' that is still present under RAW_DIR.
+-- (by content hash) has an audit.file_ledger row with status 'loaded' that is still present under RAW_DIR
+-- (or 'unreadable' with the report id of what was last read from it: permissions are not a withdrawal).
 -- Rows left in `extracted` by files since quarantined, superseded or removed stop here. Every mart joins
 -- to this model (directly or through another mart), so child rows (judgements, recommendations, visits)
 -- are filtered by the same rule.
@@ -24,8 +25,12 @@ loaded_files as (
 
     from file_ledger
     where
-        file_status = 'loaded'
-        and is_present
+        is_present
+        and (
+            file_status = 'loaded'
+            -- a file that cannot be read now stays published as it was last read
+            or (file_status = 'unreadable' and report_id is not null)
+        )
 
 ),
 

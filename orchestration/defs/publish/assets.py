@@ -5,6 +5,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.lib.core.warehouse import insert_rows, utc_now
+from orchestration.lib.publish.changes import Changes, changes_against, forget_unpublished, record_changes
 from orchestration.lib.publish.fingerprint import (
     latest_publication,
     publication_problem,
@@ -37,19 +38,30 @@ MART_TABLES = sorted(key.path[-1] for key in MART_KEYS)
     group_name="published",
     kinds={"duckdb", "parquet"},
     owners=["team:ofsted-warehouse"],
+    output_required=False,
     description="PUBLISHED_DUCKDB_PATH (schemas marts and audit, readable by DuckDB 1.1+) and a Parquet copy "
     "of every mart beside it. Runs only when every upstream step and blocking check succeeded, and only "
-    "when something the marts are built from changed since the last publication (audit.publications).",
+    "when something the marts are built from changed since the last publication (audit.publications). "
+    "A publication that would remove more than half of the published reports is refused (the standing "
+    "one is kept, and the refusal recorded as an observation) unless ALLOW_SHRINK=1.",
 )
-def published_warehouse(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource
-) -> dg.MaterializeResult:
+def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     settings = settings_module.load()
     report = reporter(context)
     with warehouse.writer_lock(on_wait=report):
         # said already by the build step, which did not skip for this reason; kept for the summary and the UI
         again = _why_again(warehouse, settings.published_duckdb_path, settings.parquet_dir)
-        fingerprint = _record_publication(warehouse, context.run_id, settings.published_duckdb_path)
+        with warehouse.connect() as con:
+            for run_id in forget_unpublished(con, settings.published_duckdb_path):
+                report(f"publish: forgot the publication of run {run_id}, which never reached readers")
+            changes = changes_against(con, settings.published_duckdb_path)
+        refused = changes.shrink_problem(settings.allow_shrink)
+        if refused:
+            # not an error of the run: a decision, which the summary prints and the exit status carries
+            report(f"publish: {refused}")
+            context.log_event(dg.AssetObservation(asset_key=PUBLISHED_KEY, metadata={"refused": refused}))
+            return
+        fingerprint = _record_publication(warehouse, context.run_id, settings.published_duckdb_path, changes)
         report(f"publish: writing {settings.published_duckdb_path} and its Parquet copies")
         try:
             result = publish(
@@ -72,12 +84,14 @@ def published_warehouse(
         # no business opening the readers' file (DuckDB would hand it a cached, replaced database).
         latest, checksums = _read_back(warehouse)
     context.log.info(f"published {result.path}")
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(result.path)),
             "parquet_dir": dg.MetadataValue.path(str(result.parquet_dir)),
             "warehouse_fingerprint": fingerprint,
             **({"republished_because": again} if again else {}),
+            "reports_added": len(changes.added),
+            "reports_removed": len(changes.removed),
             **{f"rows_{name.replace('.', '_')}": count for name, count in result.tables.items()},
             # equal between two runs exactly when the mart's content is
             **{f"checksum_marts_{table}": checksum for table, checksum in checksums.items()},
@@ -92,16 +106,21 @@ def published_warehouse(
     )
 
 
-def _record_publication(warehouse: WarehouseResource, run_id: str, published_path: Path) -> str:
-    """The row goes in before the copy, so the published file names the state it holds."""
+def _record_publication(
+    warehouse: WarehouseResource, run_id: str, published_path: Path, changes: Changes
+) -> str:
+    """The row, and the reports it adds and removes, go in before the copy, so the published file names
+    the state it holds and what changed."""
+    published_at = utc_now()
     with warehouse.connect() as con:
         fingerprint = warehouse_fingerprint(con)
+        record_changes(con, changes, run_id, published_at)
         insert_rows(
             con,
             "audit.publications",
             [
                 {
-                    "published_at": utc_now(),
+                    "published_at": published_at,
                     "run_id": run_id,
                     "warehouse_fingerprint": fingerprint,
                     "published_path": str(published_path),
@@ -169,6 +188,7 @@ def _forget_publication(warehouse: WarehouseResource, fingerprint: str, run_id: 
             "DELETE FROM audit.publications WHERE run_id = ? AND warehouse_fingerprint = ?",
             [run_id, fingerprint],
         )
+        con.execute("DELETE FROM audit.report_changes WHERE run_id = ?", [run_id])
 
 
 def _read_back(warehouse: WarehouseResource) -> tuple[list[tuple], dict[str, str]]:

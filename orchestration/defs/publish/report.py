@@ -8,6 +8,7 @@ already in place when this step runs. The step then logs the error, records it a
 import dagster as dg
 
 from orchestration.lib.outputs.report.page import build_report
+from orchestration.lib.publish.outputs import stamping
 
 from ... import settings as settings_module
 from ..progress import reporter
@@ -39,7 +40,8 @@ def published_report(context: dg.AssetExecutionContext):
     report = reporter(context)
     report(f"report: drawing {settings.report_dir / 'index.html'}")
     try:
-        result = build_report(settings.published_duckdb_path, settings.report_dir, settings.raw_dir)
+        with stamping(settings.published_duckdb_path, settings.report_dir):
+            result = build_report(settings.published_duckdb_path, settings.report_dir, settings.raw_dir)
     except Exception as error:  # noqa: BLE001  (whatever went wrong, the publication stands)
         record_failure(
             context,

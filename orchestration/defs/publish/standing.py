@@ -1,19 +1,54 @@
-"""What the steps drawn from a publication (the report, the workbook) do when they fail: the published file
-and its Parquet copies are already in place, so the failure never undoes them. The step logs the error,
-records it as an observation on its asset (which `make run`'s summary prints) and leaves the asset
-unmaterialised; the make target named in the message draws it again."""
+"""What the outputs drawn from a publication (the report, the workbook, the feed) have in common.
+
+`published_outputs` lists them with the function that draws each from the published file; `make run`
+compares each with the standing publication after every run, and draws again any that is missing, was
+drawn from another publication or has changed since (lib/publish/outputs.py). A new output adds itself
+here.
+
+When a step drawing one fails, the published file and its Parquet copies are already in place, so the
+failure never undoes them. The step logs the error, records it as an observation on its asset (which
+`make run`'s summary prints) and leaves the asset unmaterialised; the make target named in the message
+draws it again, and so does the next `make run`.
+"""
+
+from __future__ import annotations
 
 import logging
 from pathlib import Path
 
-import dagster as dg
+from orchestration.lib.publish.outputs import Output
+
+from ...settings import Settings
 
 _terminal = logging.getLogger("ofsted_warehouse.progress")
 
 
-def record_failure(
-    context: dg.AssetExecutionContext, key: dg.AssetKey, path: Path, error: Exception, what: str, remedy: str
-) -> None:
+def published_outputs(settings: Settings) -> list[Output]:
+    """Every output drawn from the publication at PUBLISHED_DUCKDB_PATH, with how to draw it again."""
+    from orchestration.lib.outputs.report.page import build_report
+    from orchestration.lib.outputs.workbook import workbook_path_for, write_workbook
+
+    published = settings.published_duckdb_path
+    workbook = workbook_path_for(published)
+    return [
+        Output(
+            "workbook",
+            workbook,
+            lambda: write_workbook(published, workbook, settings.raw_dir),
+            "make export",
+        ),
+        Output(
+            "report",
+            settings.report_dir,
+            lambda: build_report(published, settings.report_dir, settings.raw_dir),
+            "make report",
+        ),
+    ]
+
+
+def record_failure(context, key, path: Path, error: Exception, what: str, remedy: str) -> None:
+    import dagster as dg
+
     message = (
         f"{what}: {type(error).__name__}: {error}. The published warehouse is not affected; `{remedy}` "
         "does it again"

@@ -13,6 +13,7 @@ import dagster as dg
 
 from orchestration.lib.outputs.feed import build_feed
 from orchestration.lib.outputs.workbook import workbook_path_for, write_workbook
+from orchestration.lib.publish.outputs import stamping
 
 from ... import settings as settings_module
 from ..progress import reporter
@@ -45,7 +46,8 @@ def published_workbook(context: dg.AssetExecutionContext):
     report = reporter(context)
     report(f"workbook: writing {path}")
     try:
-        result = write_workbook(settings.published_duckdb_path, path, settings.raw_dir)
+        with stamping(settings.published_duckdb_path, path):
+            result = write_workbook(settings.published_duckdb_path, path, settings.raw_dir)
     except Exception as error:  # noqa: BLE001  (whatever went wrong, the publication stands)
         record_failure(context, WORKBOOK_KEY, path, error, "workbook not written", "make export")
         return

@@ -42,6 +42,17 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("parquet_files", "VARCHAR"),
         ("verified_at", "TIMESTAMP"),  # when the published files' contents were last hashed and matched
     ],
+    # What each publication added and removed, by report id, against the publication it replaced
+    # (lib/publish/changes.py); the workbook's "What's new" sheet and the Atom feed read it.
+    "audit.report_changes": [
+        ("published_at", "TIMESTAMP"),
+        ("run_id", "VARCHAR"),
+        ("report_id", "VARCHAR"),
+        ("change", "VARCHAR"),  # added | removed
+        ("local_authority_id", "VARCHAR"),
+        ("report_type", "VARCHAR"),
+        ("source_file", "VARCHAR"),
+    ],
     # One row per publication link seen on Ofsted's reports site (`make pull`), with what became of it.
     "audit.source_catalogue": [
         ("ofsted_urn", "VARCHAR"),

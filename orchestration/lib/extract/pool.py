@@ -121,14 +121,21 @@ def read_text(data: bytes, sha256: str | None) -> Extraction:
     return Extraction(sha256, "text", [text], None, None)
 
 
+_POLL_SECONDS = 1.0
+
+
 class PdfWorker:
     """One long-lived extraction process (`extract_worker`) and the socket the PDFs go to it through.
 
     The process is started on first use and after any document that ended it (timeout, memory, crash),
     so a hostile PDF costs its own document and one process start, never the documents after it."""
 
-    def __init__(self, limits: Limits, *, max_documents: int = 200):
+    def __init__(
+        self, limits: Limits, *, max_documents: int = 200, clock: Callable[[], float] = time.monotonic
+    ):
         self.limits = limits
+        # what the timeout is measured on: the machine's monotonic clock; a test gives a clock of its own
+        self.clock = clock
         self.max_documents = max_documents  # a fresh process now and then: a long run's heap stays small
         self.documents = 0  # extracted by the current process
         self.started = 0  # processes started, over this worker's life
@@ -184,7 +191,7 @@ class PdfWorker:
                 self._start()
         assert self._process is not None and self._channel is not None  # started just above, or before
         self.documents += 1
-        deadline = time.monotonic() + self.limits.timeout_seconds
+        deadline = self.clock() + self.limits.timeout_seconds
         cpu_before = _cpu_seconds(self._process.pid)
         try:
             socket.send_fds(self._channel, [b"pdf"], [descriptor])
@@ -218,11 +225,15 @@ class PdfWorker:
         assert self._channel is not None  # only while a document is being read
         chunks, remaining = [], size
         while remaining:
-            left = deadline - time.monotonic()
+            left = deadline - self.clock()
             if left <= 0:
                 raise TimeoutError
-            self._channel.settimeout(left)
-            chunk = self._channel.recv(min(remaining, 1 << 20))  # TimeoutError when the time is up
+            # woken at least every _POLL_SECONDS to look at the clock again
+            self._channel.settimeout(min(left, _POLL_SECONDS))
+            try:
+                chunk = self._channel.recv(min(remaining, 1 << 20))
+            except TimeoutError:
+                continue
             if not chunk:
                 return None
             chunks.append(chunk)
@@ -233,7 +244,7 @@ class PdfWorker:
         process = self._process
         assert process is not None and self._stderr is not None  # the process reading the document
         try:
-            returncode = process.wait(max(deadline - time.monotonic(), 5))
+            returncode = process.wait(max(deadline - self.clock(), 5))
         except subprocess.TimeoutExpired:
             self._kill()
             return _timed_out(sha256, self.limits)
@@ -417,8 +428,15 @@ class ExtractionPool:
     """`workers` threads, each driving one `PdfWorker` (started on its first PDF), that extract the jobs
     given to `extract_all`, largest file first so that no long document is left for the end."""
 
-    def __init__(self, root: Path, limits: Limits, workers: int | None = None):
-        self.root, self.limits = root, limits
+    def __init__(
+        self,
+        root: Path,
+        limits: Limits,
+        workers: int | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.root, self.limits, self.clock = root, limits, clock
         self.workers = max(1, workers or default_workers())
         self._by_thread = threading.local()
         self._started: list[PdfWorker] = []
@@ -477,7 +495,7 @@ class ExtractionPool:
     def _worker_of_this_thread(self) -> PdfWorker:
         worker = getattr(self._by_thread, "worker", None)
         if worker is None:
-            worker = self._by_thread.worker = PdfWorker(self.limits)
+            worker = self._by_thread.worker = PdfWorker(self.limits, clock=self.clock)
             with self._lock:
                 self._started.append(worker)
                 if self._halted:
@@ -507,9 +525,10 @@ def extract_many(
     *,
     workers: int | None = None,
     on_done: Callable[[Extraction], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> list[Extraction]:
     """`ExtractionPool.extract_all` with a pool of its own, closed at the end."""
-    pool = ExtractionPool(root, limits, workers)
+    pool = ExtractionPool(root, limits, workers, clock=clock)
     try:
         return pool.extract_all(jobs, on_done)
     finally:

@@ -28,6 +28,9 @@ class InputFile:
     sha256: str | None  # None when the bytes were not read
     media_kind: str | None  # pdf | text | None (not accepted)
     problem: str | None  # why the file cannot be loaded, in words a person can act on
+    # the file, or the folder (its source_file), could not be read now (permissions, an I/O error): what
+    # was read from it before still stands
+    unreadable: bool = False
 
 
 def open_inside(root: Path, source_file: str) -> BinaryIO:
@@ -126,7 +129,15 @@ def discover(raw_dir: Path, *, max_file_mb: int) -> list[InputFile]:
         if isinstance(entry, OSError):
             name = _relative(Path(entry.filename), root)
             found.append(
-                _rejected(name, f"folder could not be read ({entry.strerror}): its files were not seen")
+                InputFile(
+                    name,
+                    None,
+                    None,
+                    None,
+                    f"folder could not be read ({entry.strerror}): its files were not seen; those read "
+                    "before stay published as they were last read",
+                    unreadable=True,
+                )
             )
         else:
             found.append(_inspect(entry, root, max_file_mb))
@@ -187,7 +198,7 @@ def _inspect(path: Path, root: Path, max_file_mb: int) -> InputFile:
     try:
         info = os.lstat(path)
     except OSError as error:
-        return _rejected(source_file, f"could not be read: {error.strerror}")
+        return _unreadable(source_file, error)
     if stat.S_ISLNK(info.st_mode):
         return _rejected(source_file, _link_problem(path, root))
     if path.name.startswith("."):
@@ -217,6 +228,8 @@ def _inspect_regular(source_file: str, root: Path, size: int, max_file_mb: int) 
         with open_inside(root, source_file) as handle:
             digest, head = digest_and_head(handle)
     except OSError as error:
+        if error.errno in _UNREADABLE_ERRORS:
+            return _unreadable(source_file, error, size)
         return _rejected(source_file, f"could not be read: {error.strerror or error}", size)
     if size == 0:
         return _rejected(source_file, "empty file (0 bytes): download it again", size, digest)
@@ -239,6 +252,22 @@ def _inspect_regular(source_file: str, root: Path, size: int, max_file_mb: int) 
         f"unsupported file type '{suffix or '(none)'}': only .pdf, .txt and .md reports are read",
         size,
         digest,
+    )
+
+
+# Why a file or folder that is there cannot be read now: a matter of permissions or of the disk, not of
+# the file's content
+_UNREADABLE_ERRORS = {errno.EACCES, errno.EPERM, errno.EIO}
+
+
+def _unreadable(source_file: str, error: OSError, size: int | None = None) -> InputFile:
+    return InputFile(
+        source_file,
+        size,
+        None,
+        None,
+        f"could not be read ({error.strerror or error}): check its permissions",
+        unreadable=True,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import re
 import traceback
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -125,13 +126,15 @@ def parse(con: duckdb.DuckDBPyConnection, reference_csv: Path) -> ParseSummary:
             reports, reason = _read_document(
                 source_file, document and document[:3], pages_by_sha.get(sha256, [])
             )
-            parsed[sha256] = _Parsed(
-                source_file,
-                key,
-                document[3] if document else None,
-                "loaded" if reports is not None else "quarantined",
-                reason,
-            )
+            status = "loaded" if reports is not None else "quarantined"
+            if reports is not None and all(report.report_type == "other" for report in reports):
+                # a kind the warehouse does not read: never loaded, never checked
+                status, reason, reports = (
+                    "not_read",
+                    not_read_reason(reports, pages_by_sha.get(sha256, [])),
+                    None,
+                )
+            parsed[sha256] = _Parsed(source_file, key, document[3] if document else None, status, reason)
             for part_number, report in enumerate(reports or [], start=1):
                 report_id = report_id_for(sha256, part_number)
                 assert document is not None  # reports are read only from a document's extracted pages
@@ -155,7 +158,7 @@ def parse(con: duckdb.DuckDBPyConnection, reference_csv: Path) -> ParseSummary:
             elif status == "held_back":
                 outcome[source_file] = ("held_back", held_back[sha256], None)
             else:
-                outcome[source_file] = ("quarantined", result.reason, None)
+                outcome[source_file] = (result.status, result.reason, None)
         record_outcomes(con, outcome)
     summary = ParseSummary(parsed=len(parsed), kept=len(kept))
     statuses = Counter(status for status, _, _ in outcome.values())
@@ -185,6 +188,30 @@ def _pages_of(con: duckdb.DuckDBPyConnection, shas: list[str]) -> dict[str, list
     for sha256, text in found:
         pages[sha256].append(text or "")
     return pages
+
+
+_TITLE_WORDS = re.compile(
+    r"^(?:inspection|joint|area|review|report|evaluation|monitoring|focused|thematic|annual|outcome|"
+    r"summary|survey|letter|assurance|children)\b",
+    re.I,
+)
+
+
+def not_read_reason(reports: list, pages: list[str]) -> str:
+    """Why a document of a kind the warehouse does not read is not loaded, with the kind it appears to
+    be: the title its parser found, else the first line of its first page that reads like a title."""
+    title = next((report.title for report in reports if getattr(report, "title", None)), None)
+    if not title:
+        lines = [" ".join(line.split()) for page in pages[:2] for line in page.splitlines()]
+        lines = [line for line in lines if 8 <= len(line) <= 160]
+        title = next((line for line in lines[:60] if _TITLE_WORDS.match(line)), None) or (
+            lines[0] if lines else None
+        )
+    kind = f"it appears to be: {title.rstrip('.')}" if title else "its kind could not be told from its text"
+    return (
+        f"a document of a kind the warehouse does not read ({kind}); kept in the ledger, never in the "
+        "marts, and never counted against the other documents"
+    )
 
 
 def _read_document(source_file: str, document: tuple | None, pages: list[str]):

@@ -194,7 +194,9 @@ def _write_staging(working_db: Path, staging: _Staging, run_id: str | None) -> t
             if schema == "marts":
                 source = f"working.{identifier(schema)}.{identifier(table)}"
                 parquet_file = str(parquet_tmp / f"{table}.parquet")
-                con.execute(f"COPY (SELECT * FROM {source}) TO ? (FORMAT parquet)", [parquet_file])
+                # each copy names the publication it belongs to (parquet_kv_metadata: publication_run_id)
+                stamp = f", KV_METADATA {{publication_run_id: {literal(run_id)}}}" if run_id else ""
+                con.execute(f"COPY (SELECT * FROM {source}) TO ? (FORMAT parquet{stamp})", [parquet_file])
         parquet = parquet_digests(parquet_tmp)  # a folder's rename keeps its files' times
         if run_id is not None:
             _complete_publication_row(con, run_id, parquet)
