@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from orchestration.lib.outputs.feed import build_feed
+from orchestration.lib.outputs.feed import build_feed, feed_path_for
 from orchestration.lib.outputs.workbook import workbook_path_for, write_workbook
 from orchestration.lib.publish.outputs import stamping
 
@@ -44,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with stamping(args.published, out):  # the publication it was drawn from
             result = write_workbook(args.published, out, settings.raw_dir)
-        feed = build_feed(args.published)
+        with stamping(args.published, feed_path_for(args.published)):
+            feed = build_feed(args.published)
     except Exception as error:  # noqa: BLE001  (any failure is reported in words, with its type)
         print(f"workbook not written: {type(error).__name__}: {error}", file=sys.stderr)
         return 1

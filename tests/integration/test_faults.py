@@ -285,6 +285,7 @@ def test_the_next_run_recovers_on_its_own_and_publishes(faults):
     # nothing left over: the outputs, the stamp of the publication each was drawn from, and documents/ (the
     # hand-added documents the outputs link to, relative to this folder)
     assert sorted(path.name for path in faults.published.parent.iterdir() if path.name != "documents") == [
+        ".ofsted.atom.publication.json",
         ".ofsted.xlsx.publication.json",
         ".report.publication.json",
         "ofsted.atom",

@@ -25,6 +25,7 @@ _terminal = logging.getLogger("ofsted_warehouse.progress")
 
 def published_outputs(settings: Settings) -> list[Output]:
     """Every output drawn from the publication at PUBLISHED_DUCKDB_PATH, with how to draw it again."""
+    from orchestration.lib.outputs.feed import build_feed, feed_path_for
     from orchestration.lib.outputs.report.page import build_report
     from orchestration.lib.outputs.workbook import workbook_path_for, write_workbook
 
@@ -42,6 +43,12 @@ def published_outputs(settings: Settings) -> list[Output]:
             settings.report_dir,
             lambda: build_report(published, settings.report_dir, settings.raw_dir),
             "make report",
+        ),
+        Output(
+            "feed",
+            feed_path_for(published),
+            lambda: build_feed(published),
+            "make export",
         ),
     ]
 

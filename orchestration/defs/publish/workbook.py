@@ -11,7 +11,7 @@ from typing import Any
 
 import dagster as dg
 
-from orchestration.lib.outputs.feed import build_feed
+from orchestration.lib.outputs.feed import build_feed, feed_path_for
 from orchestration.lib.outputs.workbook import workbook_path_for, write_workbook
 from orchestration.lib.publish.outputs import stamping
 
@@ -52,7 +52,8 @@ def published_workbook(context: dg.AssetExecutionContext):
         record_failure(context, WORKBOOK_KEY, path, error, "workbook not written", "make export")
         return
     try:
-        feed = build_feed(settings.published_duckdb_path)
+        with stamping(settings.published_duckdb_path, feed_path_for(settings.published_duckdb_path)):
+            feed = build_feed(settings.published_duckdb_path)
         feed_metadata: dict[str, Any] = {
             "feed": dg.MetadataValue.path(str(feed.path)),
             "feed_entries": feed.entries,

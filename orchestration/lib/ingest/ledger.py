@@ -164,7 +164,7 @@ def records_exactly(con: duckdb.DuckDBPyConnection, files: list[InputFile]) -> b
         if status is None:
             return False  # scanned by a run that stopped before it was settled
         if item.unreadable:
-            if status != "unreadable" or not (reason or "").startswith(item.problem):
+            if status != "unreadable" or not (reason or "").startswith(item.problem or ""):
                 return False
         elif item.problem is not None:
             if (status, reason) != ("quarantined", item.problem):
