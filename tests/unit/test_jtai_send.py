@@ -433,3 +433,17 @@ def test_send_lead_inspectors_named_above_their_role():
     )
     [report] = parse_document(pages, paged=True)
     assert report.lead_inspectors == ["Dr Ann Example (Ofsted)", "Ben Sample (CQC)"]
+
+
+def test_a_report_that_mentions_an_earlier_joint_inspection_is_not_one():
+    """An ILACS report's sentence about "the Joint Targeted Area Inspection in 2017" is not a JTAI title."""
+    from orchestration.lib.parse.parsers.jtai import is_title
+    from orchestration.lib.parse.text import Line
+
+    def line(text):
+        return Line(1, text, False, False)
+
+    assert not is_title(line("Joint Targeted Area Inspection in 2017. These improvements have included taking"))
+    assert not is_title(line("Joint targeted area inspection in March 2019 found that"))
+    assert is_title(line("Joint targeted area inspection of Bexley"))
+    assert is_title(line("Joint targeted area inspection of the multi-agency response to abuse and neglect in"))

@@ -48,8 +48,15 @@ AGENCIES = (
 )
 
 
+# a sentence that only mentions an earlier JTAI ("... since the Joint Targeted Area Inspection in 2017. These
+# improvements ...") names a year or runs on past a full stop; a title names an area and stands alone
+_MENTION_RE = re.compile(
+    r"^\W*\w+ \w+ \w+ inspection (?:\(JTAI\) )?(?:of|in)\s+(?:\w+\s+){0,2}\d{4}\b|\.\s+\S", re.I
+)
+
+
 def is_title(line: Line) -> bool:
-    return not line.is_blank and bool(TITLE_RE.match(line.text))
+    return not line.is_blank and bool(TITLE_RE.match(line.text)) and not _MENTION_RE.search(line.text)
 
 
 def parse(lines: list[Line], report: ParsedReport) -> None:
