@@ -7,7 +7,6 @@ so each piece can be tested and used on its own.
 - `extract`: text of each document (PDF layout, the extraction pool and its worker, the text kept per content).
 - `parse`: report parsers and the rows they become.
 - `quality`: Great Expectations suites and which documents a failed check holds back.
-- `transform`: dbt.
 - `publish`: the published copy and the decision whether a run has anything to do.
 - `outputs`: what readers open besides the file: the workbook, the HTML report, the reconciliation line.
 """

@@ -19,7 +19,6 @@ from orchestration.lib.publish.publication import (
     table_checksums,
 )
 
-from ... import settings as settings_module
 from .. import markdown
 from ..progress import reporter
 from ..resources import WarehouseResource
@@ -44,7 +43,7 @@ MART_TABLES = sorted(key.path[-1] for key in MART_KEYS)
 def published_warehouse(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    settings = settings_module.load()
+    settings = warehouse.settings()
     report = reporter(context)
     with warehouse.writer_lock(on_wait=report):
         # said already by the build step, which did not skip for this reason; kept for the summary and the UI
@@ -95,7 +94,7 @@ def published_warehouse(
 def _record_publication(warehouse: WarehouseResource, run_id: str, published_path: Path) -> str:
     """The row goes in before the copy, so the published file names the state it holds."""
     with warehouse.connect() as con:
-        fingerprint = warehouse_fingerprint(con)
+        fingerprint = warehouse_fingerprint(con, max_held_back_share=warehouse.settings().max_held_back_share)
         insert_rows(
             con,
             "audit.publications",
@@ -120,7 +119,8 @@ def _why_again(warehouse: WarehouseResource, published_path: Path, parquet_dir: 
     if standing is None:
         return None
     with warehouse.connect() as con:
-        if standing.warehouse_fingerprint != warehouse_fingerprint(con):
+        share = warehouse.settings().max_held_back_share
+        if standing.warehouse_fingerprint != warehouse_fingerprint(con, max_held_back_share=share):
             return None
         return publication_problem(con, standing, published_path, parquet_dir)
 

@@ -9,8 +9,8 @@ import dagster as dg
 
 from orchestration.lib.outputs.report.page import build_report
 
-from ... import settings as settings_module
 from ..progress import reporter
+from ..resources import WarehouseResource
 from .assets import PUBLISHED_KEY
 from .standing import record_failure
 
@@ -31,8 +31,8 @@ REPORT_KEY = dg.AssetKey(["published", "report"])
     "focused visit themes; and a page per authority in report/authorities/. Read from the published file "
     "after each publication; a failure here leaves the publication standing.",
 )
-def published_report(context: dg.AssetExecutionContext):
-    settings = settings_module.load()
+def published_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    settings = warehouse.settings()
     report = reporter(context)
     report(f"report: drawing {settings.report_dir / 'index.html'}")
     try:

@@ -26,7 +26,7 @@ SHOWN_ROWS = 50  # the UI's tables stay readable; the whole list is in audit.sou
     "audit.source_catalogue: one row per publication link seen, downloaded, dead, skipped or failed.",
 )
 def ofsted_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    settings = settings_module.load()
+    settings = warehouse.settings()
     report = reporter(context)
     report(f"pull: crawling {settings.ofsted_reports_url} into {settings.raw_dir / 'ofsted'}")
     try:
