@@ -157,6 +157,17 @@ def test_a_check_failing_on_many_documents_withholds_publication(tmp_path):
     assert hashlib.sha256(first.published_path.read_bytes()).hexdigest() == before
     assert {p.name: p.read_bytes() for p in first.parquet_dir.iterdir()} == parquet_before
 
+    # with a larger MAX_HELD_BACK_SHARE (set for this run, as the launchpad does) the three are held back
+    # one by one and the rest is published
+    third = build_warehouse(raw, tmp_path, published_path=first.published_path, MAX_HELD_BACK_SHARE="0.5")
+    assert third.result.success and third.skipped_steps() == []
+    con = third.published()
+    try:
+        held = con.execute("SELECT count(*) FROM audit.file_ledger WHERE status = 'held_back'").fetchall()
+    finally:
+        con.close()
+    assert held == [(3,)]
+
 
 def test_each_dbt_model_and_seed_materialisation_carries_its_row_count(text_build):
     """Row counts come from dbt's log while it runs (macros/log_row_count.sql), one per built relation."""
