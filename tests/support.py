@@ -92,7 +92,7 @@ def build_warehouse(
     from orchestration.definitions import defs
 
     history = work_dir / ".dagster"
-    history.mkdir(exist_ok=True)
+    history.mkdir(parents=True, exist_ok=True)
     with dg.DagsterInstance.local_temp(str(history)) as instance:
         result = defs.resolve_job_def("warehouse").execute_in_process(
             instance=instance, resources=resources_for(pinned), raise_on_error=False
