@@ -3,12 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-# Settings (RAW_DIR, DUCKDB_PATH, EXTRACT_WORKERS, ...) may be kept in a .env file beside this Makefile:
-# `make run` exports them, and `make dev` reads the same file (Dagster loads .env from where it starts).
--include .env
-export $(shell sed -n 's/^[[:space:]]*\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p' .env 2>/dev/null)
+# Settings (RAW_DIR, DUCKDB_PATH, MAX_HELD_BACK_SHARE, DAGSTER_PORT, ...) may be kept in a .env file beside
+# this Makefile. Every command reads it the same way, with python-dotenv (orchestration/settings.py); a
+# variable set in the environment or on the command line (`make dev DAGSTER_PORT=3001`) wins over it.
 
 .PHONY: run test test-unit dev pull install manifest docs bench lint clean
 
@@ -23,14 +21,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
-	@mkdir -p $(DAGSTER_HOME)
-	@cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
-
-# dbt's manifest is what Dagster reads the dbt graph from. It is parsed again only when a file of the dbt
-# project changed (a parse costs several seconds, most of a rerun over unchanged input).
+# dbt's manifest is what dagster-dbt reads the dbt graph from (orchestration/defs/transform/project.py). It
+# is parsed again only when a file of the dbt project changed (a parse costs several seconds).
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null) \
-	dbt_project/dbt_project.yml dbt_project/profiles.yml
+	dbt_project/dbt_project.yml dbt_project/profiles.yml dbt_project/selectors.yml
 DBT_MANIFEST := dbt_project/target/manifest.json
 
 $(DBT_MANIFEST): $(STAMP) $(DBT_SOURCES)
@@ -40,7 +34,7 @@ $(DBT_MANIFEST): $(STAMP) $(DBT_SOURCES)
 manifest: $(DBT_MANIFEST)
 
 ## Build the warehouse from RAW_DIR (default raw/) and publish it.
-run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml manifest
+run: $(STAMP) manifest
 	@$(BIN)/python -m orchestration.run
 
 # The oldest DuckDB the published file must open in (BI drivers bundle old releases), installed apart
@@ -72,9 +66,9 @@ report: $(STAMP)
 export: $(STAMP)
 	@$(BIN)/python -m orchestration.export
 
-## Serve the Dagster UI on http://127.0.0.1:3000, with the RAW_DIR sensor on.
-dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml manifest
-	@$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+## Serve the Dagster UI on http://127.0.0.1:$DAGSTER_PORT (default 3000), with the RAW_DIR sensor on.
+dev: $(STAMP) manifest
+	@$(BIN)/python -m orchestration.dev
 
 ## dbt's documentation as one static page, docs/site/index.html: every model and column, lineage, exposures.
 docs: $(STAMP) manifest

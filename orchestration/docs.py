@@ -47,7 +47,7 @@ def generate_command(target_path: Path, *, empty_catalog: bool) -> list[str]:
 
 def build_docs(output_dir: Path = DEFAULT_OUTPUT, duckdb_path: Path | None = None) -> Path:
     """Write output_dir/index.html and return its path."""
-    duckdb_path = duckdb_path or settings_module.load().duckdb_path
+    duckdb_path = duckdb_path or settings_module.load_or_exit().duckdb_path
     with tempfile.TemporaryDirectory(prefix="dbt-docs-") as scratch:
         target = Path(scratch) / "target"
         if duckdb_path.exists():

@@ -23,7 +23,7 @@ from . import settings as settings_module
 
 
 def main(argv: list[str] | None = None) -> int:
-    settings = settings_module.load()
+    settings = settings_module.load_or_exit()
     parser = argparse.ArgumentParser(
         prog="python -m orchestration.export", description=__doc__.split("\n")[0]
     )

@@ -1,16 +1,14 @@
 """`python -m orchestration.manifest` (`make manifest`): parse the dbt project again, writing the manifest
-Dagster reads the dbt graph from and the parse every new warehouse's first build starts from
-(lib/transform/dbt_build.py)."""
+the dbt assets are read from (dbt_project/target/manifest.json), as dagster-dbt's `DbtProject` prepares
+it (defs/transform/project.py)."""
 
 import sys
 
-from orchestration.lib.transform import dbt_build
-
-from . import settings
-
 
 def main() -> int:
-    dbt_build.parse(settings.DBT_PROJECT_DIR)
+    from orchestration.defs.transform.project import prepare
+
+    prepare()
     return 0
 
 

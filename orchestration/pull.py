@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         "(default: the dbt seed of local authorities)",
     )
     args = parser.parse_args(argv)
-    settings = settings_module.load()
+    settings = settings_module.load_or_exit()
     site = settings.ofsted_reports_url
     print(
         f"Pulling reports from {site} into {settings.raw_dir / 'ofsted'} "

@@ -51,7 +51,7 @@ def main() -> int:
     # treats SIGTERM as SIGINT while a step runs; this covers the moments before and after)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     started = time.monotonic()
-    settings = settings_module.load()
+    settings = settings_module.load_or_exit()
     run_id = str(uuid.uuid4())
     result, standing, notices, interrupted = None, None, [], False
     try:
@@ -100,6 +100,7 @@ def _standing_before_run(settings) -> str | None:
         settings.parquet_dir,
         max_file_mb=settings.max_file_mb,
         limits=Limits(settings.extract_timeout_seconds, settings.extract_memory_mb),
+        max_held_back_share=settings.max_held_back_share,
     )
     return None if publication is None else f"{publication.published_at:%Y-%m-%d %H:%M:%S}"
 

@@ -340,10 +340,8 @@ def print_summary(
         )
     else:
         print(f"  not published: there is no publication at {settings.published_duckdb_path} yet")
-    print(
-        f"  took {seconds:.1f} s; open the UI with `make dev` (http://127.0.0.1:{settings.dagster_port})",
-        flush=True,
-    )
+    ui = f"http://127.0.0.1:{settings.dagster_port}"
+    print(f"  took {seconds:.1f} s; open the UI with `make dev` ({ui})", flush=True)
     return 0 if ok else 1
 
 

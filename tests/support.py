@@ -70,18 +70,33 @@ def build_warehouse(
     raw_dir: Path, work_dir: Path, published_path: Path | None = None, **settings: str
 ) -> Build:
     """Run the warehouse job (as `make run` and the sensor do) in this process over raw_dir, writing
-    only under work_dir. settings: more environment variables for the run (EXTRACT_MEMORY_MB="256", ...)."""
+    only under work_dir, with the run history of work_dir/.dagster (each warehouse has its own, as under
+    `make run`). settings: more settings for the run, by name (EXTRACT_MEMORY_MB="256", ...), passed
+    to it as its resources."""
+    import dagster as dg
+
+    from orchestration import settings as settings_module
+    from orchestration.defs.resources import resources_for
+
     published_path = published_path or work_dir / "published" / "ofsted.duckdb"
     duckdb_path = work_dir / "warehouse.duckdb"
-    with environment(
-        RAW_DIR=str(raw_dir),
-        DUCKDB_PATH=str(duckdb_path),
-        PUBLISHED_DUCKDB_PATH=str(published_path),
-        **settings,
-    ):
-        from orchestration.definitions import defs
+    pinned = settings_module.load(
+        {
+            "RAW_DIR": str(raw_dir),
+            "DUCKDB_PATH": str(duckdb_path),
+            "PUBLISHED_DUCKDB_PATH": str(published_path),
+            **settings,
+        },
+        env_file=None,
+    )
+    from orchestration.definitions import defs
 
-        result = defs.resolve_job_def("warehouse").execute_in_process(raise_on_error=False)
+    history = work_dir / ".dagster"
+    history.mkdir(parents=True, exist_ok=True)
+    with dg.DagsterInstance.local_temp(str(history)) as instance:
+        result = defs.resolve_job_def("warehouse").execute_in_process(
+            instance=instance, resources=resources_for(pinned), raise_on_error=False
+        )
     return Build(result, raw_dir, duckdb_path, published_path)
 
 

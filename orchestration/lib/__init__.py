@@ -8,7 +8,6 @@ so each piece can be tested and used on its own.
   content).
 - `parse`: report parsers and the rows they become.
 - `quality`: Great Expectations suites and which documents a failed check holds back.
-- `transform`: dbt.
 - `publish`: the published copy and the decision whether a run has anything to do.
 - `outputs`: what readers open besides the file: the workbook, the HTML report, the reconciliation line.
 """

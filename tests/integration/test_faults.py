@@ -259,7 +259,7 @@ def test_a_run_killed_at_any_moment_leaves_the_published_file_byte_identical_and
 def test_a_document_failing_a_check_is_held_back_and_the_rest_published(faults):
     code, output, identical = faults.failed_run
     assert code == 0, output
-    assert "warning great_expectations_suite on extracted/judgements: 1 documents held back" in output
+    assert "warning publishable on quality/held_back_documents: 1 documents held back" in output
     assert (
         "held back contradicting_report.txt: "
         "expect_column_values_to_be_in_set on judgements.distinct_grade_count" in output

@@ -65,15 +65,16 @@ def test_the_asset_crawls_and_writes_the_catalogue(tmp_path, monkeypatch):
     reference = tmp_path / "authorities.csv"
     reference.write_text(REFERENCE, encoding="utf-8")
     monkeypatch.setattr(settings_module, "REFERENCE_AUTHORITIES_CSV", reference)
-    monkeypatch.setenv("RAW_DIR", str(tmp_path / "raw"))
-    monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "w.duckdb"))
-    monkeypatch.setenv("PULL_DELAY_SECONDS", "0.01")
     with serving(layout()) as site:
-        monkeypatch.setenv("OFSTED_REPORTS_URL", site.url)
+        warehouse = WarehouseResource(
+            raw_dir=str(tmp_path / "raw"),
+            duckdb_path=str(tmp_path / "w.duckdb"),
+            published_duckdb_path=str(tmp_path / "published" / "ofsted.duckdb"),
+            pull_delay_seconds=0.01,
+            ofsted_reports_url=site.url,
+        )
         result = dg.materialize(
-            [ofsted_reports],
-            instance=dg.DagsterInstance.ephemeral(),
-            resources={"warehouse": WarehouseResource()},
+            [ofsted_reports], instance=dg.DagsterInstance.ephemeral(), resources={"warehouse": warehouse}
         )
     assert result.success
     metadata = result.asset_materializations_for_node("raw__ofsted")[0].metadata

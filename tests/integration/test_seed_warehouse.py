@@ -91,11 +91,15 @@ def test_a_document_failing_a_check_about_itself_is_held_back_alone(tmp_path):
 
     second = build_warehouse(raw, tmp_path, published_path=first.published_path)
     assert second.result.success
-    warned = second.failed_checks()
-    assert [(e.asset_key.to_user_string(), e.severity.value) for e in warned] == [
-        ("extracted/judgements", "WARN")
-    ]
-    assert "1 documents held back" in warned[0].description
+    # the check observes and reports the failure; the step holding documents back decides, and says so
+    warned = {(e.asset_key.to_user_string(), e.check_name): e for e in second.failed_checks()}
+    assert set(warned) == {
+        ("extracted/judgements", "great_expectations_suite"),
+        ("quality/held_back_documents", "publishable"),
+    }
+    assert {e.severity.value for e in warned.values()} == {"WARN"}
+    assert "1 documents fail it" in warned["extracted/judgements", "great_expectations_suite"].description
+    assert "1 documents held back" in warned["quality/held_back_documents", "publishable"].description
     con = second.published()
     try:
         ledger = dict(
@@ -147,11 +151,22 @@ def test_a_check_failing_on_many_documents_withholds_publication(tmp_path):
     assert not second.result.success
     failed = [e for e in second.failed_checks() if e.severity.value == "ERROR"]
     assert [(e.asset_key.to_user_string(), e.check_name) for e in failed] == [
-        ("extracted/judgements", "great_expectations_suite")
+        ("quality/held_back_documents", "publishable")
     ]
     assert "distinct_grade_count" in failed[0].description and "MAX_HELD_BACK_SHARE" in failed[0].description
     assert hashlib.sha256(first.published_path.read_bytes()).hexdigest() == before
     assert {p.name: p.read_bytes() for p in first.parquet_dir.iterdir()} == parquet_before
+
+    # with a larger MAX_HELD_BACK_SHARE (set for this run, as the launchpad does) the three are held back
+    # one by one and the rest is published
+    third = build_warehouse(raw, tmp_path, published_path=first.published_path, MAX_HELD_BACK_SHARE="0.5")
+    assert third.result.success and third.skipped_steps() == []
+    con = third.published()
+    try:
+        held = con.execute("SELECT count(*) FROM audit.file_ledger WHERE status = 'held_back'").fetchall()
+    finally:
+        con.close()
+    assert held == [(3,)]
 
 
 def test_each_dbt_model_and_seed_materialisation_carries_its_row_count(text_build):
@@ -180,8 +195,9 @@ def test_dbt_unit_tests_pass_on_the_built_warehouse(text_build, tmp_path):
     import os
     import subprocess
 
-    from orchestration.defs.transform.assets import BUILD_ARGS, DBT_PROJECT, target_path_for
-    from orchestration.lib.transform.dbt_build import dbt_executable
+    from orchestration.defs.resources import dbt_executable
+    from orchestration.defs.transform.assets import BUILD_ARGS, target_path_for
+    from orchestration.defs.transform.project import DBT_PROJECT
 
     assert "unit_test" in BUILD_ARGS
     manifest = json.loads(DBT_PROJECT.manifest_path.read_text(encoding="utf-8"))
@@ -219,13 +235,14 @@ def test_dbt_unit_tests_pass_on_the_built_warehouse(text_build, tmp_path):
 
 def test_a_row_breaking_a_marts_constraint_fails_the_build_and_dbt_lets_go_of_the_file(text_build, tmp_path):
     """The marts' not-null, unique and check rules are enforced constraints: a row that breaks one fails
-    dbt's build of that mart, naming the constraint. dbt runs in a child process (lib/transform/dbt_build.py)
-    and
-    releases the warehouse file when it ends, so the steps after it can attach it."""
+    dbt's build of that mart, naming the constraint. dbt runs in a process of its own (dagster-dbt's
+    DbtCliResource) and releases the warehouse file when it ends, so the steps after it can attach it."""
+    import json
+
     import duckdb
 
-    from orchestration.defs.transform.assets import BUILD_ARGS, DBT_PROJECT
-    from orchestration.lib.transform import dbt_build
+    from orchestration.defs.resources import dbt_resource
+    from orchestration.defs.transform.assets import BUILD_ARGS
 
     working = tmp_path / "warehouse.duckdb"
     shutil.copyfile(text_build.duckdb_path, working)
@@ -237,56 +254,42 @@ def test_a_row_breaking_a_marts_constraint_fails_the_build_and_dbt_lets_go_of_th
     ).fetchall()
     con.close()
     assert len(changed) == 1
-    *_, build = dbt_build.build(DBT_PROJECT.project_dir, tmp_path / "target", BUILD_ARGS, working)
-    assert not build.success
-    broken = {node.unique_id: node.message for node in build.nodes if node.status == "error"}
+    invocation = dbt_resource().cli(
+        ["build", *BUILD_ARGS, "--vars", json.dumps({"duckdb_path": str(working)})],
+        target_path=tmp_path / "target",
+        raise_on_error=False,
+    )
+    assert not invocation.is_successful()
+    results = invocation.get_artifact("run_results.json")["results"]
+    broken = {r["unique_id"]: r["message"] or "" for r in results if r["status"] == "error"}
     assert any(
         uid.startswith("model.ofsted_warehouse.fct_") and "NOT NULL constraint failed" in message
         for uid, message in broken.items()
     ), broken
-    assert any(node.status == "success" and node.unique_id.startswith("seed.") for node in build.nodes)
+    assert any(r["status"] == "success" and r["unique_id"].startswith("seed.") for r in results)
     reader = duckdb.connect()
     reader.execute(f"ATTACH '{working}' AS working (READ_ONLY)")
     assert reader.execute("SELECT count(*) FROM working.extracted.reports").fetchall()[0][0] == 5
     reader.close()
 
 
-def test_dbt_reports_each_node_as_it_finishes_and_a_new_warehouse_starts_from_the_projects_parse(
-    text_build, tmp_path, monkeypatch
-):
-    """transform/dbt_build.py: every node's outcome comes on its own before the build's end; a target folder
-    with no parse of its own starts from the project's (`make manifest`), for a file of the usual name,
-    and dbt reads only what changed rather than the whole project."""
-    from orchestration.defs.transform.assets import BUILD_ARGS, DBT_PROJECT
-    from orchestration.lib.transform import dbt_build
+def test_each_dbt_test_is_a_check_on_the_table_it_tests(text_build):
+    """dagster-dbt maps each dbt test to an asset check on the model or seed it is declared on; every one
+    of them ran and passed in the build of the seed reports."""
+    import json
 
-    working = tmp_path / dbt_build.PARSED_FOR
-    shutil.copyfile(text_build.duckdb_path, working)
-    target = tmp_path / "target"
-    monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")  # dbt says how it parsed at its debug level
-    *nodes, build = dbt_build.build(DBT_PROJECT.project_dir, target, BUILD_ARGS, working)
-    assert isinstance(build, dbt_build.Build) and build.success, build.error
-    assert all(isinstance(node, dbt_build.NodeOutcome) for node in nodes)
-    assert sorted(node.unique_id for node in nodes) == sorted(node.unique_id for node in build.nodes)
-    assert any(node.unique_id.startswith("test.") and node.status == "pass" for node in nodes)
-    log = (target / "dbt.log").read_text(encoding="utf-8")
-    assert "Partial parsing enabled" in log and "Unable to do partial parsing" not in log
+    from orchestration.defs.transform.project import DBT_PROJECT
 
-
-def test_a_build_left_suspended_by_a_stopped_run_ends_with_the_run(text_build, tmp_path):
-    """defs/resources.DbtResource: a run stopped between two results leaves the dbt step suspended; the
-    resource's teardown at the end of the run ends the dbt process, which lets go of the warehouse."""
-    import duckdb
-
-    from orchestration.defs.resources import DbtResource
-    from orchestration.defs.transform.assets import BUILD_ARGS
-
-    working = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(text_build.duckdb_path, working)
-    dbt = DbtResource()
-    running = dbt.build(BUILD_ARGS, tmp_path / "target", working)
-    first = next(running)
-    assert first.unique_id  # dbt is under way, holding the file
-    dbt.teardown_after_execution(None)
-    with duckdb.connect(str(working)) as con:  # fails while a dbt process still holds the file
-        assert con.execute("SELECT count(*) FROM extracted.reports").fetchall()[0][0] == 5
+    manifest = json.loads(DBT_PROJECT.manifest_path.read_text(encoding="utf-8"))
+    tests = [node for node in manifest["nodes"].values() if node["resource_type"] == "test"]
+    attached = {node["name"] for node in tests if node.get("attached_node")}
+    evaluations = [
+        e
+        for e in text_build.result.get_asset_check_evaluations()
+        if e.asset_key.path[0] in ("staging", "marts", "reference", "intermediate")
+    ]
+    # every test declared on a table, and the project's own SQL tests that read one table
+    assert attached <= {e.check_name for e in evaluations} <= {node["name"] for node in tests}
+    assert all(e.passed for e in evaluations)
+    judgements = {e.check_name for e in evaluations if e.asset_key.path == ["marts", "fct_judgements"]}
+    assert len(judgements) >= 3

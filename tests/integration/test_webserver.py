@@ -1,10 +1,10 @@
-"""The Dagster UI as `make dev` serves it: the webserver loads workspace.yaml on a loopback port, and its
-GraphQL API shows the asset graph by layer, with owners, kinds and the checks on the extracted tables,
-and the sensor and schedule. The server is stopped by pid, with its process group."""
+"""The Dagster UI as `make dev` serves it (`python -m orchestration.dev`: `dg dev` on workspace.yaml, on the
+port DAGSTER_PORT names): it starts without a warning the user cannot act on, and its GraphQL API shows
+the asset graph by layer, with owners, kinds and the checks, the sensor and schedule, and the launchpad's
+settings. The server is stopped by pid, with its process group."""
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -20,7 +20,7 @@ from tests.support import REPO
 
 pytestmark = pytest.mark.integration
 
-READY_SECONDS = 90
+READY_SECONDS = 300
 
 WORKSPACE_QUERY = """{ workspaceOrError { __typename ... on Workspace { locationEntries {
     name loadStatus locationOrLoadError { __typename ... on PythonError { message } } } } } }"""
@@ -90,24 +90,18 @@ def stop(server: subprocess.Popen) -> None:
 @pytest.fixture(scope="module")
 def webserver(tmp_path_factory):
     home = tmp_path_factory.mktemp("dagster_home")
-    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
     port = free_port()
     log = home / "webserver.log"
     env = {
         **os.environ,
         "DAGSTER_HOME": str(home),
+        "DAGSTER_PORT": str(port),
+        # no folder: the sensor, which `make dev` runs, asks for no run
+        "RAW_DIR": str(home / "no such folder"),
         "DUCKDB_PATH": str(home / "warehouse.duckdb"),
         "PUBLISHED_DUCKDB_PATH": str(home / "published" / "ofsted.duckdb"),
     }
-    command = [
-        str(Path(sys.executable).parent / "dagster-webserver"),
-        "-w",
-        "workspace.yaml",
-        "-h",
-        "127.0.0.1",
-        "-p",
-        str(port),
-    ]
+    command = [sys.executable, "-m", "orchestration.dev"]
     with open(log, "wb") as output:
         server = subprocess.Popen(
             command,
@@ -120,12 +114,49 @@ def webserver(tmp_path_factory):
         )
     try:
         wait_until_loaded(port, server, log)
-        yield port
+        yield port, log
     finally:
         stop(server)
 
 
+def test_the_ui_starts_on_the_chosen_port_without_warnings(webserver):
+    port, log = webserver
+    started = log.read_text(encoding="utf-8", errors="replace")
+    assert f"http://127.0.0.1:{port}" in started
+    warnings = [line for line in started.splitlines() if "warning" in line.lower()]
+    assert warnings == [], started[-3000:]
+
+
+def test_the_launchpad_can_set_the_settings_of_one_run(webserver):
+    port, _ = webserver
+    [location] = graphql(port, WORKSPACE_QUERY)["workspaceOrError"]["locationEntries"]
+    query = """query Valid($config: RunConfigData, $selector: PipelineSelector!) {
+        isPipelineConfigValid(pipeline: $selector, runConfigData: $config, mode: "default") {
+            __typename } }"""
+    selector = {
+        "repositoryLocationName": location["name"],
+        "repositoryName": "__repository__",
+        "pipelineName": "warehouse",
+    }
+
+    def valid(config: dict) -> str:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/graphql",
+            data=json.dumps({"query": query, "variables": {"config": config, "selector": selector}}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.load(response)["data"]["isPipelineConfigValid"]["__typename"]
+
+    chosen = {"raw_dir": "/data/raw", "published_duckdb_path": "/srv/o.duckdb", "max_held_back_share": 0.1}
+    assert valid({"resources": {"warehouse": {"config": chosen}}}) == "PipelineConfigValidationValid"
+    assert valid({"resources": {"warehouse": {"config": {"no_such_setting": 1}}}}) != (
+        "PipelineConfigValidationValid"
+    )
+
+
 def test_the_asset_graph_reads_by_layer_with_owners_kinds_and_descriptions(webserver):
+    webserver, _ = webserver
     nodes = {"/".join(n["assetKey"]["path"]): n for n in graphql(webserver, ASSETS_QUERY)["assetNodes"]}
     expected_groups = {
         "raw/ofsted": "raw",
@@ -135,6 +166,7 @@ def test_the_asset_graph_reads_by_layer_with_owners_kinds_and_descriptions(webse
         "staging/stg_extracted__reports": "staging",
         "marts/fct_judgements": "marts",
         "marts/dim_local_authorities": "marts",
+        "quality/held_back_documents": "staging",
         "published/warehouse": "published",
     }
     assert {key: nodes[key]["groupName"] for key in expected_groups} == expected_groups
@@ -144,18 +176,22 @@ def test_the_asset_graph_reads_by_layer_with_owners_kinds_and_descriptions(webse
         assert {"__typename": "TeamAssetOwner", "team": "ofsted-warehouse"} in node["owners"], key
 
 
-def test_each_extracted_table_has_its_blocking_check(webserver):
+def test_each_extracted_table_has_its_check_and_holding_back_its_blocking_one(webserver):
+    webserver, _ = webserver
     nodes = {"/".join(n["assetKey"]["path"]): n for n in graphql(webserver, ASSETS_QUERY)["assetNodes"]}
     from orchestration.lib.core.schema import EXTRACTED_TABLES
 
     for table in EXTRACTED_TABLES:
         checks = nodes[f"extracted/{table}"]["assetChecksOrError"]["checks"]
         assert {"name": "great_expectations_suite", "blocking": True} in checks, table
-    # dbt tests are checks on the marts
-    assert nodes["marts/fct_judgements"]["assetChecksOrError"]["checks"]
+    held_back = nodes["quality/held_back_documents"]["assetChecksOrError"]["checks"]
+    assert held_back == [{"name": "publishable", "blocking": True}]
+    # dbt tests are checks on the marts, one per test
+    assert len(nodes["marts/fct_judgements"]["assetChecksOrError"]["checks"]) >= 3
 
 
 def test_the_sensor_is_on_and_the_schedule_off(webserver):
+    webserver, _ = webserver
     repositories = graphql(webserver, AUTOMATION_QUERY)["repositoriesOrError"]["nodes"]
     sensors = {s["name"]: s["sensorState"]["status"] for r in repositories for s in r["sensors"]}
     schedules = {s["name"]: s["scheduleState"]["status"] for r in repositories for s in r["schedules"]}

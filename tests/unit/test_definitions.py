@@ -1,5 +1,5 @@
-"""The Dagster graph loads, mirrors the DuckDB layout, and gates every extracted table with a blocking
-check."""
+"""The Dagster graph loads, mirrors the DuckDB layout, checks every extracted table, and holds documents
+back in a step of its own upstream of dbt."""
 
 from orchestration.definitions import defs
 from orchestration.lib.core.schema import EXTRACTED_TABLES
@@ -22,7 +22,8 @@ def test_graph_has_every_layer_and_blocking_checks():
     checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
     for table in EXTRACTED_TABLES:
         assert (f"extracted/{table}", "great_expectations_suite") in checks
-    # the Great Expectations checks are defined in defs/quality, apart from the assets they check
+    # the Great Expectations checks are defined in defs/quality, apart from the assets they check; they
+    # observe and report (never ERROR), and the step holding documents back runs after them
     specs = {
         spec.asset_key.to_user_string(): spec.blocking
         for checks_def in defs.asset_checks
@@ -30,8 +31,25 @@ def test_graph_has_every_layer_and_blocking_checks():
         if spec.name == "great_expectations_suite"
     }
     assert set(specs) == {f"extracted/{table}" for table in EXTRACTED_TABLES} and all(specs.values())
-    # dbt tests become checks on the marts
-    assert any(key.startswith("marts/") for key, _ in checks)
+    # dbt's tests are checks on the tables they test, one per test, as dagster-dbt maps them
+    dbt_checks = [name for key, name in checks if key.startswith("marts/")]
+    assert len(dbt_checks) > 50 and len(set(dbt_checks)) == len(dbt_checks)
+    assert ("quality/held_back_documents", "publishable") in checks
+
+
+def test_holding_back_is_a_step_of_its_own_between_the_checks_and_dbt():
+    import dagster as dg
+
+    graph = defs.resolve_asset_graph()
+    held_back = dg.AssetKey(["quality", "held_back_documents"])
+    parents = {k.to_user_string() for k in graph.get(held_back).parent_keys}
+    assert parents == {f"extracted/{table}" for table in EXTRACTED_TABLES}
+    ledger_model = graph.get(dg.AssetKey(["staging", "stg_audit__file_ledger"]))
+    assert held_back in ledger_model.parent_keys
+    from orchestration.defs.quality.hold_back import held_back_documents
+
+    [spec] = held_back_documents.check_specs
+    assert spec.name == "publishable" and spec.blocking
 
 
 def test_published_asset_depends_on_every_mart():
@@ -106,46 +124,27 @@ def test_dbt_keeps_one_target_folder_per_existing_warehouse(tmp_path):
         shutil.rmtree(kept_target, ignore_errors=True)
 
 
-def test_dbt_tests_of_a_table_are_one_check_that_names_each_failing_test():
-    """defs/transform/assets.py: every test of a table counts towards its check `dbt_tests`; a failing
-    test fails it with ERROR severity and is named, one that only warned makes it a warning."""
-    from orchestration.defs.transform.assets import _TESTS, TESTS_CHECK, _check_result
-    from orchestration.lib.transform.dbt_build import NodeOutcome
+def test_dbt_runs_through_dagster_dbt_with_the_dbt_beside_this_interpreter():
+    import sys
+    from pathlib import Path
 
-    table = next(key for key, tests in _TESTS.items() if key.path[0] == "marts" and len(tests) >= 3)
-    first, second, *rest = sorted(_TESTS[table])
+    from dagster_dbt import DbtCliResource
 
-    def outcome(unique_id, status, failures=0):
-        return NodeOutcome(unique_id, status, "", 0.01, failures, None)
+    from orchestration.defs.transform.project import DBT_PROJECT
+    from orchestration.settings import DBT_PROJECT_DIR
 
-    passing = [outcome(test, "pass") for test in _TESTS[table]]
-    [ok] = _check_result(table, passing)
-    assert ok.passed and ok.check_name == TESTS_CHECK and ok.metadata["tests"].value == len(passing)
-
-    [failed] = _check_result(
-        table, [outcome(first, "fail", 3), outcome(second, "warn", 1)] + [outcome(t, "pass") for t in rest]
-    )
-    assert not failed.passed and failed.severity.value == "ERROR"
-    assert _TESTS[table][first]["name"] in failed.description and failed.metadata["failed"].value == 1
-
-    [warned] = _check_result(table, [outcome(second, "warn", 1)])
-    assert not warned.passed and warned.severity.value == "WARN" and warned.metadata["tests"].value == 1
-    assert list(_check_result(table, [outcome(first, "skipped")])) == []
+    dbt = defs.resources["dbt"]
+    assert isinstance(dbt, DbtCliResource)
+    assert Path(dbt.dbt_executable) == Path(sys.executable).parent / "dbt"
+    assert Path(dbt.project_dir) == DBT_PROJECT_DIR == DBT_PROJECT.project_dir
 
 
-def test_what_a_build_leaving_seeds_out_runs_only_when_changed_is_the_seeds_and_their_own_tests():
-    from orchestration.defs.transform import assets
+def test_the_selector_leaving_unchanged_seeds_out_is_in_the_manifest():
+    """A build after a warehouse's first runs dbt's selector, declared in dbt_project/selectors.yml."""
+    import json
 
-    nodes = assets._MANIFEST["nodes"]
-    seeds = {uid for uid, node in nodes.items() if node["resource_type"] == "seed"}
-    assert seeds and seeds <= assets._SEEDS_ALONE
-    tests = assets._SEEDS_ALONE - seeds
-    assert tests and all(nodes[uid]["resource_type"] == "test" for uid in tests)
-    assert all(set(nodes[uid]["depends_on"]["nodes"]) <= seeds for uid in tests)
-    # a test reading a model (a relationship to a seed included) runs with the models, in every build
-    reading_models = [
-        uid
-        for uid, node in nodes.items()
-        if node["resource_type"] == "test" and not set(node["depends_on"]["nodes"]) <= seeds
-    ]
-    assert reading_models and not set(reading_models) & assets._SEEDS_ALONE
+    from orchestration.defs.transform.assets import SELECTOR
+    from orchestration.defs.transform.project import DBT_PROJECT
+
+    manifest = json.loads(DBT_PROJECT.manifest_path.read_text(encoding="utf-8"))
+    assert SELECTOR in manifest["selectors"]

@@ -128,7 +128,7 @@ def test_a_new_parser_version_re_parses_without_re_extracting(raw, tmp_path, mon
     db = tmp_path / "w.duckdb"
     _, before = run_once(raw, db)
     with warehouse.connect(db) as con:
-        old_fingerprint = fingerprint.warehouse_fingerprint(con)
+        old_fingerprint = fingerprint.warehouse_fingerprint(con, max_held_back_share=0.05)
     monkeypatch.setattr(parsing, "PARSER_VERSION", "next")
     monkeypatch.setattr(report_rows, "PARSER_VERSION", "next")
     again, after = run_once(raw, db)
@@ -137,7 +137,7 @@ def test_a_new_parser_version_re_parses_without_re_extracting(raw, tmp_path, mon
     with warehouse.connect(db) as con:
         versions = {r[0] for r in con.execute("SELECT parser_version FROM extracted.reports").fetchall()}
         # what the marts are built from changed, so the next run builds and publishes them again
-        assert fingerprint.warehouse_fingerprint(con) != old_fingerprint
+        assert fingerprint.warehouse_fingerprint(con, max_held_back_share=0.05) != old_fingerprint
     assert versions == {"next"}
 
 
@@ -210,15 +210,15 @@ def test_the_warehouse_fingerprint_follows_content_not_scan_times(raw, tmp_path)
     db = tmp_path / "w.duckdb"
     run_once(raw, db)
     with warehouse.connect(db) as con:
-        first = fingerprint.warehouse_fingerprint(con)
+        first = fingerprint.warehouse_fingerprint(con, max_held_back_share=0.05)
     time.sleep(0.01)
     run_once(raw, db)  # moves last_seen_at on
     with warehouse.connect(db) as con:
-        assert fingerprint.warehouse_fingerprint(con) == first
+        assert fingerprint.warehouse_fingerprint(con, max_held_back_share=0.05) == first
     shutil.copy(SEEDS[3], raw / SEEDS[3].name)
     run_once(raw, db)
     with warehouse.connect(db) as con:
-        assert fingerprint.warehouse_fingerprint(con) != first
+        assert fingerprint.warehouse_fingerprint(con, max_held_back_share=0.05) != first
 
 
 def test_an_unchanged_table_keeps_its_check_result_and_a_changed_one_is_validated(raw, tmp_path):
@@ -279,3 +279,14 @@ def test_extracted_documents_are_written_a_batch_at_a_time_each_with_its_pages(t
         batch.add(document(99))  # the same content read again replaces its earlier text
         batch.flush()
         assert stored(con) == (extracting._Batch.MAX_DOCUMENTS, 3 * extracting._Batch.MAX_DOCUMENTS)
+
+
+def test_a_new_max_held_back_share_is_reason_enough_for_a_run(raw, tmp_path):
+    """MAX_HELD_BACK_SHARE decides what is held back, so the fingerprint a run compares with the
+    publication's changes with it."""
+    db = tmp_path / "w.duckdb"
+    run_once(raw, db)
+    with warehouse.connect(db) as con:
+        usual = fingerprint.warehouse_fingerprint(con, max_held_back_share=0.05)
+        assert fingerprint.warehouse_fingerprint(con, max_held_back_share=0.05) == usual
+        assert fingerprint.warehouse_fingerprint(con, max_held_back_share=0.5) != usual

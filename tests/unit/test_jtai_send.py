@@ -443,7 +443,11 @@ def test_a_report_that_mentions_an_earlier_joint_inspection_is_not_one():
     def line(text):
         return Line(1, text, False, False)
 
-    assert not is_title(line("Joint Targeted Area Inspection in 2017. These improvements have included taking"))
+    assert not is_title(
+        line("Joint Targeted Area Inspection in 2017. These improvements have included taking")
+    )
     assert not is_title(line("Joint targeted area inspection in March 2019 found that"))
     assert is_title(line("Joint targeted area inspection of Bexley"))
-    assert is_title(line("Joint targeted area inspection of the multi-agency response to abuse and neglect in"))
+    assert is_title(
+        line("Joint targeted area inspection of the multi-agency response to abuse and neglect in")
+    )

@@ -12,6 +12,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from orchestration.defs.resources import WarehouseResource
 from orchestration.lib.outputs.report.charts import GRADE_FILL, PARAMETERS
 from orchestration.lib.outputs.report.data import NO_OVERALL_2026
 from orchestration.lib.outputs.report.page import (
@@ -22,7 +23,6 @@ from orchestration.lib.outputs.report.page import (
     report_is_current,
 )
 from orchestration.summary import report_error
-from tests.support import environment
 
 CHARTS = [
     "chart-judgements",
@@ -399,8 +399,8 @@ def test_the_asset_leaves_the_publication_alone_when_the_report_fails(tmp_path):
     published = tmp_path / "published" / "ofsted.duckdb"
     published.parent.mkdir()
     published.write_bytes(b"not a database")
-    with environment(PUBLISHED_DUCKDB_PATH=str(published)):
-        result = dg.materialize([published_report], raise_on_error=False)
+    warehouse = WarehouseResource(published_duckdb_path=str(published))
+    result = dg.materialize([published_report], resources={"warehouse": warehouse}, raise_on_error=False)
     # the step succeeds without materialising, and records why for the run's summary
     assert result.success
     assert result.get_asset_materialization_events() == []
@@ -415,8 +415,8 @@ def test_the_asset_materialises_the_page_with_its_marks(tmp_path):
     published = tmp_path / "published" / "ofsted.duckdb"
     published.parent.mkdir()
     make_warehouse(published)
-    with environment(PUBLISHED_DUCKDB_PATH=str(published)):
-        outputs = list(published_report(dg.build_asset_context()))
+    warehouse = WarehouseResource(published_duckdb_path=str(published))
+    outputs = list(published_report(dg.build_asset_context(), warehouse))
     assert len(outputs) == 1
     metadata = outputs[0].metadata
     assert Path(metadata["path"].path) == published.parent / "report" / "index.html"

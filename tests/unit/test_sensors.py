@@ -30,7 +30,12 @@ def add(folder, name, text="report"):
 
 def tick(instance, cursor):
     """One evaluation of the sensor; returns (run requests, skip reason, cursor after)."""
-    context = dg.build_sensor_context(instance=instance, cursor=cursor)
+    from orchestration import settings
+    from orchestration.defs.resources import WarehouseResource
+
+    # the settings as the test's environment has them, handed to the sensor as its resource
+    warehouse = WarehouseResource.from_settings(settings.load())
+    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"warehouse": warehouse})
     result = raw_dir_sensor(context)
     requests = [result] if isinstance(result, dg.RunRequest) else []
     skip = result if isinstance(result, dg.SkipReason) else None

@@ -17,7 +17,7 @@ from orchestration.lib.publish.publication import recover_interrupted_publish
 from ... import settings as settings_module
 from .. import markdown
 from ..progress import reporter
-from ..resources import ExtractionResource, WarehouseResource
+from ..resources import WarehouseResource
 
 OWNER = ["team:ofsted-warehouse"]
 
@@ -48,7 +48,7 @@ CATALOGUE_KEY = dg.AssetKey(["audit", "source_catalogue"])
     name="scan_raw_dir",
 )
 def scan_raw_dir(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    settings = settings_module.load()
+    settings = warehouse.settings()
     report = reporter(context)
     # a run starts by finishing or undoing what a publish killed part-way left behind
     for name in recover_interrupted_publish(settings.published_duckdb_path, settings.parquet_dir):
@@ -94,12 +94,9 @@ def scan_raw_dir(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     "contents are extracted; PDFs are read by a pool of child processes, each with a memory cap and a "
     "timeout per document.",
 )
-def pages(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, extraction: ExtractionResource
-) -> dg.MaterializeResult:
-    settings = settings_module.load()
+def pages(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     report = reporter(context)
-    with warehouse.connect(on_wait=report) as con, extraction.pool(settings.raw_dir.resolve()) as pool:
+    with warehouse.connect(on_wait=report) as con, warehouse.extraction_pool() as pool:
         summary = extracting.extract(con, pool, progress=report)
         total_pages = con.execute("SELECT count(*) FROM raw.pages").fetchall()[0][0]
     return dg.MaterializeResult(

@@ -21,9 +21,9 @@ import duckdb
 from orchestration.lib.ingest.files import listing
 from orchestration.lib.publish.publication import open_published
 
-from ... import settings as settings_module
 from ..jobs import WAREHOUSE_JOB
 from ..pull.assets import PULL_JOB
+from ..resources import WarehouseResource
 
 SENSOR_INTERVAL_SECONDS = 30
 SETTLE_SECONDS = 10.0
@@ -118,8 +118,8 @@ def evaluate(
     description="Starts one run of the whole warehouse when files are added to, changed in or removed from "
     "RAW_DIR; files arriving together are handled by that one run.",
 )
-def raw_dir_sensor(context: dg.SensorEvaluationContext):
-    settings = settings_module.load()
+def raw_dir_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
+    settings = warehouse.settings()
     decision, cursor = evaluate(
         settings.raw_dir, context.cursor, now=time.time(), published=settings.published_duckdb_path
     )

@@ -20,7 +20,6 @@ from orchestration.lib.publish.publication import (
     table_checksums,
 )
 
-from ... import settings as settings_module
 from .. import markdown
 from ..progress import reporter
 from ..resources import WarehouseResource
@@ -46,7 +45,7 @@ MART_TABLES = sorted(key.path[-1] for key in MART_KEYS)
     "one is kept, and the refusal recorded as an observation) unless ALLOW_SHRINK=1.",
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    settings = settings_module.load()
+    settings = warehouse.settings()
     report = reporter(context)
     with warehouse.writer_lock(on_wait=report):
         # said already by the build step, which did not skip for this reason; kept for the summary and the UI
@@ -113,7 +112,7 @@ def _record_publication(
     the state it holds and what changed."""
     published_at = utc_now()
     with warehouse.connect() as con:
-        fingerprint = warehouse_fingerprint(con)
+        fingerprint = warehouse_fingerprint(con, max_held_back_share=warehouse.settings().max_held_back_share)
         record_changes(con, changes, run_id, published_at)
         insert_rows(
             con,
@@ -139,7 +138,8 @@ def _why_again(warehouse: WarehouseResource, published_path: Path, parquet_dir: 
     if standing is None:
         return None
     with warehouse.connect() as con:
-        if standing.warehouse_fingerprint != warehouse_fingerprint(con):
+        share = warehouse.settings().max_held_back_share
+        if standing.warehouse_fingerprint != warehouse_fingerprint(con, max_held_back_share=share):
             return None
         return publication_problem(con, standing, published_path, parquet_dir)
 

@@ -10,8 +10,8 @@ import dagster as dg
 from orchestration.lib.outputs.report.page import build_report
 from orchestration.lib.publish.outputs import stamping
 
-from ... import settings as settings_module
 from ..progress import reporter
+from ..resources import WarehouseResource
 from .assets import PUBLISHED_KEY
 from .standing import record_failure
 
@@ -35,8 +35,8 @@ REPORT_KEY = dg.AssetKey(["published", "report"])
     "Ofsted's address, else relative to documents/ beside the published file. Read from the published file "
     "after each publication; a failure here leaves the publication standing.",
 )
-def published_report(context: dg.AssetExecutionContext):
-    settings = settings_module.load()
+def published_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    settings = warehouse.settings()
     report = reporter(context)
     report(f"report: drawing {settings.report_dir / 'index.html'}")
     try:

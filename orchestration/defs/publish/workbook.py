@@ -15,8 +15,8 @@ from orchestration.lib.outputs.feed import build_feed, feed_path_for
 from orchestration.lib.outputs.workbook import workbook_path_for, write_workbook
 from orchestration.lib.publish.outputs import stamping
 
-from ... import settings as settings_module
 from ..progress import reporter
+from ..resources import WarehouseResource
 from .assets import PUBLISHED_KEY
 from .standing import record_failure
 
@@ -40,8 +40,8 @@ WORKBOOK_KEY = dg.AssetKey(["published", "workbook"])
     "report the latest publication added. Read from the published file after each publication; a failure "
     "here leaves the publication standing.",
 )
-def published_workbook(context: dg.AssetExecutionContext):
-    settings = settings_module.load()
+def published_workbook(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    settings = warehouse.settings()
     path = workbook_path_for(settings.published_duckdb_path)
     report = reporter(context)
     report(f"workbook: writing {path}")

@@ -27,7 +27,7 @@ SHOWN_ROWS = 50  # the UI's tables stay readable; the whole list is in audit.sou
     "failed.",
 )
 def ofsted_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    settings = settings_module.load()
+    settings = warehouse.settings()
     report = reporter(context)
     report(f"pull: crawling {settings.ofsted_reports_url} into {settings.raw_dir / 'ofsted'}")
     try:

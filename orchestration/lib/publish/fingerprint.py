@@ -44,12 +44,15 @@ FULL_CHECK_BYTES = 256 * 1024 * 1024
 FULL_CHECK_INTERVAL = dt.timedelta(days=1)
 
 
-def warehouse_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+def warehouse_fingerprint(con: duckdb.DuckDBPyConnection, *, max_held_back_share: float) -> str:
+    """`max_held_back_share`: MAX_HELD_BACK_SHARE, which decides what is held back, so a new value is
+    reason enough for a run."""
     ledger_columns = [c for c in column_names("audit.file_ledger") if c not in LEDGER_COLUMNS_IGNORED]
     parts = [f"extracted.{t}={table_digest(con, f'extracted.{t}')}" for t in EXTRACTED_TABLES]
     parts.append(f"audit.file_ledger={table_digest(con, 'audit.file_ledger', ledger_columns)}")
     parts.append(f"dbt={dbt_digest()}")
     parts.append(f"code={code_digest()}")
+    parts.append(f"max_held_back_share={max_held_back_share!r}")
     return sha256_of(parts)
 
 
@@ -89,13 +92,17 @@ def standing_publication(
     published_path: Path,
     parquet_dir: Path,
     on_notice: Callable[[str], None] = lambda message: None,
+    *,
+    max_held_back_share: float,
 ) -> Publication | None:
     """The publication that already holds what building the marts now would publish, if any: its
     fingerprint is this warehouse's, and the published file and its Parquet copies are still what it
     wrote. Then the build and the publication are skipped. When the files are not, `on_notice` hears why
     and None is returned: they are built and published again."""
     published = latest_publication(published_path)
-    if published is None or published.warehouse_fingerprint != warehouse_fingerprint(con):
+    if published is None or published.warehouse_fingerprint != warehouse_fingerprint(
+        con, max_held_back_share=max_held_back_share
+    ):
         return None
     problem = publication_problem(con, published, published_path, parquet_dir)
     if problem is not None:
@@ -112,6 +119,7 @@ def standing_before_run(
     *,
     max_file_mb: int,
     limits: Limits,
+    max_held_back_share: float,
 ) -> Publication | None:
     """The publication that already holds what a run would publish now, decided without starting one:
     RAW_DIR holds exactly the files the working warehouse's ledger records, with the same contents and
@@ -131,7 +139,9 @@ def standing_before_run(
             try:
                 if not ledger.records_exactly(con, files) or pending_extractions(con, limits):
                     return None
-                standing = standing_publication(con, published_path, parquet_dir)
+                standing = standing_publication(
+                    con, published_path, parquet_dir, max_held_back_share=max_held_back_share
+                )
                 if standing is not None:
                     ledger.mark_seen(con)
                 return standing
