@@ -122,6 +122,19 @@ SQL_PIECES = {
     ("orchestration/lib/outputs/report/data.py", "select", "rest"),
     # one of two fixed conditions, chosen by whether the published file has the column
     ("orchestration/lib/outputs/documents.py", "cited_files", "without_url"),
+    # dbt's models and seeds as dagster-dbt names them, quoted with sql.identifier
+    ("orchestration/defs/transform/assets.py", "_with_row_counts", "identifier(name)"),
+    ("orchestration/defs/transform/assets.py", "_with_row_counts", "identifier(schema)"),
+    # a fixed CASE expression written in the module
+    ("orchestration/lib/ingest/ledger.py", "_record_scan", "_KEPT_AS_READ"),
+    # the report columns the module lists (NULL for one the file lacks), from marts.dim_reports of the working
+    # or the attached published file; and fixed expressions chosen by whether the names table exists
+    ("orchestration/lib/publish/changes.py", "_refs", "selected"),
+    ("orchestration/lib/publish/changes.py", "_refs", "table"),
+    ("orchestration/lib/publish/changes.py", "changes_of", "join"),
+    ("orchestration/lib/publish/changes.py", "changes_of", "name"),
+    # the run id of the publication, as an SQL string literal (sql.literal doubles its quotes)
+    ("orchestration/lib/publish/publication.py", "_write_staging", "stamp"),
 }
 _SQL_METHODS = {"execute", "executemany", "sql", "query"}
 
