@@ -59,6 +59,7 @@ VALUE_LISTS: dict[str, ValueList] = {
     "inspection_kinds": ValueList("vocabulary/inspection_kinds.csv", "inspection_kind"),
     "statement_kinds": ValueList("vocabulary/statement_kinds.csv", "statement_kind"),
     "ledger_statuses": ValueList("vocabulary/ledger_statuses.csv", "status"),
+    "catalogue_statuses": ValueList("vocabulary/catalogue_statuses.csv", "status"),
     "finding_kinds": ValueList("vocabulary/finding_kinds.csv", "finding_kind"),
     "area_send_outcomes": ValueList("vocabulary/area_send_outcomes.csv", "outcome"),
     "jtai_theme_groups": ValueList("jtai_themes.csv", "theme_group"),

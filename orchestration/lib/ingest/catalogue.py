@@ -30,13 +30,14 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from orchestration.lib.core.vocabulary import value_list
 from orchestration.lib.ingest.files import PULL_STATE_DIR
 
 CATALOGUE_FILE = "catalogue.json"
 PAGES_FILE = "pages.json"
 PARTS_FOLDER = "parts"
 LOCK_FILE = "lock"
-STATUSES = ("downloaded", "not_read", "dead", "refused", "failed")
+STATUSES = tuple(value_list("catalogue_statuses"))  # dbt_project/seeds/vocabulary/catalogue_statuses.csv
 DEAD_RECHECK_DAYS = 28
 CATALOGUE_TABLE = "audit.source_catalogue"
 
