@@ -28,6 +28,7 @@ from feedgen.feed import FeedGenerator
 
 from orchestration.lib.core.vocabulary import SEEDS_DIR, seed_rows
 from orchestration.lib.outputs.documents import document_href, documents_dir_for
+from orchestration.lib.outputs.workbook_queries import columns_of
 from orchestration.lib.publish.publication import attach_published
 
 FEED_ID = "urn:ofsted-warehouse:feed"
@@ -64,22 +65,11 @@ def feed_path_for(published_path: Path) -> Path:
     return published_path.with_suffix(".atom")
 
 
-def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:
-    return {
-        row[0]
-        for row in con.execute(
-            """SELECT column_name FROM information_schema.columns
-               WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ?""",
-            [schema, table],
-        ).fetchall()
-    }
-
-
 def read_changes(con: duckdb.DuckDBPyConnection) -> list[Change] | None:
     """Every recorded change, newest publication first; None when the file predates the record of changes
     (no audit.report_changes) or the council timeline it names each report by."""
     needed = {("audit", "report_changes"), ("marts", "dim_reports"), ("marts", "fct_council_events")}
-    if not all(_columns(con, schema, table) for schema, table in needed):
+    if not all(columns_of(con, schema, table) for schema, table in needed):
         return None
     rows = con.execute(
         """SELECT c.published_at, c.run_id, c.report_id, c.change, a.local_authority_name,
@@ -106,7 +96,7 @@ def latest_additions(
 ) -> tuple[dt.datetime | None, list[Change]]:
     """The latest publication's time and the reports it added (matched by its run, else by its time)."""
     latest, run_id = None, None
-    if {"published_at", "run_id"} <= _columns(con, "audit", "publications"):
+    if {"published_at", "run_id"} <= columns_of(con, "audit", "publications"):
         rows = con.execute(
             "SELECT published_at, run_id FROM audit.publications ORDER BY published_at DESC LIMIT 1"
         ).fetchall()

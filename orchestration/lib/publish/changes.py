@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.lib.core.warehouse import insert_rows
-from orchestration.lib.publish.publication import attach_published
+from orchestration.lib.publish.publication import attach_published, published_or_none
 
 # A publication may remove at most this share of the reports published now, unless ALLOW_SHRINK is set.
 MAX_REMOVED_SHARE = 0.5
@@ -77,11 +77,8 @@ def _refs(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, ReportRef]:
 
 def published_reports(published_path: Path) -> dict[str, ReportRef] | None:
     """The reports readers have now, by id; None when there is no published file to compare with."""
-    if not published_path.is_file():
-        return None
-    try:
-        con = attach_published(published_path)
-    except duckdb.Error:
+    con = published_or_none(published_path)
+    if con is None:
         return None
     try:
         return _refs(con, "marts.dim_reports")

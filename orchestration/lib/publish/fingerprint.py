@@ -34,9 +34,9 @@ from orchestration.lib.ingest import ledger
 from orchestration.lib.ingest.files import discover
 from orchestration.lib.publish.publication import (
     FileDigest,
-    attach_published,
     check_published,
     parquet_digests_from_json,
+    published_or_none,
 )
 
 LEDGER_COLUMNS_IGNORED = {"last_seen_at"}
@@ -67,11 +67,8 @@ def latest_publication(published_path: Path) -> Publication | None:
     """The publication recorded in the published file itself; None when there is no file, it predates
     fingerprints, or it cannot be opened (then publishing again is the safe answer). Read through
     `attach_published`, so a replaced file is never seen through DuckDB's cache."""
-    if not published_path.is_file():
-        return None
-    try:
-        con = attach_published(published_path)
-    except duckdb.Error:
+    con = published_or_none(published_path)
+    if con is None:
         return None
     try:
         cursor = con.execute("SELECT * FROM audit.publications ORDER BY published_at DESC LIMIT 1")

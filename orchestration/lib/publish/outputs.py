@@ -33,7 +33,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib.publish.publication import attach_published, writer_running
+from orchestration.lib.publish.publication import published_or_none, writer_running
 
 STAMP_SUFFIX = ".publication.json"
 _LEFTOVER = re.compile(r"\.(?P<base>.+)\.(?P<pid>\d+)\.(?P<stage>tmp|old)")
@@ -60,11 +60,8 @@ def stamp_path(output: Path) -> Path:
 def standing_publication_id(published_path: Path) -> str | None:
     """The run id (else the time) of the latest publication the published file lists; None without
     one."""
-    if not published_path.is_file():
-        return None
-    try:
-        con = attach_published(published_path)
-    except duckdb.Error:
+    con = published_or_none(published_path)
+    if con is None:
         return None
     try:
         rows = con.execute(

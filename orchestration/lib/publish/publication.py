@@ -340,6 +340,17 @@ def open_published(path: Path) -> duckdb.DuckDBPyConnection:
     )
 
 
+def published_or_none(published_path: Path) -> duckdb.DuckDBPyConnection | None:
+    """`attach_published`, or None when there is no published file or it cannot be opened: for the checks
+    that then take the safe answer (publish again, draw again)."""
+    if not published_path.is_file():
+        return None
+    try:
+        return attach_published(published_path)
+    except duckdb.Error:
+        return None
+
+
 def attach_published(published_path: Path) -> duckdb.DuckDBPyConnection:
     """A read-only, locked-down connection whose default catalog is the published file, opened anew.
 
