@@ -160,18 +160,30 @@ def test_the_summary_lists_the_reports_each_publication_added_and_removed(guards
     assert dict(changes)["added"] == 5
 
 
-@pytest.mark.parametrize("step", ["empty raw", "max file mb 0", "raw is the published folder"])
-def test_a_run_that_would_remove_most_reports_keeps_the_standing_publication_and_says_why(guards, step):
+def test_a_run_that_would_remove_most_reports_keeps_the_standing_publication_and_says_why(guards):
     before = guards.steps["after the kill"]
-    refused = guards.steps[step]
+    refused = guards.steps["empty raw"]
     assert refused.code != 0, refused.output
     assert "it would remove 4 of the 4 published reports" in refused.output, refused.output
     assert "ALLOW_SHRINK=1" in refused.output
     assert "not published by this run" in refused.output
     assert refused.published == before.published and refused.reports == 4
     assert "Traceback" not in refused.output and "Stack Trace" not in refused.output
-    if step == "empty raw":
-        assert "files: none seen in RAW_DIR" in refused.output
+    assert "files: none seen in RAW_DIR" in refused.output
+
+
+@pytest.mark.parametrize(
+    "step, setting",
+    [("max file mb 0", "setting MAX_FILE_MB=0: "), ("raw is the published folder", "setting RAW_DIR=")],
+)
+def test_settings_that_would_empty_the_warehouse_stop_the_run_before_any_work(guards, step, setting):
+    """MAX_FILE_MB=0 or RAW_DIR at the published folder would read nothing: the settings check refuses them
+    with one line, before anything runs, and the standing publication stays."""
+    before = guards.steps["after the kill"]
+    refused = guards.steps[step]
+    assert refused.code == 2, refused.output
+    assert refused.output.strip().startswith(setting) and len(refused.output.strip().splitlines()) == 1
+    assert refused.published == before.published and refused.reports == 4
 
 
 def test_allow_shrink_publishes_the_smaller_warehouse_when_the_user_says_so(guards):

@@ -87,15 +87,15 @@ def test_the_asset_crawls_and_writes_the_catalogue(tmp_path, monkeypatch):
 
 def test_the_asset_fails_with_one_line_while_another_pull_holds_raw_dir(tmp_path, monkeypatch):
     monkeypatch.setattr(settings_module, "REFERENCE_AUTHORITIES_CSV", tmp_path / "none.csv")
-    monkeypatch.setenv("RAW_DIR", str(tmp_path / "raw"))
-    monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "w.duckdb"))
     with serving(layout()) as site:
-        monkeypatch.setenv("OFSTED_REPORTS_URL", site.url)
+        warehouse = WarehouseResource(
+            raw_dir=str(tmp_path / "raw"), duckdb_path=str(tmp_path / "w.duckdb"), ofsted_reports_url=site.url
+        )
         with pull_lock(tmp_path / "raw"):
             result = dg.materialize(
                 [ofsted_reports],
                 instance=dg.DagsterInstance.ephemeral(),
-                resources={"warehouse": WarehouseResource()},
+                resources={"warehouse": warehouse},
                 raise_on_error=False,
             )
         assert site.requests == []
