@@ -26,15 +26,20 @@ MAX_LISTED = 40
 LEDGER_WAIT_SECONDS = 10  # the summary never waits long: it is also printed when a run is stopped
 
 
-def unchanged_since(result) -> str | None:
-    """When the run found nothing to rebuild: the time of the publication that still stands."""
+def _publication_note(result, marker: str, field: str):
+    """`field` of the publication step's observation marked `marker`, or None when it made none."""
     for event in result.all_events:
         if event.event_type_value != "ASSET_OBSERVATION":
             continue
         observation = event.event_specific_data.asset_observation
-        if observation.asset_key.path == ["published", "warehouse"] and "unchanged" in observation.metadata:
-            return observation.metadata["published_at"].value
+        if observation.asset_key.path == ["published", "warehouse"] and marker in observation.metadata:
+            return observation.metadata[field].value
     return None
+
+
+def unchanged_since(result) -> str | None:
+    """When the run found nothing to rebuild: the time of the publication that still stands."""
+    return _publication_note(result, "unchanged", "published_at")
 
 
 def report_error(result) -> str | None:
@@ -134,13 +139,7 @@ def describe_error_info(error) -> str:
 
 def publication_refused(result) -> str | None:
     """Why this run's publication was refused (it would have removed most of the published reports)."""
-    for event in result.all_events:
-        if event.event_type_value != "ASSET_OBSERVATION":
-            continue
-        observation = event.event_specific_data.asset_observation
-        if observation.asset_key.path == ["published", "warehouse"] and "refused" in observation.metadata:
-            return observation.metadata["refused"].value
-    return None
+    return _publication_note(result, "refused", "refused")
 
 
 def republished_because(result) -> str | None:

@@ -10,6 +10,12 @@ reports as (
 
 ),
 
+report_dates as (
+
+    select * from {{ ref('int_report_dates') }}
+
+),
+
 send as (
 
     select * from {{ ref('stg_extracted__area_send_inspections') }}
@@ -30,7 +36,7 @@ final as (
         cast(reports.local_authority_id as varchar) as local_authority_id,
         cast(reports.inspection_start_date as date) as inspection_start_date,
         cast(reports.inspection_end_date as date) as inspection_end_date,
-        cast(coalesce(reports.inspection_end_date, reports.publication_date) as date) as report_date,
+        cast(report_dates.report_date as date) as report_date,
         cast(send.partnership_name as varchar) as partnership_name,
         cast(send.integrated_care_board as varchar) as integrated_care_board,
         cast(send.outcome as varchar) as outcome,
@@ -43,6 +49,8 @@ final as (
         cast(reports.source_file as varchar) as source_file
 
     from reports
+    inner join report_dates
+        on reports.report_id = report_dates.report_id
     inner join send
         on reports.report_id = send.report_id
     left join outcomes

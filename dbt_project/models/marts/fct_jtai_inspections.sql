@@ -10,6 +10,12 @@ reports as (
 
 ),
 
+report_dates as (
+
+    select * from {{ ref('int_report_dates') }}
+
+),
+
 letters as (
 
     select * from {{ ref('stg_extracted__joint_inspections') }}
@@ -29,9 +35,7 @@ final as (
         cast(reports.local_authority_id as varchar) as local_authority_id,
         cast(reports.inspection_start_date as date) as inspection_start_date,
         cast(reports.inspection_end_date as date) as inspection_end_date,
-        cast(
-            coalesce(reports.inspection_end_date, letters.letter_date, reports.publication_date) as date
-        ) as report_date,
+        cast(report_dates.report_date as date) as report_date,
         cast(letters.letter_date as date) as letter_date,
         cast(letters.theme as varchar) as theme,
         cast(letters.theme_group as varchar) as theme_group,
@@ -43,6 +47,8 @@ final as (
         cast(reports.source_file as varchar) as source_file
 
     from reports
+    inner join report_dates
+        on reports.report_id = report_dates.report_id
     inner join letters
         on reports.report_id = letters.report_id
     left join themes
