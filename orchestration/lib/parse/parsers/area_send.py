@@ -17,6 +17,7 @@ import re
 
 from orchestration.lib.parse.dates import find_date_expression, parse_windows
 from orchestration.lib.parse.parsers.common import (
+    drop_glyphs,
     find_line,
     read_inspection_dates,
     split_people,
@@ -333,7 +334,7 @@ def _read_priority(lines: list[Line], start: int, end: int, report: ParsedReport
             row["actions"].append(action)
         after_blank = False
     for row in rows:
-        text = collapse(" ".join(row["actions"]))
+        text = drop_glyphs(" ".join(row["actions"]))  # a cell's own bullets separate sub-items
         if len(text) < 20:
             continue
         body = collapse(" ".join(row["bodies"]))
